@@ -1,0 +1,50 @@
+# Morsels on a CXL pool: the two commands of the README are `make demo` and
+# `make test`; both install what they need and build what is missing.
+# Build state (kernel tree, objects, ccache) lives in /var/cache/morsel.
+
+SHELL := /bin/bash
+OUT := out
+HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
+
+.PHONY: all deps kernel guest test demo kernel-patch checkpatch clean help
+
+all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg
+
+help:
+	@echo "make demo          boot 2 hosts on a pool, measure, print the table"
+	@echo "make test          build everything and run every test"
+	@echo "make kernel        build out/bzImage (tinyconfig + kernel-patch/)"
+	@echo "make kernel-patch  write the kernel change as a format-patch series"
+	@echo "make checkpatch    run the tree's checkpatch.pl --strict on it"
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/kernel.sh build
+
+guest: deps
+	@scripts/initramfs.sh
+
+$(OUT)/ivshmem-server: scripts/ivshmem-server.c | deps
+	@mkdir -p $(OUT)
+	gcc $(HOST_CFLAGS) -o $@ $<
+
+$(OUT)/poolimg: tests/host/poolimg.c | deps
+	@mkdir -p $(OUT)
+	gcc $(HOST_CFLAGS) -o $@ $< -lz
+
+test: all
+	@tests/run.sh
+
+demo: all
+	@scripts/demo.sh
+
+kernel-patch: deps
+	@scripts/kernel.sh format-patch
+
+checkpatch: kernel-patch
+	@scripts/checkpatch.sh
+
+clean:
+	rm -rf $(OUT)

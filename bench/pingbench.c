@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Doorbell round trip vs polled-mailbox round trip between host 0 and
+ * host 1, measured in the same run. Host 0 measures and prints the table;
+ * the other hosts answer. Numbers are medians and p99 over the samples,
+ * with the accelerator (TCG/KVM) and the host count beside them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pool_client.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(uint64_t *v, unsigned int n, double p)
+{
+	unsigned int i = (unsigned int)(p * (n - 1) + 0.5);
+
+	return v[i] / 1000.0;
+}
+
+static int measure(struct pool_client *pc, const char *name, unsigned int flags,
+		   unsigned int n, double *p50, double *p99)
+{
+	uint64_t *rtt = calloc(n, sizeof(*rtt));
+	unsigned int done = 0;
+	int err;
+
+	if (!rtt)
+		return -ENOMEM;
+	/* Warm up: caches, TLBs, the receiver's thread. */
+	pool_ping(pc, 1, 200, flags, 2000, NULL, NULL);
+	err = pool_ping(pc, 1, n, flags, 2000, rtt, &done);
+	if (err || done != n) {
+		fprintf(stderr, "pingbench: %s: %u of %u: %s\n", name, done, n,
+			strerror(-err));
+		free(rtt);
+		return err ? err : -EIO;
+	}
+	qsort(rtt, n, sizeof(*rtt), cmp_u64);
+	*p50 = pct(rtt, n, 0.50);
+	*p99 = pct(rtt, n, 0.99);
+	free(rtt);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int n = argc > 1 ? (unsigned int)atoi(argv[1]) : 2000;
+	unsigned int hosts = (unsigned int)cmdline_int("mhosts", 2);
+	double db50, db99, po50, po99;
+	struct pool_client pc;
+	char accel[16] = "?";
+	int err;
+
+	cmdline_str("maccel", accel, sizeof(accel));
+	for (char *c = accel; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	err = pool_open(&pc);
+	if (err) {
+		fprintf(stderr, "pingbench: cannot open the pool: %s\n", strerror(-err));
+		return 1;
+	}
+	if (pool_wait_alive(&pc, (1u << hosts) - 1, 60000)) {
+		fprintf(stderr, "pingbench: not all %u hosts came up\n", hosts);
+		return 1;
+	}
+	if (pc.info.host_id != 0) {
+		/* Answer until host 0 is done. */
+		pool_barrier(&pc, 0, hosts, 600000);
+		return 0;
+	}
+	err = measure(&pc, "doorbell", 0, n, &db50, &db99) ||
+	      measure(&pc, "polled", MORSEL_PING_POLL, n, &po50, &po99);
+	pool_barrier(&pc, 0, hosts, 600000);
+	if (err)
+		return 1;
+	printf("MORSEL-RESULT-BEGIN\n");
+	printf("round trip host 0 -> host 1, %u samples each, accelerator %s, %u hosts, %d vCPU(s) per host\n",
+	       n, accel, hosts, cmdline_int("mvcpus", 1));
+	printf("%-28s %12s %12s\n", "mechanism", "median (us)", "p99 (us)");
+	printf("%-28s %12.1f %12.1f\n", "doorbell (MSI-X) + mailbox", db50, db99);
+	printf("%-28s %12.1f %12.1f\n", "polled mailbox", po50, po99);
+	printf("%-28s %12.1fx\n", "doorbell / polled (median)", db50 / po50);
+	printf("MORSEL-RESULT-END\n");
+	return 0;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of the morsel mechanism: `perf record -e 'morsel:*'`.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM morsel
+
+#if !defined(_TRACE_MORSEL_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_MORSEL_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(morsel_msg_send,
+	TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+		 u64 seq, bool doorbell),
+	TP_ARGS(src, dst, type, seq, doorbell),
+	TP_STRUCT__entry(
+		__field(unsigned int, src)
+		__field(unsigned int, dst)
+		__field(unsigned int, type)
+		__field(u64, seq)
+		__field(bool, doorbell)
+	),
+	TP_fast_assign(
+		__entry->src = src;
+		__entry->dst = dst;
+		__entry->type = type;
+		__entry->seq = seq;
+		__entry->doorbell = doorbell;
+	),
+	TP_printk("host %u -> %u type %u seq %llu doorbell %d",
+		  __entry->src, __entry->dst, __entry->type, __entry->seq,
+		  __entry->doorbell)
+);
+
+TRACE_EVENT(morsel_msg_handle,
+	TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+		 u64 seq, int result, u64 duration_ns),
+	TP_ARGS(src, dst, type, seq, result, duration_ns),
+	TP_STRUCT__entry(
+		__field(unsigned int, src)
+		__field(unsigned int, dst)
+		__field(unsigned int, type)
+		__field(u64, seq)
+		__field(int, result)
+		__field(u64, duration_ns)
+	),
+	TP_fast_assign(
+		__entry->src = src;
+		__entry->dst = dst;
+		__entry->type = type;
+		__entry->seq = seq;
+		__entry->result = result;
+		__entry->duration_ns = duration_ns;
+	),
+	TP_printk("host %u -> %u type %u seq %llu result %d duration %llu ns",
+		  __entry->src, __entry->dst, __entry->type, __entry->seq,
+		  __entry->result, __entry->duration_ns)
+);
+
+TRACE_EVENT(morsel_msg_ack,
+	TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+		 u64 seq, int result, u64 rtt_ns),
+	TP_ARGS(src, dst, type, seq, result, rtt_ns),
+	TP_STRUCT__entry(
+		__field(unsigned int, src)
+		__field(unsigned int, dst)
+		__field(unsigned int, type)
+		__field(u64, seq)
+		__field(int, result)
+		__field(u64, rtt_ns)
+	),
+	TP_fast_assign(
+		__entry->src = src;
+		__entry->dst = dst;
+		__entry->type = type;
+		__entry->seq = seq;
+		__entry->result = result;
+		__entry->rtt_ns = rtt_ns;
+	),
+	TP_printk("host %u -> %u type %u seq %llu result %d rtt %llu ns",
+		  __entry->src, __entry->dst, __entry->type, __entry->seq,
+		  __entry->result, __entry->rtt_ns)
+);
+
+TRACE_EVENT(morsel_doorbell_irq,
+	TP_PROTO(unsigned int host),
+	TP_ARGS(host),
+	TP_STRUCT__entry(
+		__field(unsigned int, host)
+	),
+	TP_fast_assign(
+		__entry->host = host;
+	),
+	TP_printk("host %u", __entry->host)
+);
+
+TRACE_EVENT(morsel_host_state,
+	TP_PROTO(unsigned int host, u32 epoch, u32 old, u32 new),
+	TP_ARGS(host, epoch, old, new),
+	TP_STRUCT__entry(
+		__field(unsigned int, host)
+		__field(u32, epoch)
+		__field(u32, old)
+		__field(u32, new)
+	),
+	TP_fast_assign(
+		__entry->host = host;
+		__entry->epoch = epoch;
+		__entry->old = old;
+		__entry->new = new;
+	),
+	TP_printk("host %u epoch %u state %u -> %u", __entry->host,
+		  __entry->epoch, __entry->old, __entry->new)
+);
+
+#endif /* _TRACE_MORSEL_H */
+
+#include <trace/define_trace.h>

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The inter-host channel: request/acknowledge over the mailbox rings, with
+ * doorbells, bounded waits and a handler thread on the receiving host.
+ *
+ * Sending (any task on this host): post to the ring (sender, receiver) under
+ * tx_lock[receiver], ring the receiver's doorbell unless it is polling, wait
+ * for the answer in the same slot until a deadline, or until the receiver
+ * is no longer the incarnation we sent to.
+ *
+ * Receiving: the thread "morsel-rx" is the single consumer of every ring
+ * towards this host. It sleeps until a doorbell interrupt, or busy-polls
+ * while asked to (MORSEL_MSG_POLL) or when no doorbell exists.
+ *
+ * Polling flag race: a sender that sees the receiver's polling flag skips
+ * the doorbell. The receiver clears the flag, then (after a full barrier)
+ * scans once more before it sleeps; the sender stores tail, then (after a
+ * full barrier) reads the flag. Either the sender sees the flag clear and
+ * rings, or the receiver's last scan sees the request.
+ */
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <trace/events/morsel.h>
+#include "internal.h"
+
+typedef int (*morsel_handler_t)(struct morsel_pool *p, unsigned int src,
+				const struct morsel_slot *s, u64 ret[2]);
+
+static int handle_ping(struct morsel_pool *p, unsigned int src,
+		       const struct morsel_slot *s, u64 ret[2])
+{
+	ret[0] = ~s->arg[0];
+	ret[1] = p->host_id;
+	return 0;
+}
+
+#define MORSEL_POLL_MAX_MS	10000
+
+static int handle_poll(struct morsel_pool *p, unsigned int src,
+		       const struct morsel_slot *s, u64 ret[2])
+{
+	u64 ms = min_t(u64, s->arg[0], MORSEL_POLL_MAX_MS);
+
+	WRITE_ONCE(p->poll_until, jiffies + msecs_to_jiffies(ms));
+	return 0;
+}
+
+static const morsel_handler_t handlers[MORSEL_MSG_NR] = {
+	[MORSEL_MSG_PING] = handle_ping,
+	[MORSEL_MSG_POLL] = handle_poll,
+};
+
+static void handle_one(struct morsel_pool *p, unsigned int src,
+		       struct morsel_ring *r, struct morsel_slot *s, int err)
+{
+	u64 t0 = ktime_get_ns();
+	u64 ret[2] = { 0, 0 };
+	u16 type = READ_ONCE(s->type), flags = READ_ONCE(s->flags);
+	u64 seq = READ_ONCE(s->seq);
+	int result;
+
+	if (err) {
+		result = err;
+		atomic64_inc(&p->stats.bad);
+	} else if (READ_ONCE(s->dst_epoch) != p->epoch) {
+		/* Sent to an earlier incarnation of this host. */
+		result = -ESTALE;
+		atomic64_inc(&p->stats.stale);
+	} else if (type >= MORSEL_MSG_NR || !handlers[type]) {
+		result = -EOPNOTSUPP;
+		atomic64_inc(&p->stats.bad);
+	} else {
+		result = handlers[type](p, src, s, ret);
+	}
+	morsel_ring_complete(r, result, ret);
+	atomic64_inc(&p->stats.handled);
+	trace_morsel_msg_handle(src, p->host_id, type, seq, result,
+				ktime_get_ns() - t0);
+	if (!(flags & MORSEL_MSG_F_POLLED))
+		morsel_doorbell_ring(p, src);
+}
+
+/* Handle every pending request; return how many. */
+static unsigned int rx_scan(struct morsel_pool *p)
+{
+	unsigned int src, n = 0;
+
+	for (src = 0; src < MORSEL_MAX_HOSTS; src++) {
+		struct morsel_ring *r;
+		struct morsel_slot *s;
+		int err;
+
+		if (src == p->host_id)
+			continue;
+		r = morsel_ring_of(p, src, p->host_id);
+		while ((s = morsel_ring_peek(r, &err))) {
+			handle_one(p, src, r, s, err);
+			n++;
+		}
+		if (err == -EUCLEAN) {
+			/* Indices from a broken sender: drop what is queued. */
+			pr_err_ratelimited("morsel: ring %u -> %d corrupt (head %llu tail %llu), resynchronised\n",
+					   src, p->host_id, r->ctl.head, r->ctl.tail);
+			atomic64_inc(&p->stats.bad);
+			smp_store_release(&r->ctl.head, READ_ONCE(r->ctl.tail));
+		}
+	}
+	return n;
+}
+
+static void set_polling(struct morsel_pool *p, bool on)
+{
+	struct morsel_host_entry *self = &p->hosts[p->host_id];
+
+	if (READ_ONCE(self->polling) == on)
+		return;
+	WRITE_ONCE(self->polling, on);
+	/* Pairs with the barrier between posting and reading the flag. */
+	smp_mb();
+}
+
+static int rx_thread(void *data)
+{
+	struct morsel_pool *p = data;
+	bool no_doorbell = morsel_doorbell_kind() == MORSEL_DOORBELL_NONE;
+
+	while (!kthread_should_stop()) {
+		int seen = atomic_read(&p->rx_kicks);
+		unsigned int n = rx_scan(p);
+
+		if (no_doorbell || time_before(jiffies, READ_ONCE(p->poll_until))) {
+			set_polling(p, true);
+			if (!n) {
+				if (no_doorbell)
+					usleep_range(20, 50);
+				else
+					cpu_relax();
+			}
+			cond_resched();
+			continue;
+		}
+		if (READ_ONCE(p->hosts[p->host_id].polling)) {
+			set_polling(p, false);
+			continue;	/* one more scan after clearing the flag */
+		}
+		/* The timeout only guards against a lost interrupt. */
+		if (!wait_event_interruptible_timeout(p->rx_wq,
+				atomic_read(&p->rx_kicks) != seen ||
+				kthread_should_stop(), HZ) && rx_scan(p))
+			atomic64_inc(&p->stats.late);
+	}
+	set_polling(p, false);
+	return 0;
+}
+
+/**
+ * morsel_channel_kick() - a doorbell rang: wake the handler and the waiters.
+ * @p: the pool.
+ *
+ * Called from the doorbell interrupt handler.
+ */
+void morsel_channel_kick(struct morsel_pool *p)
+{
+	atomic_inc(&p->rx_kicks);
+	wake_up(&p->rx_wq);
+	wake_up_all(&p->ack_wq);
+}
+
+/**
+ * morsel_channel_start() - start this host's handler thread.
+ * @p: the pool, registered in the registry.
+ *
+ * Return: 0 or a negative errno.
+ */
+int morsel_channel_start(struct morsel_pool *p)
+{
+	struct task_struct *t;
+
+	t = kthread_run(rx_thread, p, "morsel-rx");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	p->rx_thread = t;
+	return 0;
+}
+
+/**
+ * morsel_channel_stop() - stop the handler thread.
+ * @p: the pool.
+ */
+void morsel_channel_stop(struct morsel_pool *p)
+{
+	if (p->rx_thread) {
+		kthread_stop(p->rx_thread);
+		p->rx_thread = NULL;
+	}
+}
+
+static bool gone(struct morsel_pool *p, unsigned int dst, u32 dst_epoch)
+{
+	u32 e;
+
+	return !morsel_host_alive(p, dst, &e) || e != dst_epoch ||
+	       READ_ONCE(p->state) != MORSEL_POOL_ONLINE;
+}
+
+/**
+ * morsel_channel_call() - send a request to another host and wait for it.
+ * @p: the pool.
+ * @dst: receiving host.
+ * @type: enum morsel_msg_type.
+ * @arg: two arguments.
+ * @ret: the receiver's two return values.
+ * @timeout_ms: bound on the whole call; 0 for the default.
+ * @polled: poll for the answer instead of sleeping until the doorbell, and
+ *	ask the receiver not to ring back.
+ *
+ * Context: process context; may sleep unless @polled.
+ * Return: the receiver's result, or -EINVAL (bad @dst), -ENOTCONN (this
+ * host is not online), -EHOSTDOWN (@dst not alive, or it died or restarted
+ * while we waited), -ETIMEDOUT (no answer within the bound), -EUCLEAN
+ * (the ring is corrupt).
+ */
+int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
+			const u64 arg[2], u64 ret[2], unsigned int timeout_ms,
+			bool polled)
+{
+	unsigned long deadline;
+	struct morsel_ring *r;
+	u16 flags = polled ? MORSEL_MSG_F_POLLED : 0;
+	u32 dst_epoch;
+	u64 seq, t0;
+	s32 result;
+	bool ring;
+	int err;
+
+	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	if (dst >= MORSEL_MAX_HOSTS || dst == p->host_id)
+		return -EINVAL;
+	if (!morsel_host_alive(p, dst, &dst_epoch))
+		return -EHOSTDOWN;
+	deadline = jiffies + msecs_to_jiffies(timeout_ms ?: MORSEL_DEFAULT_TIMEOUT_MS);
+	r = morsel_ring_of(p, p->host_id, dst);
+	for (;;) {
+		spin_lock(&p->tx_lock[dst]);
+		err = morsel_ring_post(r, type, flags, p->epoch, dst_epoch, arg, &seq);
+		spin_unlock(&p->tx_lock[dst]);
+		if (err != -EAGAIN)
+			break;
+		atomic64_inc(&p->stats.ring_full);
+		if (gone(p, dst, dst_epoch))
+			return -EHOSTDOWN;
+		if (time_after(jiffies, deadline))
+			goto timeout;
+		usleep_range(10, 100);
+	}
+	if (err) {
+		pr_err_ratelimited("morsel: ring %d -> %u corrupt: %d\n",
+				   p->host_id, dst, err);
+		atomic64_inc(&p->stats.failed);
+		return err;
+	}
+	t0 = ktime_get_ns();
+	smp_mb();	/* the new tail before the receiver's polling flag */
+	ring = !polled && !READ_ONCE(p->hosts[dst].polling);
+	if (ring)
+		morsel_doorbell_ring(p, dst);
+	atomic64_inc(&p->stats.sent);
+	trace_morsel_msg_send(p->host_id, dst, type, seq, ring);
+
+	if (polled) {
+		while (!morsel_ring_answered(r, seq, &result, ret)) {
+			if (gone(p, dst, dst_epoch))
+				goto down;
+			if (time_after(jiffies, deadline))
+				goto timeout;
+			cpu_relax();
+			cond_resched();
+		}
+	} else {
+		long left = max_t(long, deadline - jiffies, 1);
+
+		wait_event_timeout(p->ack_wq,
+				   morsel_ring_answered(r, seq, &result, ret) ||
+				   gone(p, dst, dst_epoch), left);
+		if (!morsel_ring_answered(r, seq, &result, ret)) {
+			if (gone(p, dst, dst_epoch))
+				goto down;
+			goto timeout;
+		}
+	}
+	atomic64_inc(&p->stats.acked);
+	trace_morsel_msg_ack(p->host_id, dst, type, seq, result,
+			     ktime_get_ns() - t0);
+	return result;
+
+down:
+	atomic64_inc(&p->stats.failed);
+	return -EHOSTDOWN;
+timeout:
+	atomic64_inc(&p->stats.timeouts);
+	return -ETIMEDOUT;
+}
+
+/**
+ * morsel_channel_ping() - timed PING round trips to another host.
+ * @p: the pool.
+ * @dst: the receiving host.
+ * @count: number of round trips, one at a time.
+ * @polled: both sides poll (the receiver is asked to, for the duration).
+ * @timeout_ms: bound on each round trip; 0 for the default.
+ * @rtt_ns: user array of @count round-trip times, or NULL.
+ * @completed: round trips answered correctly.
+ *
+ * Return: 0, -EBADMSG if an answer is wrong, -EINTR on a fatal signal,
+ * or the first error of morsel_channel_call().
+ */
+int morsel_channel_ping(struct morsel_pool *p, unsigned int dst, u32 count,
+			bool polled, unsigned int timeout_ms,
+			u64 __user *rtt_ns, u32 *completed)
+{
+	unsigned long refresh = jiffies;
+	u64 arg[2] = { 0, 0 }, ret[2];
+	int err = 0;
+	u32 i;
+
+	*completed = 0;
+	for (i = 0; i < count; i++) {
+		u64 t0, rtt;
+
+		if (polled && !time_before(jiffies, refresh)) {
+			/* Keep the receiver polling for the next 2 s. */
+			arg[0] = 2000;
+			err = morsel_channel_call(p, dst, MORSEL_MSG_POLL, arg,
+						  ret, timeout_ms, false);
+			if (err)
+				break;
+			refresh = jiffies + msecs_to_jiffies(1000);
+		}
+		arg[0] = get_random_u64();
+		t0 = ktime_get_ns();
+		err = morsel_channel_call(p, dst, MORSEL_MSG_PING, arg, ret,
+					  timeout_ms, polled);
+		rtt = ktime_get_ns() - t0;
+		if (err)
+			break;
+		if (ret[0] != ~arg[0] || ret[1] != dst) {
+			err = -EBADMSG;
+			break;
+		}
+		if (rtt_ns && put_user(rtt, &rtt_ns[i])) {
+			err = -EFAULT;
+			break;
+		}
+		(*completed)++;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		if (!polled)
+			cond_resched();
+	}
+	if (polled) {
+		arg[0] = 0;	/* stop polling */
+		morsel_channel_call(p, dst, MORSEL_MSG_POLL, arg, ret,
+				    timeout_ms, false);
+	}
+	return err;
+}

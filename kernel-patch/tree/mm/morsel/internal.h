@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Host-local state of the morsel pool mechanism, shared by the files of
+ * mm/morsel/. Pool-resident structures are in layout.h.
+ */
+#ifndef _MM_MORSEL_INTERNAL_H
+#define _MM_MORSEL_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include "layout.h"
+
+/* superblock.c: pure functions on a superblock image */
+u32 morsel_sb_csum(const struct morsel_sb *sb);
+int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
+		     u32 lease_ms, const u64 uuid[2]);
+int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
+		    size_t len);
+
+/* ring.c: the mailbox ring protocol on one ring, no locking, no I/O */
+int morsel_ring_post(struct morsel_ring *r, u16 type, u16 flags, u32 src_epoch,
+		     u32 dst_epoch, const u64 arg[2], u64 *seq);
+bool morsel_ring_answered(struct morsel_ring *r, u64 seq, s32 *result,
+			  u64 ret[2]);
+struct morsel_slot *morsel_ring_peek(struct morsel_ring *r, int *err);
+void morsel_ring_complete(struct morsel_ring *r, s32 result,
+			  const u64 ret[2]);
+
+/* registry.c: host states, packed as (epoch << 32) | state */
+static inline u32 morsel_hs_state(u64 se) { return (u32)se; }
+static inline u32 morsel_hs_epoch(u64 se) { return se >> 32; }
+static inline u64 morsel_hs_pack(u32 epoch, u32 state)
+{
+	return ((u64)epoch << 32) | state;
+}
+
+u64 morsel_hs_join(u64 old);
+int morsel_hs_leave(u64 old, u32 epoch, u64 *new);
+int morsel_hs_declare_dead(u64 old, u32 epoch, u64 *new);
+const char *morsel_hs_name(u32 state);
+
+/* Message types carried by the channel. */
+enum morsel_msg_type {
+	MORSEL_MSG_PING = 1,	/* arg0: cookie; ret0: ~cookie, ret1: host id */
+	MORSEL_MSG_POLL,	/* arg0: poll the mailboxes for this many ms */
+	MORSEL_MSG_NR,
+};
+
+/* Host-side bookkeeping of the lease of every other host. */
+struct morsel_host_watch {
+	u64 state_epoch;
+	u64 heartbeat;
+	unsigned long changed;	/* jiffies of the last heartbeat change */
+};
+
+struct morsel_doorbell;
+
+enum morsel_pool_state {
+	MORSEL_POOL_ABSENT = 0,	/* no pool range seen yet */
+	MORSEL_POOL_ATTACHED,	/* superblock valid, host not yet online */
+	MORSEL_POOL_ONLINE,	/* registered, channel running */
+	MORSEL_POOL_REFUSED,	/* pool refused at attach; see error */
+	MORSEL_POOL_FENCED,	/* declared dead by the others: stopped */
+};
+
+struct morsel_chan_stats {
+	atomic64_t sent, handled, acked, timeouts, failed;
+	atomic64_t doorbells_sent, doorbell_irqs, stale, bad, ring_full;
+	atomic64_t late;	/* requests found only by the 1 s rescan */
+};
+
+/**
+ * struct morsel_pool - this host's view of the pool (one per host).
+ * @lock: serialises attach, online and detach (process context only).
+ * @tx_lock: per receiver; serialises this host's CPUs posting to one ring
+ *	(the ring is single-producer per host).
+ * @ack_wq: senders waiting for answers; woken by doorbell interrupts, by the
+ *	local poller and when a host is declared dead.
+ * @rx_wq: the handler thread sleeps here until a doorbell interrupt.
+ */
+struct morsel_pool {
+	struct mutex lock;
+	enum morsel_pool_state state;
+	char error[160];
+
+	phys_addr_t phys;
+	void *base;		/* memremap(WB) of the whole pool */
+	u64 size;
+	int node;
+	struct morsel_sb *sb;	/* == base */
+	struct morsel_host_entry *hosts;
+
+	int host_id;		/* -1 until known */
+	u32 epoch;
+	struct morsel_doorbell *db;
+
+	/* registry.c */
+	struct delayed_work heartbeat_work;
+	struct morsel_host_watch watch[MORSEL_MAX_HOSTS];
+	unsigned int heartbeat_ms;
+
+	/* channel.c */
+	spinlock_t tx_lock[MORSEL_MAX_HOSTS];
+	wait_queue_head_t ack_wq;
+	wait_queue_head_t rx_wq;
+	atomic_t rx_kicks;
+	unsigned long poll_until;	/* jiffies; handler polls until then */
+	struct task_struct *rx_thread;
+	struct morsel_chan_stats stats;
+};
+
+extern struct morsel_pool morsel_pool;
+
+static inline void *morsel_pool_ptr(struct morsel_pool *p, u64 off)
+{
+	return p->base + off;
+}
+
+static inline struct morsel_ring *morsel_ring_of(struct morsel_pool *p,
+						 unsigned int src,
+						 unsigned int dst)
+{
+	struct morsel_ring *rings = morsel_pool_ptr(p, p->sb->rings_off);
+
+	return &rings[morsel_ring_index(src, dst)];
+}
+
+/* pool.c */
+void morsel_pool_try_online(void);
+void morsel_pool_set_error(struct morsel_pool *p, const char *fmt, ...);
+
+/* registry.c */
+int morsel_registry_join(struct morsel_pool *p);
+void morsel_registry_leave(struct morsel_pool *p);
+void morsel_heartbeat_fn(struct work_struct *work);
+bool morsel_host_alive(struct morsel_pool *p, unsigned int host, u32 *epoch);
+u32 morsel_hosts_alive_mask(struct morsel_pool *p);
+
+/* doorbell.c: one interface, two back-ends (ivshmem MSI-X, none/polled) */
+int morsel_doorbell_ring(struct morsel_pool *p, unsigned int host);
+int morsel_doorbell_peer_id(void);
+u32 morsel_doorbell_kind(void);
+int morsel_doorbell_init(void);
+
+/* channel.c */
+int morsel_channel_start(struct morsel_pool *p);
+void morsel_channel_stop(struct morsel_pool *p);
+void morsel_channel_kick(struct morsel_pool *p);
+int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
+			const u64 arg[2], u64 ret[2], unsigned int timeout_ms,
+			bool polled);
+int morsel_channel_ping(struct morsel_pool *p, unsigned int dst, u32 count,
+			bool polled, unsigned int timeout_ms,
+			u64 __user *rtt_ns, u32 *completed);
+
+/* dev.c, sysfs.c */
+int morsel_dev_init(void);
+int morsel_sysfs_init(void);
+
+#define MORSEL_DEFAULT_TIMEOUT_MS	1000
+
+#endif /* _MM_MORSEL_INTERNAL_H */

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Pool-resident structures. Everything here lives in the shared pool and is
+ * read by every host, so:
+ *  - fields have fixed sizes and little-endian layout (all hosts are x86-64);
+ *  - positions are pool-relative byte offsets, never host addresses: the
+ *    pool sits at a different physical address on every real host;
+ *  - structures shared between hosts are in the coherent region, and each
+ *    word written by more than one host is only changed with atomics.
+ *
+ * Pool layout (version 1), offsets from the start of the pool:
+ *
+ *   0             superblock (one page, immutable after format)
+ *   registry_off  host registry: MORSEL_MAX_HOSTS cache lines
+ *   rings_off     mailbox rings: one per ordered (sender, receiver) pair
+ *   scratch_off   scratch area for tests and benchmarks (mmap of /dev/morsel)
+ *   heap_off      coherent heap, up to coherent_size (page tables, later)
+ *   data_off      data region (not coherent), up to pool_size
+ */
+#ifndef _MM_MORSEL_LAYOUT_H
+#define _MM_MORSEL_LAYOUT_H
+
+#include <linux/types.h>
+#include <linux/cache.h>
+#include <uapi/linux/morsel.h>
+
+#define MORSEL_POOL_MAGIC	0x4c504c45534f524dULL	/* "MORSELPL" */
+#define MORSEL_POOL_FORMATTING	0x21474e4954544d46ULL	/* "FMTTING!" */
+#define MORSEL_POOL_VERSION	1
+
+#define MORSEL_RING_SLOTS	64	/* power of two */
+#define MORSEL_SCRATCH_SIZE	(1UL << 20)
+#define MORSEL_MIN_COHERENT	(4UL << 20)
+
+/**
+ * struct morsel_sb - the pool superblock, at pool offset 0.
+ *
+ * @magic is the format lock as well: a host that finds an all-zero page
+ * claims it with cmpxchg(0 -> MORSEL_POOL_FORMATTING), formats, and
+ * publishes MORSEL_POOL_MAGIC last. @csum covers every field after it.
+ */
+struct morsel_sb {
+	u64 magic;
+	u32 csum;		/* crc32 of the bytes from @version to the end */
+	u32 version;
+	u64 pool_size;
+	u64 coherent_size;
+	u64 registry_off;
+	u64 rings_off;
+	u64 scratch_off;
+	u64 heap_off;
+	u64 data_off;
+	u64 uuid[2];
+	u32 max_hosts;
+	u32 ring_slots;
+	u32 slot_size;
+	u32 host_entry_size;
+	u32 lease_ms;
+	u32 reserved;
+};
+
+/* Host states in the registry; transitions in registry.c. */
+enum morsel_host_state {
+	MORSEL_HOST_FREE = 0,	/* never joined */
+	MORSEL_HOST_ALIVE,	/* joined, heartbeat running */
+	MORSEL_HOST_LEFT,	/* left cleanly (reboot, detach) */
+	MORSEL_HOST_DEAD,	/* declared dead by a survivor: lease expired */
+};
+
+/**
+ * struct morsel_host_entry - one host in the registry (one cache line).
+ * @state_epoch: (epoch << 32) | state, changed only by cmpxchg so that a
+ *	survivor declaring a host dead cannot overwrite a newer incarnation.
+ * @heartbeat: incremented by the host itself every heartbeat period.
+ * @doorbell: MORSEL_DOORBELL_* of the host's receive side.
+ * @polling: non-zero while the host's handler busy-polls its mailboxes;
+ *	senders then skip the doorbell.
+ */
+struct morsel_host_entry {
+	u64 state_epoch;
+	u64 heartbeat;
+	u32 doorbell;
+	u32 polling;
+	u32 ncpus;
+	u32 declared_by;	/* host that declared this one dead */
+	u8 pad[32];
+} ____cacheline_aligned;
+
+/*
+ * Mailbox ring from one sender to one receiver. Single producer (the
+ * sender host, whose CPUs serialise on a host-local lock), single consumer
+ * (the receiver's handler thread). @tail is written only by the sender,
+ * @head only by the receiver; they live on separate cache lines.
+ *
+ * Slot protocol (seq = ring position + 1, so 0 never names a request):
+ *  sender:   wait tail - head < slots; fill slot; slot.seq = seq; tail++
+ *  receiver: for head < tail: handle slot; write results; slot.done = seq;
+ *            head++
+ * The sender owns a slot again once head has passed it; it reads the answer
+ * of request seq when slot.done == seq. Release/acquire pairs: slot before
+ * tail, results before done, done before head.
+ */
+struct morsel_ring_ctl {
+	u64 tail ____cacheline_aligned;
+	u64 head ____cacheline_aligned;
+};
+
+struct morsel_slot {
+	u64 seq;
+	u64 done;
+	u16 type;		/* enum morsel_msg_type */
+	u16 flags;		/* MORSEL_MSG_F_* */
+	u32 src_epoch;		/* sender's epoch */
+	u32 dst_epoch;		/* the receiver's epoch the sender saw */
+	s32 result;		/* 0 or -errno, written by the receiver */
+	u64 arg[2];
+	u64 ret[2];
+} ____cacheline_aligned;
+
+/* The sender polls for the answer: do not ring its doorbell. */
+#define MORSEL_MSG_F_POLLED	(1U << 0)
+
+struct morsel_ring {
+	struct morsel_ring_ctl ctl;
+	struct morsel_slot slot[MORSEL_RING_SLOTS];
+};
+
+/* Ring from @src to @dst, at rings_off + index * sizeof(struct morsel_ring). */
+static inline unsigned int morsel_ring_index(unsigned int src, unsigned int dst)
+{
+	return src * MORSEL_MAX_HOSTS + dst;
+}
+
+#endif /* _MM_MORSEL_LAYOUT_H */

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /sys/kernel/morsel: the pool, this host, and the channel counters.
+ *
+ *   pool/    state error size coherent_size data_offset version uuid
+ *            host_id epoch lease_ms doorbell hosts_alive
+ *   channel/ sent handled acked timeouts failed doorbells_sent
+ *            doorbell_irqs stale bad ring_full late polling
+ *
+ * /sys/kernel/debug/morsel/hosts: the registry as a table.
+ */
+#include <linux/debugfs.h>
+#include <linux/jiffies.h>
+#include <linux/kobject.h>
+#include <linux/seq_file.h>
+#include <linux/sysfs.h>
+#include "internal.h"
+
+static struct morsel_pool *P = &morsel_pool;
+
+static const char *const state_names[] = {
+	[MORSEL_POOL_ABSENT] = "absent",
+	[MORSEL_POOL_ATTACHED] = "attached",
+	[MORSEL_POOL_ONLINE] = "online",
+	[MORSEL_POOL_REFUSED] = "refused",
+	[MORSEL_POOL_FENCED] = "fenced",
+};
+
+static bool have_sb(void)
+{
+	return P->state == MORSEL_POOL_ATTACHED || P->state == MORSEL_POOL_ONLINE ||
+	       P->state == MORSEL_POOL_FENCED;
+}
+
+static ssize_t state_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", state_names[READ_ONCE(P->state)]);
+}
+
+static ssize_t error_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", P->error);
+}
+
+#define SB_ATTR(name, expr)						\
+static ssize_t name##_show(struct kobject *k, struct kobj_attribute *a,	\
+			   char *buf)					\
+{									\
+	if (!have_sb())							\
+		return -ENODEV;						\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(expr));	\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+SB_ATTR(size, P->sb->pool_size);
+SB_ATTR(coherent_size, P->sb->coherent_size);
+SB_ATTR(data_offset, P->sb->data_off);
+SB_ATTR(version, P->sb->version);
+SB_ATTR(lease_ms, P->sb->lease_ms);
+SB_ATTR(epoch, P->epoch);
+
+static ssize_t host_id_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", P->host_id);
+}
+
+static ssize_t uuid_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	if (!have_sb())
+		return -ENODEV;
+	return sysfs_emit(buf, "%pUb\n", P->sb->uuid);
+}
+
+static ssize_t doorbell_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", morsel_doorbell_kind() == MORSEL_DOORBELL_IVSHMEM ?
+			  "ivshmem" : "none");
+}
+
+static ssize_t hosts_alive_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	unsigned long mask;
+
+	if (!have_sb())
+		return -ENODEV;
+	mask = morsel_hosts_alive_mask(P);
+	return sysfs_emit(buf, "%*pbl\n", MORSEL_MAX_HOSTS, &mask);
+}
+
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+static struct kobj_attribute error_attr = __ATTR_RO(error);
+static struct kobj_attribute host_id_attr = __ATTR_RO(host_id);
+static struct kobj_attribute uuid_attr = __ATTR_RO(uuid);
+static struct kobj_attribute doorbell_attr = __ATTR_RO(doorbell);
+static struct kobj_attribute hosts_alive_attr = __ATTR_RO(hosts_alive);
+
+static struct attribute *pool_attrs[] = {
+	&state_attr.attr, &error_attr.attr, &size_attr.attr,
+	&coherent_size_attr.attr, &data_offset_attr.attr, &version_attr.attr,
+	&uuid_attr.attr, &host_id_attr.attr, &epoch_attr.attr,
+	&lease_ms_attr.attr, &doorbell_attr.attr, &hosts_alive_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pool_group = {
+	.name = "pool",
+	.attrs = pool_attrs,
+};
+
+#define STAT_ATTR(name)							\
+static ssize_t name##_show(struct kobject *k, struct kobj_attribute *a,	\
+			   char *buf)					\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  (long long)atomic64_read(&P->stats.name));	\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+STAT_ATTR(sent);
+STAT_ATTR(handled);
+STAT_ATTR(acked);
+STAT_ATTR(timeouts);
+STAT_ATTR(failed);
+STAT_ATTR(doorbells_sent);
+STAT_ATTR(doorbell_irqs);
+STAT_ATTR(stale);
+STAT_ATTR(bad);
+STAT_ATTR(ring_full);
+STAT_ATTR(late);
+
+static ssize_t polling_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	if (P->state != MORSEL_POOL_ONLINE)
+		return sysfs_emit(buf, "0\n");
+	return sysfs_emit(buf, "%u\n", READ_ONCE(P->hosts[P->host_id].polling));
+}
+
+static struct kobj_attribute polling_attr = __ATTR_RO(polling);
+
+static struct attribute *channel_attrs[] = {
+	&sent_attr.attr, &handled_attr.attr, &acked_attr.attr,
+	&timeouts_attr.attr, &failed_attr.attr, &doorbells_sent_attr.attr,
+	&doorbell_irqs_attr.attr, &stale_attr.attr, &bad_attr.attr,
+	&ring_full_attr.attr, &late_attr.attr, &polling_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group channel_group = {
+	.name = "channel",
+	.attrs = channel_attrs,
+};
+
+static int hosts_show(struct seq_file *m, void *v)
+{
+	unsigned int h;
+
+	if (!have_sb())
+		return -ENODEV;
+	seq_puts(m, "id state epoch heartbeat silent_ms doorbell polling ncpus\n");
+	for (h = 0; h < MORSEL_MAX_HOSTS; h++) {
+		struct morsel_host_entry *e = &P->hosts[h];
+		u64 se = READ_ONCE(e->state_epoch);
+
+		if (morsel_hs_state(se) == MORSEL_HOST_FREE)
+			continue;
+		seq_printf(m, "%u %s %u %llu %u %u %u %u\n", h,
+			   morsel_hs_name(morsel_hs_state(se)), morsel_hs_epoch(se),
+			   READ_ONCE(e->heartbeat),
+			   h == P->host_id ? 0 :
+			   jiffies_to_msecs(jiffies - P->watch[h].changed),
+			   READ_ONCE(e->doorbell), READ_ONCE(e->polling),
+			   READ_ONCE(e->ncpus));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hosts);
+
+/**
+ * morsel_sysfs_init() - create /sys/kernel/morsel and the debugfs table.
+ *
+ * Return: 0 or a negative errno.
+ */
+int morsel_sysfs_init(void)
+{
+	struct kobject *kobj;
+	struct dentry *dir;
+	int err;
+
+	kobj = kobject_create_and_add("morsel", kernel_kobj);
+	if (!kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(kobj, &pool_group);
+	if (!err)
+		err = sysfs_create_group(kobj, &channel_group);
+	if (err) {
+		kobject_put(kobj);
+		return err;
+	}
+	dir = debugfs_create_dir("morsel", NULL);
+	debugfs_create_file("hosts", 0444, dir, NULL, &hosts_fops);
+	return 0;
+}

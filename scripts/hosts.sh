@@ -1,0 +1,170 @@
+#!/bin/bash
+# Boot N hosts (QEMU VMs running our kernel) on one shared pool, with an
+# ivshmem-doorbell device each, run a guest job on all of them, collect
+# their serial logs, and tear everything down whatever happens.
+#
+#   hosts.sh [options] JOB
+#     -n HOSTS      number of hosts (default 2, 1..8)
+#     -c VCPUS      vCPUs per host (default 1; 2 for in-host TLB shootdown)
+#     -m POOL_MB    pool size in MiB (default 256)
+#     -t SECONDS    wall-clock bound for the whole run (default 300)
+#     -o DIR        run directory for logs (default out/runs/JOB-TIMESTAMP)
+#     -p FILE       pool file (default: a fresh one in /dev/shm, removed after)
+#     -k            keep the pool file (with -p: never truncate it)
+#     -l H:SEC      start host H SEC seconds after the others (late join)
+#     -a ARGS       extra kernel command line
+#     -N            dual-NUMA binding: pool memory on host node 0, VMs on 1
+#
+# The pool is a pc-dimm backed by a shared file at guest-physical 4 GiB on
+# NUMA node 1, soft-reserved with memmap= so that the guest sees a DAX range
+# and never puts it in its page allocator (DESIGN.md section 2).
+set -euo pipefail
+. "$(dirname "$0")/config.sh"
+
+HOSTS=2 VCPUS=1 POOL_MB=256 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0
+declare -A LATE=()
+while getopts "n:c:m:t:o:p:kl:a:N" opt; do
+	case $opt in
+	n) HOSTS=$OPTARG ;;
+	c) VCPUS=$OPTARG ;;
+	m) POOL_MB=$OPTARG ;;
+	t) TIMEOUT=$OPTARG ;;
+	o) RUN=$OPTARG ;;
+	p) POOL=$OPTARG ;;
+	k) KEEP=1 ;;
+	l) LATE[${OPTARG%%:*}]=${OPTARG#*:} ;;
+	a) EXTRA=$OPTARG ;;
+	N) NUMA=1 ;;
+	*) sed -n '2,/^set/p' "$0" | sed '$d'; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+JOB=${1:?usage: hosts.sh [options] JOB}
+[[ $HOSTS =~ ^[1-8]$ ]] || die "host count must be 1..8, not '$HOSTS'"
+[[ $VCPUS =~ ^[1-8]$ ]] || die "vCPUs per host must be 1..8, not '$VCPUS'"
+[[ $POOL_MB =~ ^[0-9]+$ ]] && ((POOL_MB >= 64 && POOL_MB % 2 == 0)) ||
+	die "pool size must be an even number of MiB >= 64, not '$POOL_MB'"
+for f in "$OUT/bzImage" "$OUT/initramfs.cpio" "$OUT/ivshmem-server"; do
+	[[ -f $f ]] || die "$f missing: run 'make' first"
+done
+
+RUN=${RUN:-$OUT/runs/$JOB-$(date +%Y%m%d-%H%M%S)-$$}
+mkdir -p "$RUN"
+TAG=morsel-$$
+OWN_POOL=0
+if [[ -z $POOL ]]; then
+	POOL=/dev/shm/$TAG-pool
+	OWN_POOL=1
+fi
+DBSHM=/dev/shm/$TAG-doorbell
+SOCK=$RUN/ivshmem.sock
+PIDS=()
+SERVER=
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}" $SERVER; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	sleep 0.2
+	for pid in "${PIDS[@]}" $SERVER; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -f "$DBSHM" "$SOCK"
+	if ((OWN_POOL && !KEEP)); then rm -f "$POOL"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- accelerator: KVM only if a probe boot works here (scripts/kvm-probe.sh)
+ACCEL=$("$REPO/scripts/kvm-probe.sh")
+if [[ $ACCEL == kvm ]]; then
+	ACCEL_OPT=(-accel kvm -cpu host)
+else
+	# thread=multi and maxcpus >= 2, or atomics on the pool are not atomic
+	# between hosts (notes/emulation.md, section 0.2).
+	ACCEL_OPT=(-accel tcg,thread=multi)
+fi
+MAXCPUS=$((VCPUS < 2 ? 2 : VCPUS))
+
+# --- dual-NUMA binding (the thesis set-up): pool on node 0, VMs on node 1
+POOL_BIND= NUMACTL=()
+if ((NUMA)); then
+	nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+	if ((nodes >= 2)) && command -v numactl >/dev/null; then
+		POOL_BIND=",host-nodes=0,policy=bind"
+		NUMACTL=(numactl --cpunodebind=1 --membind=1)
+		log "dual-NUMA: pool memory bound to node 0, hosts to node 1"
+	else
+		log "dual-NUMA requested but this machine has $nodes NUMA node(s): running without binding"
+	fi
+fi
+
+# --- the pool file and the doorbell server
+if ((OWN_POOL)) || [[ ! -f $POOL ]] || ((!KEEP)); then
+	rm -f "$POOL"
+	truncate -s "${POOL_MB}M" "$POOL"
+fi
+[[ $(stat -c %s "$POOL") -eq $((POOL_MB << 20)) ]] ||
+	die "pool file $POOL is not $POOL_MB MiB"
+"$OUT/ivshmem-server" -S "$SOCK" -M "$DBSHM" -l 1M -n 1 -v 2>"$RUN/ivshmem-server.log" &
+SERVER=$!
+for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.05; done
+[[ -S $SOCK ]] || die "ivshmem-server did not start (see $RUN/ivshmem-server.log)"
+
+CMDLINE="console=ttyS0 panic=-1 oops=panic nokaslr quiet loglevel=4"
+CMDLINE+=" memmap=${POOL_MB}M%0x100000000+0xefffffff"
+CMDLINE+=" mjob=$JOB mhosts=$HOSTS maccel=$ACCEL mvcpus=$VCPUS $EXTRA"
+
+start_host() {
+	local i=$1
+	"${NUMACTL[@]}" qemu-system-x86_64 -name "$TAG-host$i" \
+		"${ACCEL_OPT[@]}" -smp "$VCPUS,maxcpus=$MAXCPUS" \
+		-m 512M,slots=2,maxmem=$((512 + POOL_MB))M \
+		-object memory-backend-ram,id=m0,size=512M \
+		-numa node,nodeid=0,cpus=0-$((MAXCPUS - 1)),memdev=m0 -numa node,nodeid=1 \
+		-object "memory-backend-file,id=pool,share=on,mem-path=$POOL,size=${POOL_MB}M$POOL_BIND" \
+		-device pc-dimm,id=d0,memdev=pool,addr=0x100000000,node=1 \
+		-chardev "socket,path=$SOCK,id=ivsh" \
+		-device ivshmem-doorbell,chardev=ivsh,vectors=1 \
+		-nodefaults -no-user-config -display none -nic none -no-reboot \
+		-kernel "$OUT/bzImage" -initrd "$OUT/initramfs.cpio" \
+		-append "$CMDLINE" -serial "file:$RUN/host$i.log" \
+		</dev/null >"$RUN/qemu$i.log" 2>&1 &
+	PIDS+=($!)
+}
+
+log "run $JOB: $HOSTS host(s), $VCPUS vCPU(s) each, pool ${POOL_MB} MiB, accel $ACCEL, logs in $RUN"
+echo "$ACCEL" >"$RUN/accel"
+deadline=$((SECONDS + TIMEOUT))
+# Hosts start 0.3 s apart so that ivshmem peer ids (= host ids) follow the
+# start order; a late host starts after its delay, in order.
+pending=()
+for ((i = 0; i < HOSTS; i++)); do
+	if [[ -n ${LATE[$i]:-} ]]; then
+		pending+=("$i")
+		continue
+	fi
+	start_host "$i"
+	sleep 0.3
+done
+t0=$SECONDS
+for i in "${pending[@]}"; do
+	while ((SECONDS - t0 < ${LATE[$i]})); do sleep 0.2; done
+	start_host "$i"
+done
+
+rc=0
+for pid in "${PIDS[@]}"; do
+	while kill -0 "$pid" 2>/dev/null; do
+		if ((SECONDS >= deadline)); then
+			log "run $JOB: timeout after ${TIMEOUT}s, stopping all hosts"
+			echo "TIMEOUT after ${TIMEOUT}s" >"$RUN/timeout"
+			rc=124
+			break 2
+		fi
+		sleep 0.2
+	done
+done
+exit $rc

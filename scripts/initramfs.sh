@@ -1,0 +1,31 @@
+#!/bin/bash
+# Build the static guest programs and pack them with busybox and the guest
+# init into out/initramfs.cpio (uncompressed: the kernel needs no
+# decompressor for it and TCG unpacks it fast).
+set -euo pipefail
+. "$(dirname "$0")/config.sh"
+
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2 -static
+	-I "$REPO/include/uapi" -I "$REPO/tests/lib")
+G=$OUT/guest
+mkdir -p "$G"
+build() {
+	local out=$1
+	shift
+	gcc "${CFLAGS[@]}" -o "$G/$out" "$@" "$REPO/tests/lib/pool_client.c"
+}
+build pool_test "$REPO/tests/guest/pool_test.c"
+build pingbench "$REPO/bench/pingbench.c"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp}
+cp /bin/busybox "$root/bin/busybox"
+file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
+	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static: install busybox-static"
+cp "$REPO/tests/guest/init" "$root/init"
+chmod 755 "$root/init"
+cp "$G"/pool_test "$G"/pingbench "$root/bin/"
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$OUT/initramfs.cpio.tmp"
+mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
+log "initramfs: $(du -h "$OUT/initramfs.cpio" | cut -f1) out/initramfs.cpio"

@@ -1,0 +1,145 @@
+#!/bin/bash
+# Build our kernel: unpack Debian's source once into $KSRC (a git repo whose
+# tag "pristine" is the untouched tree), lay kernel-patch/ onto it, configure
+# from tinyconfig + kernel-patch/config, build bzImage out of tree with ccache.
+#
+#   kernel.sh build         everything above (incremental)
+#   kernel.sh format-patch  write the whole change as a git format-patch series
+set -euo pipefail
+. "$(dirname "$0")/config.sh"
+
+KP=$REPO/kernel-patch
+GIT=(git -C "$KSRC" -c user.name=morsel -c user.email=morsel@invalid)
+
+prepare_tree() {
+	[[ -f $KERNEL_TARBALL ]] || die "$KERNEL_TARBALL missing: run scripts/deps.sh"
+	if [[ -d $KSRC/.git ]] && "${GIT[@]}" rev-parse -q --verify pristine >/dev/null; then
+		return
+	fi
+	log "unpacking $KERNEL_TARBALL into $KSRC (once, ~1 min)"
+	rm -rf "$KSRC" "$KSRC.tmp"
+	mkdir -p "$KSRC.tmp"
+	tar -C "$KSRC.tmp" -xf "$KERNEL_TARBALL" --strip-components=1
+	git -C "$KSRC.tmp" init -q
+	git -C "$KSRC.tmp" add -A -f
+	git -C "$KSRC.tmp" -c user.name=morsel -c user.email=morsel@invalid \
+		commit -q -m "pristine $KERNEL_PKG $KERNEL_PKG_VERSION"
+	git -C "$KSRC.tmp" tag pristine
+	mv "$KSRC.tmp" "$KSRC"
+}
+
+# Copy $1 to $2 only when the content differs, so make sees no change
+# for files we did not touch.
+install_if_changed() {
+	if ! cmp -s "$1" "$2"; then
+		mkdir -p "$(dirname "$2")"
+		cp "$1" "$2"
+		log "  updated ${2#"$KSRC"/}"
+	fi
+}
+
+patched_files() {
+	sed -n 's|^+++ b/\([^	]*\).*|\1|p' "$KP"/patches/*.patch 2>/dev/null | sort -u
+}
+
+overlay() {
+	local stage f
+	stage=$(mktemp -d)
+	trap 'rm -rf "$stage"' RETURN
+	# New files: kernel-patch/tree mirrors the kernel tree.
+	(cd "$KP/tree" && find . -type f -printf '%P\n') | while read -r f; do
+		install_if_changed "$KP/tree/$f" "$KSRC/$f"
+	done
+	# Edits to existing files: patch the pristine version in a scratch tree.
+	patched_files | while read -r f; do
+		mkdir -p "$stage/$(dirname "$f")"
+		"${GIT[@]}" show "pristine:$f" >"$stage/$f" 2>/dev/null || : >"$stage/$f"
+	done
+	for p in "$KP"/patches/*.patch; do
+		[[ -e $p ]] || continue
+		patch -s -p1 -d "$stage" --no-backup-if-mismatch <"$p" ||
+			die "kernel-patch/patches/${p##*/} does not apply to the pristine tree"
+	done
+	patched_files | while read -r f; do
+		install_if_changed "$stage/$f" "$KSRC/$f"
+	done
+}
+
+configure() {
+	local cfg=$KOBJ/.config stamp=$KOBJ/.morsel-config.sha
+	local sum
+	sum=$(cat "$KP/config" "$KP"/patches/*.patch "$(find "$KP/tree" -name 'Kconfig*' | sort)" \
+		2>/dev/null | sha1sum)
+	if [[ -f $cfg && -f $stamp && $(cat "$stamp") == "$sum" ]]; then
+		return
+	fi
+	log "configuring: tinyconfig + kernel-patch/config"
+	mkdir -p "$KOBJ"
+	make -s -C "$KSRC" O="$KOBJ" ARCH=x86_64 tinyconfig >/dev/null
+	"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" "$cfg" "$KP/config" >/dev/null
+	make -s -C "$KSRC" O="$KOBJ" ARCH=x86_64 olddefconfig >/dev/null
+	local bad=() line name val
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			name=${line%%=*} val=${line#*=}
+			grep -qx "$name=$val" "$cfg" || bad+=("$line (got: $(grep "^$name=" "$cfg" || echo unset))")
+			;;
+		"# CONFIG_"*" is not set")
+			name=${line#"# "}; name=${name%% *}
+			! grep -q "^$name=" "$cfg" || bad+=("$line (got: $(grep "^$name=" "$cfg"))")
+			;;
+		esac
+	done <"$KP/config"
+	((${#bad[@]} == 0)) || die "config fragment not honoured: ${bad[*]}"
+	echo "$sum" >"$stamp"
+}
+
+build() {
+	prepare_tree
+	overlay
+	configure
+	log "building bzImage in $KOBJ (clean build ~10 min, incremental ~1 min)"
+	local t0=$SECONDS
+	make -C "$KSRC" O="$KOBJ" ARCH=x86_64 -j"$NPROC" CC="ccache gcc" \
+		KBUILD_BUILD_TIMESTAMP=morsel KBUILD_BUILD_USER=morsel KBUILD_BUILD_HOST=morsel \
+		bzImage 2>&1 | grep -E --line-buffered '^(  (CC|LD|AR|BTF|GEN|BTFIDS)|.*(error|warning):)' |
+		awk -v every=200 '/error|warning/ {print; next} {n++} n % every == 0 {printf "[kernel] %d objects...\n", n; fflush()}'
+	[[ ${PIPESTATUS[0]} -eq 0 ]] || die "kernel build failed (rerun: make -C $KSRC O=$KOBJ bzImage)"
+	mkdir -p "$OUT"
+	cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
+	log "kernel built in $((SECONDS - t0)) s: out/bzImage"
+}
+
+format_patch() {
+	prepare_tree
+	local wt dest=${1:-$OUT/kernel-patch}
+	wt=$(mktemp -d)
+	trap 'git -C "$KSRC" worktree remove --force "$wt" >/dev/null 2>&1; rm -rf "$wt"' RETURN
+	"${GIT[@]}" worktree add -q --detach "$wt" pristine
+	local G=(git -C "$wt" -c user.name="morsel developers" -c user.email=morsel@invalid)
+	for p in "$KP"/patches/*.patch; do
+		[[ -e $p ]] || continue
+		"${G[@]}" apply --index "$p"
+		"${G[@]}" commit -q -m "$(sed -n 's/^Subject: //p' "$p" | head -1)" \
+			-m "$(sed -n '/^$/,/^---$/p' "$p" | sed '1d;$d')"
+	done
+	# One commit per directory of new files, in the order a reviewer reads.
+	local d
+	for d in include/uapi include/trace mm/morsel; do
+		[[ -d $KP/tree/$d ]] || continue
+		mkdir -p "$wt/$d"
+		cp -r "$KP/tree/$d/." "$wt/$d/"
+		"${G[@]}" add -f "$d"
+		"${G[@]}" commit -q -m "morsel: add $d" -m "New files of the morsel pool/object mechanism under $d."
+	done
+	rm -rf "$dest"
+	"${G[@]}" format-patch -q -o "$dest" pristine..HEAD
+	log "patch series: $dest ($(ls "$dest" | wc -l) patches)"
+}
+
+case "${1:-build}" in
+build) build ;;
+format-patch) format_patch "${2:-}" ;;
+*) die "usage: kernel.sh build|format-patch [DIR]" ;;
+esac

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * User-space access to the pool from inside a host: /dev/morsel, the
+ * scratch area, sysfs counters, and a cross-host barrier on the scratch.
+ */
+#ifndef MORSEL_POOL_CLIENT_H
+#define MORSEL_POOL_CLIENT_H
+
+#include <stdint.h>
+#include <linux/morsel.h>
+
+/* Layout of the scratch area as the tests and benchmarks use it. */
+#define SCRATCH_CTL_BARRIERS 64
+struct scratch_ctl {
+	uint64_t barrier[SCRATCH_CTL_BARRIERS];
+	uint64_t flag[64];
+};
+#define SCRATCH_DATA_OFF 4096
+
+struct pool_client {
+	int fd;
+	struct morsel_pool_info info;
+	volatile struct scratch_ctl *ctl;
+	unsigned char *data;	/* scratch after the control page */
+	size_t data_size;
+};
+
+int pool_open(struct pool_client *pc);
+int pool_refresh(struct pool_client *pc);
+int pool_ping(struct pool_client *pc, unsigned int dst, unsigned int count,
+	      unsigned int flags, unsigned int timeout_ms, uint64_t *rtt,
+	      unsigned int *completed);
+int pool_wait_alive(struct pool_client *pc, uint32_t mask, int timeout_ms);
+int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
+		 int timeout_ms);
+
+long long sysfs_num(const char *path);
+int sysfs_str(const char *path, char *buf, size_t len);
+long long chan_stat(const char *name);
+
+uint64_t now_ns(void);
+void sleep_ms(unsigned int ms);
+int cmdline_int(const char *key, int def);
+int cmdline_str(const char *key, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,122 @@
+#!/bin/bash
+# make test: run every test and end with one line "N passed, N failed".
+#
+#  - KUnit suites (superblock, ring, registry) booted in one host
+#  - in-guest TAP tests on 2 and 4 hosts (and 2 vCPUs per host), late join,
+#    host failure, bad ioctl arguments, corrupt and incompatible pools
+#  - host-side checks: pool left untouched when refused, no process left
+#
+# Each run's serial logs stay in out/test/<run>/hostN.log.
+set -uo pipefail
+. "$(dirname "$0")/../scripts/config.sh"
+
+T=$OUT/test
+rm -rf "$T"
+mkdir -p "$T"
+PASS=0
+FAIL=0
+POOL=/dev/shm/morsel-test-pool-$$
+trap 'rm -f "$POOL"' EXIT
+
+ok() {	# ok COND DESCRIPTION
+	if [[ $1 == 0 ]]; then
+		PASS=$((PASS + 1))
+		echo "ok - $2"
+	else
+		FAIL=$((FAIL + 1))
+		echo "not ok - $2"
+	fi
+}
+
+# Count the TAP lines one host printed for its job; check its stream ended
+# with a plan that matches.
+tally_host() {	# tally_host RUN LOG LABEL
+	local log=$1 label=$2 out
+	out=$(awk -v label="$label" '
+		/^MORSEL-JOB-BEGIN/ { injob = 1; next }
+		/^MORSEL-JOB-END/ { injob = 0; next }
+		!injob { next }
+		{ sub(/\r$/, "") }
+		/^ok [0-9]+ / { p++; print "ok - " label ": " substr($0, index($0, $3)); next }
+		/^not ok [0-9]+ / { f++; print "not ok - " label ": " substr($0, index($0, $4)); next }
+		/^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0 }
+		/^# / { print "  " label " " $0 }
+		END { printf "TALLY %d %d %d\n", p, f, plan }' "$log")
+	grep -v '^TALLY' <<<"$out"
+	read -r _ p f plan <<<"$(grep '^TALLY' <<<"$out")"
+	PASS=$((PASS + p))
+	FAIL=$((FAIL + f))
+	[[ $plan -gt 0 && $plan -eq $((p + f)) ]]
+	ok $? "$label: TAP stream complete ($((p + f)) results, plan ${plan:-none})"
+}
+
+no_strays() {
+	local left
+	left=$(pgrep -f 'morsel-[0-9]+-host|ivshmem-server -S' | tr '\n' ' ')
+	[[ -z $left ]]
+	ok $? "$1: no QEMU or server process left behind${left:+ (found: $left)}"
+}
+
+run() {	# run NAME HOSTS JOB [hosts.sh options...]
+	local name=$1 hosts=$2 job=$3 h
+	shift 3
+	echo "# --- $name: $hosts host(s), job $job"
+	scripts/hosts.sh -n "$hosts" -o "$T/$name" "$@" "$job" >"$T/$name.launcher.log" 2>&1
+	local rc=$?
+	ok $rc "$name: all hosts ran to the end (launcher rc $rc)"
+	for ((h = 0; h < hosts; h++)); do
+		tally_host "$T/$name/host$h.log" "$name/host$h"
+	done
+	no_strays "$name"
+}
+
+# KUnit: count the cases of our suites from the KTAP on the console.
+run_kunit() {
+	echo "# --- kunit: 1 host"
+	scripts/hosts.sh -n 1 -o "$T/kunit" -a "kunit.enable=1" kunit >"$T/kunit.launcher.log" 2>&1
+	ok $? "kunit: host ran to the end"
+	local out p f
+	out=$(sed -e 's/\r$//' -e 's/^\[ *[0-9.]*\] //' "$T/kunit/host0.log" | awk '
+		/^    # Subtest: / || /^    KTAP/ { next }
+		/^    ok [0-9]+ / { p++; print "ok - kunit: " $4; next }
+		/^    not ok [0-9]+ / { f++; print "not ok - kunit: " $5; next }
+		END { printf "TALLY %d %d\n", p, f }')
+	grep -v '^TALLY' <<<"$out"
+	read -r _ p f <<<"$(grep '^TALLY' <<<"$out")"
+	PASS=$((PASS + p))
+	FAIL=$((FAIL + f))
+	[[ $((p + f)) -ge 13 ]]
+	ok $? "kunit: all morsel suites ran ($((p + f)) cases)"
+	no_strays kunit
+}
+
+# A damaged pool is refused by every host, with its reason, and left as it was.
+run_refused() {	# run_refused NAME DAMAGE EXPECT
+	local name=$1 damage=$2 expect=$3 before after
+	"$OUT/poolimg" "$POOL" $damage
+	before=$(head -c 2M "$POOL" | sha256sum)
+	run "$name" 2 refused -p "$POOL" -k -m 64 -a "mexpect=$expect"
+	after=$(head -c 2M "$POOL" | sha256sum)
+	[[ $before == "$after" ]]
+	ok $? "$name: the refused pool's first 2 MiB are untouched"
+}
+
+cd "$REPO" || exit 1
+echo "TAP version 13"
+echo "# platform: accelerator $(scripts/kvm-probe.sh), $(nproc) host cores"
+
+run_kunit
+run basic-2 2 basic
+run basic-4 4 basic
+run basic-2x2cpu 2 basic -c 2
+run late-3 3 late -l 2:12
+run failure-3 3 failure
+rm -f "$POOL"
+run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
+run_refused refused-checksum flip checksum
+run_refused refused-version "version 2" incompatible_pool_version
+run_refused refused-signature garbage no_morsel_pool_signature
+
+echo "1..$((PASS + FAIL))"
+echo "$PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]
