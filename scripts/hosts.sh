@@ -113,7 +113,7 @@ SERVER=$!
 for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.05; done
 [[ -S $SOCK ]] || die "ivshmem-server did not start (see $RUN/ivshmem-server.log)"
 
-CMDLINE="console=ttyS0 panic=-1 oops=panic nokaslr quiet loglevel=4"
+CMDLINE="console=ttyS0 panic=-1 oops=panic nokaslr quiet loglevel=4 kunit.enable=0"
 CMDLINE+=" memmap=${POOL_MB}M%0x100000000+0xefffffff"
 CMDLINE+=" mjob=$JOB mhosts=$HOSTS maccel=$ACCEL mvcpus=$VCPUS $EXTRA"
 
@@ -156,15 +156,19 @@ for i in "${pending[@]}"; do
 done
 
 rc=0
-for pid in "${PIDS[@]}"; do
+for i in "${!PIDS[@]}"; do
+	pid=${PIDS[$i]}
 	while kill -0 "$pid" 2>/dev/null; do
 		if ((SECONDS >= deadline)); then
 			log "run $JOB: timeout after ${TIMEOUT}s, stopping all hosts"
 			echo "TIMEOUT after ${TIMEOUT}s" >"$RUN/timeout"
-			rc=124
-			break 2
+			exit 124
 		fi
 		sleep 0.2
 	done
+	if ! wait "$pid"; then
+		log "host $i: QEMU failed: $(tail -1 "$RUN/qemu$i.log")"
+		rc=1
+	fi
 done
 exit $rc

@@ -145,10 +145,25 @@ fail:
 	return -1;
 }
 
+static unsigned long long parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; end++; break;
+	case 0: break;
+	default: return 0;
+	}
+	return *end ? 0 : v;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ivshmem-server -S SOCKET -M SHM_PATH [-l SIZE] [-n VECTORS] [-p PIDFILE] [-v]\n"
+		"usage: ivshmem-server -S SOCKET -M SHM_PATH [-l SIZE[K|M|G]] [-n VECTORS] [-p PIDFILE] [-v]\n"
 		"  SHM_PATH is a file (e.g. /dev/shm/x) created with SIZE bytes (default 1M).\n");
 	exit(2);
 }
@@ -166,7 +181,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'S': sock_path = optarg; break;
 		case 'M': shm_path = optarg; break;
-		case 'l': size = strtoull(optarg, NULL, 0); break;
+		case 'l': size = parse_size(optarg); break;
 		case 'n': nvectors = atoi(optarg); break;
 		case 'p': pidfile = optarg; break;
 		case 'v': verbose = 1; break;

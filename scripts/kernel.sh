@@ -45,10 +45,13 @@ patched_files() {
 overlay() {
 	local stage f
 	stage=$(mktemp -d)
-	trap 'rm -rf "$stage"' RETURN
 	# New files: kernel-patch/tree mirrors the kernel tree.
 	(cd "$KP/tree" && find . -type f -printf '%P\n') | while read -r f; do
 		install_if_changed "$KP/tree/$f" "$KSRC/$f"
+	done
+	# The UAPI header is the repository's include/, laid in as well.
+	(cd "$REPO/include" && find . -type f -printf '%P\n') | while read -r f; do
+		install_if_changed "$REPO/include/$f" "$KSRC/include/$f"
 	done
 	# Edits to existing files: patch the pristine version in a scratch tree.
 	patched_files | while read -r f; do
@@ -63,6 +66,7 @@ overlay() {
 	patched_files | while read -r f; do
 		install_if_changed "$stage/$f" "$KSRC/$f"
 	done
+	rm -rf "$stage"
 }
 
 configure() {
@@ -101,11 +105,18 @@ build() {
 	configure
 	log "building bzImage in $KOBJ (clean build ~10 min, incremental ~1 min)"
 	local t0=$SECONDS
+	local blog=$KOBJ/build.log
 	make -C "$KSRC" O="$KOBJ" ARCH=x86_64 -j"$NPROC" CC="ccache gcc" \
 		KBUILD_BUILD_TIMESTAMP=morsel KBUILD_BUILD_USER=morsel KBUILD_BUILD_HOST=morsel \
-		bzImage 2>&1 | grep -E --line-buffered '^(  (CC|LD|AR|BTF|GEN|BTFIDS)|.*(error|warning):)' |
-		awk -v every=200 '/error|warning/ {print; next} {n++} n % every == 0 {printf "[kernel] %d objects...\n", n; fflush()}'
-	[[ ${PIPESTATUS[0]} -eq 0 ]] || die "kernel build failed (rerun: make -C $KSRC O=$KOBJ bzImage)"
+		bzImage 2>&1 | tee "$blog" | grep --line-buffered -E '^  (CC|LD|AR)' |
+		awk '{n++} n % 200 == 0 {printf "[kernel] %d objects...\n", n; fflush()}'
+	if [[ ${PIPESTATUS[0]} -ne 0 ]]; then
+		grep -E -B2 -A6 'error|Error' "$blog" | head -60 >&2
+		die "kernel build failed (full log: $blog)"
+	fi
+	if grep -q 'warning:' "$blog"; then
+		grep -E -A4 'warning:' "$blog" | grep -F -A4 morsel >&2 || true
+	fi
 	mkdir -p "$OUT"
 	cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
 	log "kernel built in $((SECONDS - t0)) s: out/bzImage"
@@ -115,26 +126,32 @@ format_patch() {
 	prepare_tree
 	local wt dest=${1:-$OUT/kernel-patch}
 	wt=$(mktemp -d)
-	trap 'git -C "$KSRC" worktree remove --force "$wt" >/dev/null 2>&1; rm -rf "$wt"' RETURN
 	"${GIT[@]}" worktree add -q --detach "$wt" pristine
 	local G=(git -C "$wt" -c user.name="morsel developers" -c user.email=morsel@invalid)
+	# New files first, one commit per part, so that every commit builds;
+	# then the hooks into existing files that switch them on.
+	commit_dir() {	# commit_dir SRC DST SUBJECT BODY
+		[[ -d $1 ]] || return 0
+		mkdir -p "$wt/$2"
+		cp -r "$1/." "$wt/$2/"
+		"${G[@]}" add -f "$2"
+		"${G[@]}" commit -q -m "$3" -m "$4"
+	}
+	commit_dir "$REPO/include/uapi" include/uapi "morsel: add the UAPI header" \
+		"include/uapi/linux/morsel.h: the ioctls and structures of /dev/morsel, shared by the kernel, tests, benchmarks and the policy loader."
+	commit_dir "$KP/tree/include/trace" include/trace "morsel: add tracepoints" \
+		"TRACE_SYSTEM morsel: messages sent, handled and acknowledged, doorbell interrupts, host state changes."
+	commit_dir "$KP/tree/mm/morsel" mm/morsel "mm/morsel: shared memory pool, host registry and inter-host channel" \
+		"Attach a memory pool shared by several hosts (a CXL shared region presented as a soft-reserved DAX range), validate or format its superblock, register the host with a lease, and exchange requests through mailbox rings in the coherent region with doorbell interrupts. KUnit tests for the superblock, the rings and the registry."
 	for p in "$KP"/patches/*.patch; do
 		[[ -e $p ]] || continue
 		"${G[@]}" apply --index "$p"
-		"${G[@]}" commit -q -m "$(sed -n 's/^Subject: //p' "$p" | head -1)" \
+		"${G[@]}" commit -q -m "$(sed -n 's/^Subject: \(\[PATCH\] \)\?//p' "$p" | head -1)" \
 			-m "$(sed -n '/^$/,/^---$/p' "$p" | sed '1d;$d')"
-	done
-	# One commit per directory of new files, in the order a reviewer reads.
-	local d
-	for d in include/uapi include/trace mm/morsel; do
-		[[ -d $KP/tree/$d ]] || continue
-		mkdir -p "$wt/$d"
-		cp -r "$KP/tree/$d/." "$wt/$d/"
-		"${G[@]}" add -f "$d"
-		"${G[@]}" commit -q -m "morsel: add $d" -m "New files of the morsel pool/object mechanism under $d."
 	done
 	rm -rf "$dest"
 	"${G[@]}" format-patch -q -o "$dest" pristine..HEAD
+	git -C "$KSRC" worktree remove --force "$wt"
 	log "patch series: $dest ($(ls "$dest" | wc -l) patches)"
 }
 

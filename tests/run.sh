@@ -73,7 +73,7 @@ run() {	# run NAME HOSTS JOB [hosts.sh options...]
 # KUnit: count the cases of our suites from the KTAP on the console.
 run_kunit() {
 	echo "# --- kunit: 1 host"
-	scripts/hosts.sh -n 1 -o "$T/kunit" -a "kunit.enable=1" kunit >"$T/kunit.launcher.log" 2>&1
+	scripts/hosts.sh -n 1 -o "$T/kunit" -a "kunit.enable=1 loglevel=7" kunit >"$T/kunit.launcher.log" 2>&1
 	ok $? "kunit: host ran to the end"
 	local out p f
 	out=$(sed -e 's/\r$//' -e 's/^\[ *[0-9.]*\] //' "$T/kunit/host0.log" | awk '

@@ -21,7 +21,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
-#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <trace/events/morsel.h>
 #include "internal.h"
