@@ -113,7 +113,7 @@ SERVER=$!
 for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.05; done
 [[ -S $SOCK ]] || die "ivshmem-server did not start (see $RUN/ivshmem-server.log)"
 
-CMDLINE="console=ttyS0 panic=-1 oops=panic nokaslr quiet loglevel=4 kunit.enable=0"
+CMDLINE="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 kunit.enable=0"
 CMDLINE+=" memmap=${POOL_MB}M%0x100000000+0xefffffff"
 CMDLINE+=" mjob=$JOB mhosts=$HOSTS maccel=$ACCEL mvcpus=$VCPUS $EXTRA"
 
