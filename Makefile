@@ -23,7 +23,8 @@ deps:
 kernel: deps
 	@scripts/kernel.sh build
 
-guest: deps
+guest: kernel
+	@scripts/tools.sh
 	@scripts/initramfs.sh
 
 $(OUT)/ivshmem-server: scripts/ivshmem-server.c | deps

@@ -5,6 +5,8 @@ set -euo pipefail
 dir=${1:-$OUT/kernel-patch}
 [[ -d $dir ]] || die "$dir missing: run 'make kernel-patch' first"
 cd "$KSRC"
+# spdxcheck.py needs python3-ply from Debian, not a pyenv python.
+export PATH=/usr/bin:$PATH
 rc=0
 for p in "$dir"/*.patch; do
 	"$KSRC/scripts/checkpatch.pl" --strict --quiet --no-signoff "$p" || rc=1

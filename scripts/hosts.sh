@@ -14,6 +14,8 @@
 #     -l H:SEC      start host H SEC seconds after the others (late join)
 #     -a ARGS       extra kernel command line
 #     -N            dual-NUMA binding: pool memory on host node 0, VMs on 1
+#     -P            no doorbell device: the polled back-end (real CXL 3.0 has
+#                   no inter-host interrupt); host ids from morsel.host_id=
 #
 # The pool is a pc-dimm backed by a shared file at guest-physical 4 GiB on
 # NUMA node 1, soft-reserved with memmap= so that the guest sees a DAX range
@@ -21,9 +23,9 @@
 set -euo pipefail
 . "$(dirname "$0")/config.sh"
 
-HOSTS=2 VCPUS=1 POOL_MB=256 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0
+HOSTS=2 VCPUS=1 POOL_MB=256 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0 POLLED=0
 declare -A LATE=()
-while getopts "n:c:m:t:o:p:kl:a:N" opt; do
+while getopts "n:c:m:t:o:p:kl:a:NP" opt; do
 	case $opt in
 	n) HOSTS=$OPTARG ;;
 	c) VCPUS=$OPTARG ;;
@@ -35,6 +37,7 @@ while getopts "n:c:m:t:o:p:kl:a:N" opt; do
 	l) LATE[${OPTARG%%:*}]=${OPTARG#*:} ;;
 	a) EXTRA=$OPTARG ;;
 	N) NUMA=1 ;;
+	P) POLLED=1 ;;
 	*) sed -n '2,/^set/p' "$0" | sed '$d'; exit 2 ;;
 	esac
 done
@@ -118,7 +121,12 @@ CMDLINE+=" memmap=${POOL_MB}M%0x100000000+0xefffffff"
 CMDLINE+=" mjob=$JOB mhosts=$HOSTS maccel=$ACCEL mvcpus=$VCPUS $EXTRA"
 
 start_host() {
-	local i=$1
+	local i=$1 db=(-chardev "socket,path=$SOCK,id=ivsh"
+		-device ivshmem-doorbell,chardev=ivsh,vectors=1) id=
+	if ((POLLED)); then
+		db=()
+		id="morsel.host_id=$i"
+	fi
 	"${NUMACTL[@]}" qemu-system-x86_64 -name "$TAG-host$i" \
 		"${ACCEL_OPT[@]}" -smp "$VCPUS,maxcpus=$MAXCPUS" \
 		-m 512M,slots=2,maxmem=$((512 + POOL_MB))M \
@@ -126,11 +134,10 @@ start_host() {
 		-numa node,nodeid=0,cpus=0-$((MAXCPUS - 1)),memdev=m0 -numa node,nodeid=1 \
 		-object "memory-backend-file,id=pool,share=on,mem-path=$POOL,size=${POOL_MB}M$POOL_BIND" \
 		-device pc-dimm,id=d0,memdev=pool,addr=0x100000000,node=1 \
-		-chardev "socket,path=$SOCK,id=ivsh" \
-		-device ivshmem-doorbell,chardev=ivsh,vectors=1 \
+		"${db[@]}" \
 		-nodefaults -no-user-config -display none -nic none -no-reboot \
 		-kernel "$OUT/bzImage" -initrd "$OUT/initramfs.cpio" \
-		-append "$CMDLINE" -serial "file:$RUN/host$i.log" \
+		-append "$CMDLINE $id" -serial "file:$RUN/host$i.log" \
 		</dev/null >"$RUN/qemu$i.log" 2>&1 &
 	PIDS+=($!)
 }

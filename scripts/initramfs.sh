@@ -26,6 +26,8 @@ file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$G"/pool_test "$G"/pingbench "$root/bin/"
+[[ -x $G/bpftool ]] || die "out/guest/bpftool missing: run scripts/tools.sh"
+cp "$G/bpftool" "$root/bin/"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$OUT/initramfs.cpio.tmp"
 mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
 log "initramfs: $(du -h "$OUT/initramfs.cpio" | cut -f1) out/initramfs.cpio"

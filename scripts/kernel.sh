@@ -129,23 +129,22 @@ format_patch() {
 	wt=$(mktemp -d)
 	"${GIT[@]}" worktree add -q --detach "$wt" pristine
 	local G=(git -C "$wt" -c user.name="morsel developers" -c user.email=morsel@invalid)
-	# New files first, one commit per part, so that every commit builds;
-	# then the hooks into existing files that switch them on.
-	commit_dir() {	# commit_dir SRC DST SUBJECT BODY
-		[[ -d $1 ]] || return 0
-		mkdir -p "$wt/$2"
-		cp -r "$1/." "$wt/$2/"
-		"${G[@]}" add -f "$2"
-		"${G[@]}" commit -q -m "$3" -m "$4"
-	}
-	commit_dir "$REPO/include/uapi" include/uapi "morsel: add the UAPI header" \
-		"include/uapi/linux/morsel.h: the ioctls and structures of /dev/morsel, shared by the kernel, tests, benchmarks and the policy loader."
-	commit_dir "$KP/tree/include/trace" include/trace "morsel: add tracepoints" \
-		"TRACE_SYSTEM morsel: messages sent, handled and acknowledged, doorbell interrupts, host state changes."
-	commit_dir "$KP/tree/mm/morsel" mm/morsel "mm/morsel: shared memory pool, host registry and inter-host channel" \
-		"Attach a memory pool shared by several hosts (a CXL shared region presented as a soft-reserved DAX range), validate or format its superblock, register the host with a lease, and exchange requests through mailbox rings in the coherent region with doorbell interrupts. KUnit tests for the superblock, the rings and the registry."
+	# The new files and their MAINTAINERS entry first, so that every
+	# commit builds; then the hooks into existing files that switch them on.
+	mkdir -p "$wt/include/uapi"
+	cp -r "$REPO/include/uapi/." "$wt/include/uapi/"
+	cp -r "$KP/tree/." "$wt/"
+	"${G[@]}" apply --index "$KP"/patches/*MAINTAINERS*.patch
+	"${G[@]}" add -f include/uapi include/trace mm/morsel
+	"${G[@]}" commit -q -m "mm/morsel: shared memory pool, host registry and inter-host channel" \
+		-m "$(fold -s -w 72 <<'MSG' | sed 's/ *$//'
+Attach a memory pool shared by several hosts (a CXL 3.0 shared region, presented as a soft-reserved DAX range), validate or format its versioned, checksummed superblock, register the host with an epoch and a heartbeat lease, and exchange requests with the other hosts through mailbox rings in the pool's coherent region plus a doorbell interrupt per host (ivshmem-doorbell MSI-X under QEMU, or polling where no interrupt exists).
+
+/dev/morsel (include/uapi/linux/morsel.h) describes the pool and runs timed round trips; /sys/kernel/morsel shows the pool and the channel counters; TRACE_SYSTEM morsel marks messages sent, handled and acknowledged and host state changes. KUnit covers the superblock, the rings and the registry transitions.
+MSG
+)"
 	for p in "$KP"/patches/*.patch; do
-		[[ -e $p ]] || continue
+		[[ $p == *MAINTAINERS* ]] && continue
 		"${G[@]}" apply --index "$p"
 		"${G[@]}" commit -q -m "$(sed -n 's/^Subject: \(\[PATCH\] \)\?//p' "$p" | head -1)" \
 			-m "$(sed -n '/^$/,/^---$/p' "$p" | sed '1d;$d')"

@@ -10,7 +10,7 @@ mkdir -p "$KTOOLS/libbpf" "$KTOOLS/bpftool" "$OUT/guest"
 log "building libbpf.a"
 make -s -C "$KSRC/tools/lib/bpf" OUTPUT="$KTOOLS/libbpf/" \
 	DESTDIR="$KTOOLS/libbpf/root" prefix= -j"$NPROC" \
-	install_headers install_uapi_headers "$KTOOLS/libbpf/libbpf.a" >/dev/null
+	install_headers "$KTOOLS/libbpf/libbpf.a" >/dev/null
 # No BPF skeletons inside bpftool itself (pid iterators, profiler): they
 # need a vmlinux.h of the build machine, and the guests do not need them.
 if [[ ! -x $KTOOLS/bpftool/bpftool || $KSRC/tools/bpf/bpftool -nt $KTOOLS/bpftool/bpftool ]]; then

@@ -61,7 +61,7 @@ run() {	# run NAME HOSTS JOB [hosts.sh options...]
 	local name=$1 hosts=$2 job=$3 h
 	shift 3
 	echo "# --- $name: $hosts host(s), job $job"
-	scripts/hosts.sh -n "$hosts" -o "$T/$name" "$@" "$job" >"$T/$name.launcher.log" 2>&1
+	scripts/hosts.sh -n "$hosts" -t 240 -o "$T/$name" "$@" "$job" >"$T/$name.launcher.log" 2>&1
 	local rc=$?
 	ok $rc "$name: all hosts ran to the end (launcher rc $rc)"
 	for ((h = 0; h < hosts; h++)); do
@@ -110,9 +110,11 @@ run_kunit
 run basic-2 2 basic
 run basic-4 4 basic
 run basic-2x2cpu 2 basic -c 2
+run basic-2-polled 2 basic -P
 run late-3 3 late -l 2:12
 run failure-3 3 failure
 rm -f "$POOL"
+run trace-2 2 trace
 run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
 run_refused refused-checksum flip checksum
 run_refused refused-version "version 2" incompatible_pool_version

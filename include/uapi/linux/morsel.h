@@ -50,7 +50,7 @@ struct morsel_pool_info {
  * Send @count PING requests to host @dst, one at a time, each answered by
  * the receiving host's handler. With MORSEL_PING_POLL both sides poll the
  * mailbox (the receiver is asked to poll for the duration); otherwise the
- * request and its acknowledgement each travel with a doorbell interrupt.
+ * request and its acknowledgment each travel with a doorbell interrupt.
  * The round-trip time of request i is stored in ((__u64 *)rtt_ns)[i] when
  * rtt_ns is not 0. Every answer is checked; @completed counts good ones.
  */

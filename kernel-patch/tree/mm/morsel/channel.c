@@ -105,6 +105,7 @@ static unsigned int rx_scan(struct morsel_pool *p)
 			pr_err_ratelimited("morsel: ring %u -> %d corrupt (head %llu tail %llu), resynchronised\n",
 					   src, p->host_id, r->ctl.head, r->ctl.tail);
 			atomic64_inc(&p->stats.bad);
+			/* Release: we are done with every slot before tail. */
 			smp_store_release(&r->ctl.head, READ_ONCE(r->ctl.tail));
 		}
 	}
@@ -148,8 +149,9 @@ static int rx_thread(void *data)
 		}
 		/* The timeout only guards against a lost interrupt. */
 		if (!wait_event_interruptible_timeout(p->rx_wq,
-				atomic_read(&p->rx_kicks) != seen ||
-				kthread_should_stop(), HZ) && rx_scan(p))
+						      atomic_read(&p->rx_kicks) != seen ||
+						      kthread_should_stop(), HZ) &&
+		    rx_scan(p))
 			atomic64_inc(&p->stats.late);
 	}
 	set_polling(p, false);
@@ -271,7 +273,8 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 	atomic64_inc(&p->stats.sent);
 	trace_morsel_msg_send(p->host_id, dst, type, seq, ring);
 
-	if (polled) {
+	/* Without a doorbell back-end no interrupt brings the answer. */
+	if (polled || morsel_doorbell_kind() == MORSEL_DOORBELL_NONE) {
 		while (!morsel_ring_answered(r, seq, &result, ret)) {
 			if (gone(p, dst, dst_epoch))
 				goto down;

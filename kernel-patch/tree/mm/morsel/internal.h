@@ -82,7 +82,7 @@ struct morsel_chan_stats {
  * @rx_wq: the handler thread sleeps here until a doorbell interrupt.
  */
 struct morsel_pool {
-	struct mutex lock;
+	struct mutex lock;	/* see above */
 	enum morsel_pool_state state;
 	char error[160];
 

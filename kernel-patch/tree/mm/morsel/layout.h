@@ -20,8 +20,10 @@
 #ifndef _MM_MORSEL_LAYOUT_H
 #define _MM_MORSEL_LAYOUT_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/cache.h>
+#include <linux/sizes.h>
 #include <uapi/linux/morsel.h>
 
 #define MORSEL_POOL_MAGIC	0x4c504c45534f524dULL	/* "MORSELPL" */
@@ -29,8 +31,8 @@
 #define MORSEL_POOL_VERSION	1
 
 #define MORSEL_RING_SLOTS	64	/* power of two */
-#define MORSEL_SCRATCH_SIZE	(1UL << 20)
-#define MORSEL_MIN_COHERENT	(4UL << 20)
+#define MORSEL_SCRATCH_SIZE	SZ_1M
+#define MORSEL_MIN_COHERENT	SZ_4M
 
 /**
  * struct morsel_sb - the pool superblock, at pool offset 0.
@@ -118,7 +120,7 @@ struct morsel_slot {
 } ____cacheline_aligned;
 
 /* The sender polls for the answer: do not ring its doorbell. */
-#define MORSEL_MSG_F_POLLED	(1U << 0)
+#define MORSEL_MSG_F_POLLED	BIT(0)
 
 struct morsel_ring {
 	struct morsel_ring_ctl ctl;

@@ -80,14 +80,14 @@ static int pool_format(struct morsel_pool *p)
 			       uuid);
 	if (err) {
 		WRITE_ONCE(sb->magic, 0);	/* release the format lock */
-		morsel_pool_set_error(p, "pool of %llu bytes too small for a %u MiB coherent region",
+		morsel_pool_set_error(p, "pool of %llu bytes too small for %u MiB coherent",
 				      p->size, coherent_mb);
 		return err;
 	}
 	img.magic = MORSEL_POOL_FORMATTING;
 	memset(p->base + PAGE_SIZE, 0, img.heap_off - PAGE_SIZE);
 	memcpy(sb, &img, sizeof(img));
-	/* Everything above is visible before the signature. */
+	/* Release: everything above is visible before the signature. */
 	smp_store_release(&sb->magic, MORSEL_POOL_MAGIC);
 	pr_info("morsel: formatted pool %pUb: %llu MiB, coherent %llu MiB, lease %u ms\n",
 		img.uuid, p->size >> 20, img.coherent_size >> 20, img.lease_ms);
@@ -104,10 +104,11 @@ static int pool_attach(struct morsel_pool *p)
 	if (err)
 		return err;
 	/* Another host may hold the format lock: wait for it, bounded. */
-	for (i = 0; i < 1000 && READ_ONCE(sb->magic) == MORSEL_POOL_FORMATTING; i++)
-		msleep(10);
+	for (i = 0; i < 500 && READ_ONCE(sb->magic) == MORSEL_POOL_FORMATTING; i++)
+		usleep_range(10000, 20000);
+	/* Acquire: pairs with the release of the magic by the formatter. */
 	if (smp_load_acquire(&sb->magic) == MORSEL_POOL_FORMATTING) {
-		morsel_pool_set_error(p, "another host started formatting the pool and did not finish within 10 s");
+		morsel_pool_set_error(p, "pool format by another host not finished in 10 s");
 		return -ETIMEDOUT;
 	}
 	err = morsel_sb_check(sb, p->size, why, sizeof(why));

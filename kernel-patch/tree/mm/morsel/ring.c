@@ -33,6 +33,7 @@ int morsel_ring_post(struct morsel_ring *r, u16 type, u16 flags, u32 src_epoch,
 		     u32 dst_epoch, const u64 arg[2], u64 *seq)
 {
 	u64 tail = READ_ONCE(r->ctl.tail);
+	/* Acquire: the consumer is done with every slot before head. */
 	u64 head = smp_load_acquire(&r->ctl.head);
 	struct morsel_slot *s;
 
@@ -73,6 +74,7 @@ bool morsel_ring_answered(struct morsel_ring *r, u64 seq, s32 *result,
 {
 	struct morsel_slot *s = slot_of(r, seq - 1);
 
+	/* Acquire: pairs with the release of done in morsel_ring_complete(). */
 	if (smp_load_acquire(&s->done) != seq)
 		return false;
 	*result = READ_ONCE(s->result);
@@ -95,6 +97,7 @@ bool morsel_ring_answered(struct morsel_ring *r, u64 seq, s32 *result,
 struct morsel_slot *morsel_ring_peek(struct morsel_ring *r, int *err)
 {
 	u64 head = READ_ONCE(r->ctl.head);
+	/* Acquire: pairs with the release of tail in morsel_ring_post(). */
 	u64 tail = smp_load_acquire(&r->ctl.tail);
 	struct morsel_slot *s;
 
@@ -125,7 +128,8 @@ void morsel_ring_complete(struct morsel_ring *r, s32 result, const u64 ret[2])
 	WRITE_ONCE(s->result, result);
 	WRITE_ONCE(s->ret[0], ret ? ret[0] : 0);
 	WRITE_ONCE(s->ret[1], ret ? ret[1] : 0);
-	/* The answer is visible before done, done before the slot is free. */
+	/* Release: the answer is visible before done... */
 	smp_store_release(&s->done, head + 1);
+	/* ...and done before the producer may reuse the slot. */
 	smp_store_release(&r->ctl.head, head + 1);
 }

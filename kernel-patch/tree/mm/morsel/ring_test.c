@@ -136,4 +136,5 @@ static struct kunit_suite ring_suite = {
 	.name = "morsel_ring",
 	.test_cases = ring_cases,
 };
+
 kunit_test_suite(ring_suite);

@@ -164,4 +164,5 @@ static struct kunit_suite sb_suite = {
 	.name = "morsel_superblock",
 	.test_cases = sb_cases,
 };
+
 kunit_test_suite(sb_suite);

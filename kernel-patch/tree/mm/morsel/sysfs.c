@@ -107,26 +107,33 @@ static const struct attribute_group pool_group = {
 	.attrs = pool_attrs,
 };
 
-#define STAT_ATTR(name)							\
-static ssize_t name##_show(struct kobject *k, struct kobj_attribute *a,	\
-			   char *buf)					\
-{									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  (long long)atomic64_read(&P->stats.name));	\
-}									\
-static struct kobj_attribute name##_attr = __ATTR_RO(name)
+/* The channel counters, one read-only file each. */
+static const struct {
+	const char *name;
+	size_t off;
+} stat_fields[] = {
+	{ "sent", offsetof(struct morsel_chan_stats, sent) },
+	{ "handled", offsetof(struct morsel_chan_stats, handled) },
+	{ "acked", offsetof(struct morsel_chan_stats, acked) },
+	{ "timeouts", offsetof(struct morsel_chan_stats, timeouts) },
+	{ "failed", offsetof(struct morsel_chan_stats, failed) },
+	{ "doorbells_sent", offsetof(struct morsel_chan_stats, doorbells_sent) },
+	{ "doorbell_irqs", offsetof(struct morsel_chan_stats, doorbell_irqs) },
+	{ "stale", offsetof(struct morsel_chan_stats, stale) },
+	{ "bad", offsetof(struct morsel_chan_stats, bad) },
+	{ "ring_full", offsetof(struct morsel_chan_stats, ring_full) },
+	{ "late", offsetof(struct morsel_chan_stats, late) },
+};
 
-STAT_ATTR(sent);
-STAT_ATTR(handled);
-STAT_ATTR(acked);
-STAT_ATTR(timeouts);
-STAT_ATTR(failed);
-STAT_ATTR(doorbells_sent);
-STAT_ATTR(doorbell_irqs);
-STAT_ATTR(stale);
-STAT_ATTR(bad);
-STAT_ATTR(ring_full);
-STAT_ATTR(late);
+static struct kobj_attribute stat_attrs[ARRAY_SIZE(stat_fields)];
+
+static ssize_t stat_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	size_t off = stat_fields[a - stat_attrs].off;
+	atomic64_t *v = (atomic64_t *)((char *)&P->stats + off);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
+}
 
 static ssize_t polling_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
@@ -137,13 +144,8 @@ static ssize_t polling_show(struct kobject *k, struct kobj_attribute *a, char *b
 
 static struct kobj_attribute polling_attr = __ATTR_RO(polling);
 
-static struct attribute *channel_attrs[] = {
-	&sent_attr.attr, &handled_attr.attr, &acked_attr.attr,
-	&timeouts_attr.attr, &failed_attr.attr, &doorbells_sent_attr.attr,
-	&doorbell_irqs_attr.attr, &stale_attr.attr, &bad_attr.attr,
-	&ring_full_attr.attr, &late_attr.attr, &polling_attr.attr,
-	NULL,
-};
+/* Filled at init from stat_fields, plus polling and the NULL end. */
+static struct attribute *channel_attrs[ARRAY_SIZE(stat_fields) + 2];
 
 static const struct attribute_group channel_group = {
 	.name = "channel",
@@ -184,7 +186,17 @@ int morsel_sysfs_init(void)
 {
 	struct kobject *kobj;
 	struct dentry *dir;
+	unsigned int i;
 	int err;
+
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
+		sysfs_attr_init(&stat_attrs[i].attr);
+		stat_attrs[i].attr.name = stat_fields[i].name;
+		stat_attrs[i].attr.mode = 0444;
+		stat_attrs[i].show = stat_show;
+		channel_attrs[i] = &stat_attrs[i].attr;
+	}
+	channel_attrs[i] = &polling_attr.attr;
 
 	kobj = kobject_create_and_add("morsel", kernel_kobj);
 	if (!kobj)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Tracepoints of the morsel mechanism: `perf record -e 'morsel:*'`.
+ * Tracepoints of the morsel mechanism: perf record -e 'morsel:*'.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM morsel
@@ -10,108 +10,93 @@
 
 #include <linux/tracepoint.h>
 
+/* morsel_msg_send: a request posted to another host's mailbox */
 TRACE_EVENT(morsel_msg_send,
-	TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
-		 u64 seq, bool doorbell),
-	TP_ARGS(src, dst, type, seq, doorbell),
-	TP_STRUCT__entry(
-		__field(unsigned int, src)
-		__field(unsigned int, dst)
-		__field(unsigned int, type)
-		__field(u64, seq)
-		__field(bool, doorbell)
-	),
-	TP_fast_assign(
-		__entry->src = src;
-		__entry->dst = dst;
-		__entry->type = type;
-		__entry->seq = seq;
-		__entry->doorbell = doorbell;
-	),
-	TP_printk("host %u -> %u type %u seq %llu doorbell %d",
-		  __entry->src, __entry->dst, __entry->type, __entry->seq,
-		  __entry->doorbell)
+	    TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+		     u64 seq, bool doorbell),
+	    TP_ARGS(src, dst, type, seq, doorbell),
+	    TP_STRUCT__entry(__field(unsigned int, src)
+			     __field(unsigned int, dst)
+			     __field(unsigned int, type)
+			     __field(u64, seq)
+			     __field(bool, doorbell)),
+	    TP_fast_assign(__entry->src = src;
+			   __entry->dst = dst;
+			   __entry->type = type;
+			   __entry->seq = seq;
+			   __entry->doorbell = doorbell;),
+	    TP_printk("host %u -> %u type %u seq %llu doorbell %d",
+		      __entry->src, __entry->dst, __entry->type, __entry->seq,
+		      __entry->doorbell)
 );
 
+/* morsel_msg_handle: a request handled by this host's morsel-rx thread */
 TRACE_EVENT(morsel_msg_handle,
-	TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
-		 u64 seq, int result, u64 duration_ns),
-	TP_ARGS(src, dst, type, seq, result, duration_ns),
-	TP_STRUCT__entry(
-		__field(unsigned int, src)
-		__field(unsigned int, dst)
-		__field(unsigned int, type)
-		__field(u64, seq)
-		__field(int, result)
-		__field(u64, duration_ns)
-	),
-	TP_fast_assign(
-		__entry->src = src;
-		__entry->dst = dst;
-		__entry->type = type;
-		__entry->seq = seq;
-		__entry->result = result;
-		__entry->duration_ns = duration_ns;
-	),
-	TP_printk("host %u -> %u type %u seq %llu result %d duration %llu ns",
-		  __entry->src, __entry->dst, __entry->type, __entry->seq,
-		  __entry->result, __entry->duration_ns)
+	    TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+		     u64 seq, int result, u64 duration_ns),
+	    TP_ARGS(src, dst, type, seq, result, duration_ns),
+	    TP_STRUCT__entry(__field(unsigned int, src)
+			     __field(unsigned int, dst)
+			     __field(unsigned int, type)
+			     __field(u64, seq)
+			     __field(int, result)
+			     __field(u64, duration_ns)),
+	    TP_fast_assign(__entry->src = src;
+			   __entry->dst = dst;
+			   __entry->type = type;
+			   __entry->seq = seq;
+			   __entry->result = result;
+			   __entry->duration_ns = duration_ns;),
+	    TP_printk("host %u -> %u type %u seq %llu result %d duration %llu ns",
+		      __entry->src, __entry->dst, __entry->type, __entry->seq,
+		      __entry->result, __entry->duration_ns)
 );
 
+/* morsel_msg_ack: the answer to a request arrived at its sender */
 TRACE_EVENT(morsel_msg_ack,
-	TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
-		 u64 seq, int result, u64 rtt_ns),
-	TP_ARGS(src, dst, type, seq, result, rtt_ns),
-	TP_STRUCT__entry(
-		__field(unsigned int, src)
-		__field(unsigned int, dst)
-		__field(unsigned int, type)
-		__field(u64, seq)
-		__field(int, result)
-		__field(u64, rtt_ns)
-	),
-	TP_fast_assign(
-		__entry->src = src;
-		__entry->dst = dst;
-		__entry->type = type;
-		__entry->seq = seq;
-		__entry->result = result;
-		__entry->rtt_ns = rtt_ns;
-	),
-	TP_printk("host %u -> %u type %u seq %llu result %d rtt %llu ns",
-		  __entry->src, __entry->dst, __entry->type, __entry->seq,
-		  __entry->result, __entry->rtt_ns)
+	    TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+		     u64 seq, int result, u64 rtt_ns),
+	    TP_ARGS(src, dst, type, seq, result, rtt_ns),
+	    TP_STRUCT__entry(__field(unsigned int, src)
+			     __field(unsigned int, dst)
+			     __field(unsigned int, type)
+			     __field(u64, seq)
+			     __field(int, result)
+			     __field(u64, rtt_ns)),
+	    TP_fast_assign(__entry->src = src;
+			   __entry->dst = dst;
+			   __entry->type = type;
+			   __entry->seq = seq;
+			   __entry->result = result;
+			   __entry->rtt_ns = rtt_ns;),
+	    TP_printk("host %u -> %u type %u seq %llu result %d rtt %llu ns",
+		      __entry->src, __entry->dst, __entry->type, __entry->seq,
+		      __entry->result, __entry->rtt_ns)
 );
 
+/* morsel_doorbell_irq: a doorbell interrupt on this host */
 TRACE_EVENT(morsel_doorbell_irq,
-	TP_PROTO(unsigned int host),
-	TP_ARGS(host),
-	TP_STRUCT__entry(
-		__field(unsigned int, host)
-	),
-	TP_fast_assign(
-		__entry->host = host;
-	),
-	TP_printk("host %u", __entry->host)
+	    TP_PROTO(unsigned int host),
+	    TP_ARGS(host),
+	    TP_STRUCT__entry(__field(unsigned int, host)),
+	    TP_fast_assign(__entry->host = host;),
+	    TP_printk("host %u", __entry->host)
 );
 
+/* morsel_host_state: a host's registry state changed, as seen by this host */
 TRACE_EVENT(morsel_host_state,
-	TP_PROTO(unsigned int host, u32 epoch, u32 old, u32 new),
-	TP_ARGS(host, epoch, old, new),
-	TP_STRUCT__entry(
-		__field(unsigned int, host)
-		__field(u32, epoch)
-		__field(u32, old)
-		__field(u32, new)
-	),
-	TP_fast_assign(
-		__entry->host = host;
-		__entry->epoch = epoch;
-		__entry->old = old;
-		__entry->new = new;
-	),
-	TP_printk("host %u epoch %u state %u -> %u", __entry->host,
-		  __entry->epoch, __entry->old, __entry->new)
+	    TP_PROTO(unsigned int host, u32 epoch, u32 old, u32 new),
+	    TP_ARGS(host, epoch, old, new),
+	    TP_STRUCT__entry(__field(unsigned int, host)
+			     __field(u32, epoch)
+			     __field(u32, old)
+			     __field(u32, new)),
+	    TP_fast_assign(__entry->host = host;
+			   __entry->epoch = epoch;
+			   __entry->old = old;
+			   __entry->new = new;),
+	    TP_printk("host %u epoch %u state %u -> %u", __entry->host,
+		      __entry->epoch, __entry->old, __entry->new)
 );
 
 #endif /* _TRACE_MORSEL_H */
