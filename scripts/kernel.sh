@@ -106,11 +106,13 @@ build() {
 	log "building bzImage in $KOBJ (clean build ~10 min, incremental ~1 min)"
 	local t0=$SECONDS
 	local blog=$KOBJ/build.log
+	set +e
 	make -C "$KSRC" O="$KOBJ" ARCH=x86_64 -j"$NPROC" CC="ccache gcc" \
 		KBUILD_BUILD_TIMESTAMP=morsel KBUILD_BUILD_USER=morsel KBUILD_BUILD_HOST=morsel \
 		bzImage 2>&1 | tee "$blog" | { grep --line-buffered -E '^  (CC|LD|AR)' |
 		awk '{n++} n % 200 == 0 {printf "[kernel] %d objects...\n", n; fflush()}' || true; }
 	local rc=${PIPESTATUS[0]}
+	set -e
 	if [[ $rc -ne 0 ]]; then
 		grep -E -B2 -A6 'error|Error' "$blog" | head -60 >&2
 		die "kernel build failed (full log: $blog)"

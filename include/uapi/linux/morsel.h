@@ -8,8 +8,18 @@
  * /dev/morsel
  *   ioctl MORSEL_IOC_POOL_INFO   describe the attached pool and this host
  *   ioctl MORSEL_IOC_PING        timed request/acknowledge round trips
+ *   ioctl MORSEL_IOC_CREATE      create a named object; returns its fd
+ *   ioctl MORSEL_IOC_OPEN        open a named object; returns its fd
+ *   ioctl MORSEL_IOC_DELETE      delete a named object (none may map it)
  *   mmap  offset 0               the pool's scratch area (root only):
  *                                coherent pool memory for tests/benchmarks
+ *
+ * object fd (one overlay per host per object, shared by all its mappings)
+ *   mmap (MAP_SHARED)            map this host's overlay of the object
+ *   ioctl MORSEL_OBJ_STAT        size, pages, this host's counters
+ *   ioctl MORSEL_OBJ_RESIZE      grow or shrink (shrinking punches the tail)
+ *   ioctl MORSEL_OBJ_PUNCH       remove pages, on every host
+ *   ioctl MORSEL_OBJ_ENTRIES     read authoritative page-table entries
  */
 #ifndef _UAPI_LINUX_MORSEL_H
 #define _UAPI_LINUX_MORSEL_H
@@ -64,8 +74,81 @@ struct morsel_ping {
 	__u32 reserved;
 };
 
+/*
+ * An authoritative page-table entry (8 bytes of coherent memory per page),
+ * as MORSEL_OBJ_ENTRIES returns it:
+ *   bits  0-1   state: NONE (no frame), SHARED, EXCLUSIVE, BUSY (a writer
+ *               is revoking the readers)
+ *   bits  2-5   owner: the writer (EXCLUSIVE) or the acquirer (BUSY)
+ *   bits  6-21  readers: hosts allowed to map the page read-only
+ *   bits 22-49  frame + 1 in the data region (0: none)
+ *   bits 50-63  sequence, incremented by every transition
+ */
+#define MORSEL_PTE_NONE		0
+#define MORSEL_PTE_SHARED	1
+#define MORSEL_PTE_EXCLUSIVE	2
+#define MORSEL_PTE_BUSY		3
+#define MORSEL_PTE_STATE(e)	((__u32)((e) & 3))
+#define MORSEL_PTE_OWNER(e)	((__u32)(((e) >> 2) & 0xf))
+#define MORSEL_PTE_READERS(e)	((__u32)(((e) >> 6) & 0xffff))
+#define MORSEL_PTE_FRAME1(e)	((__u64)(((e) >> 22) & 0xfffffffULL))
+#define MORSEL_PTE_SEQ(e)	((__u32)((e) >> 50))
+
+struct morsel_create {
+	char name[32];		/* NUL-terminated, [A-Za-z0-9._-], not empty */
+	__u64 size;		/* bytes, > 0, at most the pool's object limit */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;
+};
+
+struct morsel_open {
+	char name[32];
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;
+};
+
+struct morsel_punch {
+	__u64 offset;		/* bytes, page aligned */
+	__u64 len;		/* bytes, page aligned, > 0 */
+};
+
+struct morsel_obj_stat {
+	__u64 size;
+	__u64 max_size;		/* the largest size this pool allows */
+	__u32 index;		/* directory slot */
+	__u32 gen;
+	__u32 views;		/* bitmap of hosts with the object open */
+	__u32 mapped;		/* bitmap of hosts that map it */
+	__u64 pages_present;	/* pages with a frame */
+	__u64 pages_exclusive;
+	__u64 pages_shared;
+	/* this host's counters for this object */
+	__u64 read_faults;
+	__u64 write_faults;
+	__u64 transfers;	/* exclusive ownership taken from other hosts */
+	__u64 recalls_sent;
+	__u64 recalls_handled;
+	__u64 writebacks;
+	__u64 invalidates;
+	__u64 shootdowns;
+};
+
+struct morsel_entries {
+	__u64 first;		/* page index */
+	__u64 count;
+	__u64 entries;		/* user pointer to __u64[count] */
+};
+
 #define MORSEL_IOC_MAGIC	0xB8
 #define MORSEL_IOC_POOL_INFO	_IOR(MORSEL_IOC_MAGIC, 0x00, struct morsel_pool_info)
 #define MORSEL_IOC_PING		_IOWR(MORSEL_IOC_MAGIC, 0x01, struct morsel_ping)
+#define MORSEL_IOC_CREATE	_IOW(MORSEL_IOC_MAGIC, 0x02, struct morsel_create)
+#define MORSEL_IOC_OPEN		_IOW(MORSEL_IOC_MAGIC, 0x03, struct morsel_open)
+#define MORSEL_IOC_DELETE	_IOW(MORSEL_IOC_MAGIC, 0x04, struct morsel_open)
+
+#define MORSEL_OBJ_STAT		_IOR(MORSEL_IOC_MAGIC, 0x10, struct morsel_obj_stat)
+#define MORSEL_OBJ_RESIZE	_IOW(MORSEL_IOC_MAGIC, 0x11, __u64)
+#define MORSEL_OBJ_PUNCH	_IOW(MORSEL_IOC_MAGIC, 0x12, struct morsel_punch)
+#define MORSEL_OBJ_ENTRIES	_IOW(MORSEL_IOC_MAGIC, 0x13, struct morsel_entries)
 
 #endif /* _UAPI_LINUX_MORSEL_H */

@@ -48,9 +48,16 @@ static int handle_poll(struct morsel_pool *p, unsigned int src,
 	return 0;
 }
 
+static int handle_recall(struct morsel_pool *p, unsigned int src,
+			 const struct morsel_slot *s, u64 ret[2])
+{
+	return morsel_handle_recall(p, src, s->arg[0], s->arg[1]);
+}
+
 static const morsel_handler_t handlers[MORSEL_MSG_NR] = {
 	[MORSEL_MSG_PING] = handle_ping,
 	[MORSEL_MSG_POLL] = handle_poll,
+	[MORSEL_MSG_RECALL] = handle_recall,
 };
 
 static void handle_one(struct morsel_pool *p, unsigned int src,

@@ -56,6 +56,51 @@ static long ioc_ping(struct morsel_pool *p, void __user *uarg)
 	return err;
 }
 
+static long ioc_create(struct morsel_pool *p, void __user *uarg)
+{
+	struct morsel_create req;
+	int idx;
+	u32 gen;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved)
+		return -EINVAL;
+	if (!morsel_obj_name_valid(req.name, sizeof(req.name)))
+		return -EINVAL;
+	if (p->state != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	idx = morsel_obj_create(p, req.name, req.size);
+	if (idx < 0)
+		return idx;
+	idx = morsel_obj_lookup(p, req.name, &gen);
+	if (idx < 0)
+		return idx;
+	return morsel_obj_open_fd(p, idx, gen);
+}
+
+static long ioc_open_delete(struct morsel_pool *p, void __user *uarg, bool del)
+{
+	struct morsel_open req;
+	int idx;
+	u32 gen;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved)
+		return -EINVAL;
+	if (!morsel_obj_name_valid(req.name, sizeof(req.name)))
+		return -EINVAL;
+	if (p->state != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	if (del)
+		return morsel_obj_delete(p, req.name);
+	idx = morsel_obj_lookup(p, req.name, &gen);
+	if (idx < 0)
+		return idx;
+	return morsel_obj_open_fd(p, idx, gen);
+}
+
 static long morsel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct morsel_pool *p = &morsel_pool;
@@ -66,6 +111,12 @@ static long morsel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_pool_info(p, uarg);
 	case MORSEL_IOC_PING:
 		return ioc_ping(p, uarg);
+	case MORSEL_IOC_CREATE:
+		return ioc_create(p, uarg);
+	case MORSEL_IOC_OPEN:
+		return ioc_open_delete(p, uarg, false);
+	case MORSEL_IOC_DELETE:
+		return ioc_open_delete(p, uarg, true);
 	default:
 		return -ENOTTY;
 	}

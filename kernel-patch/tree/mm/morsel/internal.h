@@ -11,9 +11,15 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include "layout.h"
 
 /* superblock.c: pure functions on a superblock image */
+static inline u64 morsel_sb_frames(const struct morsel_sb *sb)
+{
+	return (sb->pool_size - sb->data_off) >> PAGE_SHIFT;
+}
+
 u32 morsel_sb_csum(const struct morsel_sb *sb);
 int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
 		     u32 lease_ms, const u64 uuid[2]);
@@ -42,11 +48,38 @@ int morsel_hs_leave(u64 old, u32 epoch, u64 *new);
 int morsel_hs_declare_dead(u64 old, u32 epoch, u64 *new);
 const char *morsel_hs_name(u32 state);
 
+/* ownership.c: pure transitions of an authoritative page-table entry */
+enum morsel_own_action {
+	MORSEL_OWN_GRANTED,	/* install *new (if changed), then map */
+	MORSEL_OWN_NEED_FRAME,	/* first touch: allocate a frame, fill */
+	MORSEL_OWN_RECALL,	/* ask the exclusive owner to give it up */
+	MORSEL_OWN_INVALIDATE,	/* install BUSY, revoke the readers */
+	MORSEL_OWN_WAIT,	/* another host is in transition */
+};
+
+u64 morsel_pte_make(u32 state, u32 owner, u32 readers, u64 frame1, u64 seq);
+bool morsel_pte_valid(u64 e);
+int morsel_own_fault(u64 e, u32 host, bool write, u64 *new, u32 *target);
+u64 morsel_own_fill(u64 e, u64 frame, u32 host, bool write);
+int morsel_own_busy_done(u64 e, u32 host, u64 *new);
+int morsel_own_release(u64 e, u32 host, bool downgrade, u64 *new);
+int morsel_own_drop_reader(u64 e, u32 host, u64 *new);
+int morsel_own_host_failed(u64 e, u32 dead, u64 *new);
+int morsel_own_punch(u64 e, u32 host, u64 *new);
+
 /* Message types carried by the channel. */
 enum morsel_msg_type {
 	MORSEL_MSG_PING = 1,	/* arg0: cookie; ret0: ~cookie, ret1: host id */
 	MORSEL_MSG_POLL,	/* arg0: poll the mailboxes for this many ms */
+	MORSEL_MSG_RECALL,	/* arg0: object, arg1: page | mode; recall.c */
 	MORSEL_MSG_NR,
+};
+
+/* Recall modes, in the top bits of arg1 of MORSEL_MSG_RECALL. */
+enum morsel_recall_mode {
+	MORSEL_RECALL_DOWNGRADE = 0,	/* exclusive owner: keep a read copy */
+	MORSEL_RECALL_INVALIDATE,	/* exclusive owner: give it all up */
+	MORSEL_RECALL_READER,		/* a reader: unmap, drop the copy */
 };
 
 /* Host-side bookkeeping of the lease of every other host. */
@@ -155,6 +188,46 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 int morsel_channel_ping(struct morsel_pool *p, unsigned int dst, u32 count,
 			bool polled, unsigned int timeout_ms,
 			u64 __user *rtt_ns, u32 *completed);
+
+/* frame.c: the data-region frame allocator (bitmap in the coherent region) */
+s64 morsel_frame_alloc(struct morsel_pool *p);
+void morsel_frame_free(struct morsel_pool *p, u64 frame);
+u64 morsel_frames_free(struct morsel_pool *p);
+
+/* Ownership counters, per overlay and summed per host. */
+struct morsel_obj_counters {
+	atomic64_t read_faults, write_faults, transfers, recalls_sent;
+	atomic64_t recalls_handled, writebacks, invalidates, shootdowns;
+};
+
+extern struct morsel_obj_counters morsel_host_counters;
+
+/* object.c, overlay.c, recall.c, cache.c */
+struct morsel_overlay;
+int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size);
+int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen);
+int morsel_obj_delete(struct morsel_pool *p, const char *name);
+int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);
+long morsel_obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+bool morsel_obj_name_valid(const char *name, size_t len);
+u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page);
+u64 morsel_obj_max_pages(struct morsel_pool *p);
+void morsel_dir_lock(struct morsel_pool *p);
+void morsel_dir_unlock(struct morsel_pool *p);
+int morsel_overlay_init(void);
+int morsel_handle_recall(struct morsel_pool *p, unsigned int src,
+			 u64 obj, u64 page_mode);
+int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
+		  u32 gen, u64 page, enum morsel_recall_mode mode);
+int morsel_page_acquire_exclusive(struct morsel_overlay *ov, u64 page);
+void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host);
+
+extern bool morsel_stale_cache;
+void morsel_cache_writeback(void *addr);
+void morsel_cache_invalidate(void *addr);
+struct page *morsel_shadow_get(struct xarray *xa, u64 page, void *pool_addr);
+bool morsel_shadow_writeback(struct xarray *xa, u64 page, void *pool_addr);
+bool morsel_shadow_drop(struct xarray *xa, u64 page);
 
 /* dev.c, sysfs.c */
 int morsel_dev_init(void);

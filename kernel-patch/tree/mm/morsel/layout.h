@@ -14,8 +14,10 @@
  *   registry_off  host registry: MORSEL_MAX_HOSTS cache lines
  *   rings_off     mailbox rings: one per ordered (sender, receiver) pair
  *   scratch_off   scratch area for tests and benchmarks (mmap of /dev/morsel)
- *   heap_off      coherent heap, up to coherent_size (page tables, later)
- *   data_off      data region (not coherent), up to pool_size
+ *   heap_off      object directory, frame bitmap, then the objects' page
+ *                 tables (one fixed slot per directory entry), up to
+ *                 coherent_size
+ *   data_off      data region (not coherent): frames, up to pool_size
  */
 #ifndef _MM_MORSEL_LAYOUT_H
 #define _MM_MORSEL_LAYOUT_H
@@ -59,6 +61,10 @@ struct morsel_sb {
 	u32 host_entry_size;
 	u32 lease_ms;
 	u32 reserved;
+	u64 dir_off;		/* struct morsel_dir */
+	u64 bitmap_off;		/* one bit per data frame, set = in use */
+	u64 pt_off;		/* page-table slots, one per directory entry */
+	u64 pt_slot_bytes;	/* bytes of one slot: max object pages * 8 */
 };
 
 /* Host states in the registry; transitions in registry.c. */
@@ -125,6 +131,47 @@ struct morsel_slot {
 struct morsel_ring {
 	struct morsel_ring_ctl ctl;
 	struct morsel_slot slot[MORSEL_RING_SLOTS];
+};
+
+/*
+ * Objects. The directory has MORSEL_MAX_OBJECTS entries; entry i owns a
+ * fixed slot of the page-table area holding its authoritative table: an
+ * array of 512-entry tables (4 KiB each, one per 2 MiB of the object),
+ * one 8-byte entry per 4 KiB page (see ownership.c for the encoding).
+ * Directory changes are serialised by dir_lock, a cross-host lock word
+ * (host id + 1 of the holder, broken when the holder is declared dead).
+ */
+#define MORSEL_MAX_OBJECTS	64
+#define MORSEL_NAME_LEN		32	/* including the NUL */
+
+enum morsel_obj_state {
+	MORSEL_OBJ_FREE = 0,
+	MORSEL_OBJ_LIVE,
+};
+
+/**
+ * struct morsel_obj_entry - one object in the directory.
+ * @state: enum morsel_obj_state.
+ * @gen: incremented at create and delete: stale handles see a new value.
+ * @size: bytes; pages beyond it fault with SIGBUS.
+ * @views: bitmap of hosts that have the object open.
+ * @mapped: bitmap of hosts that have it mapped by at least one process.
+ */
+struct morsel_obj_entry {
+	u32 state;
+	u32 gen;
+	char name[MORSEL_NAME_LEN];
+	u64 size;
+	u32 views;
+	u32 mapped;
+	u32 creator;
+	u32 reserved;
+	u8 pad[48];
+} ____cacheline_aligned;
+
+struct morsel_dir {
+	u64 dir_lock ____cacheline_aligned;
+	struct morsel_obj_entry obj[MORSEL_MAX_OBJECTS];
 };
 
 /* Ring from @src to @dst, at rings_off + index * sizeof(struct morsel_ring). */

@@ -250,6 +250,9 @@ static int __init morsel_init(void)
 	err = morsel_sysfs_init();
 	if (err)
 		return err;
+	err = morsel_overlay_init();
+	if (err)
+		return err;
 	err = morsel_dev_init();
 	if (err)
 		return err;

@@ -203,6 +203,32 @@ void morsel_heartbeat_fn(struct work_struct *work)
 }
 
 /**
+ * morsel_host_declare_dead() - declare a host dead that did not answer.
+ * @p: the pool.
+ * @host: the silent host.
+ *
+ * Its lease is void from now on: survivors stop waiting for it and take
+ * its pages back (ownership.c). If it is alive after all, it finds itself
+ * dead at its next heartbeat and fences itself.
+ */
+void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host)
+{
+	struct morsel_host_entry *e = entry(p, host);
+	u64 se = READ_ONCE(e->state_epoch), dead;
+
+	if (morsel_hs_declare_dead(se, morsel_hs_epoch(se), &dead))
+		return;
+	WRITE_ONCE(e->declared_by, p->host_id);
+	if (cmpxchg(&e->state_epoch, se, dead) != se)
+		return;
+	pr_warn("morsel: host %u (epoch %u) declared dead: it did not answer within its lease\n",
+		host, morsel_hs_epoch(se));
+	trace_morsel_host_state(host, morsel_hs_epoch(se), MORSEL_HOST_ALIVE,
+				MORSEL_HOST_DEAD);
+	wake_up_all(&p->ack_wq);
+}
+
+/**
  * morsel_registry_join() - register this host in the pool.
  * @p: the pool, attached, with @p->host_id set.
  *

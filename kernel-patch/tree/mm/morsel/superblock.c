@@ -70,6 +70,18 @@ int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
 		return -EINVAL;
 	sb->coherent_size = coherent_size;
 	sb->data_off = coherent_size;
+
+	sb->dir_off = off;
+	off += PAGE_ALIGN(sizeof(struct morsel_dir));
+	sb->bitmap_off = off;
+	off += PAGE_ALIGN(DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8);
+	sb->pt_off = off;
+	if (off >= coherent_size)
+		return -EINVAL;
+	sb->pt_slot_bytes = round_down((coherent_size - off) / MORSEL_MAX_OBJECTS,
+				       PAGE_SIZE);
+	if (!sb->pt_slot_bytes)
+		return -EINVAL;
 	sb->csum = morsel_sb_csum(sb);
 	return 0;
 }
@@ -130,6 +142,14 @@ int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
 	    !IS_ALIGNED(sb->registry_off | sb->rings_off | sb->scratch_off |
 			sb->heap_off | sb->data_off, PAGE_SIZE)) {
 		snprintf(why, len, "corrupt superblock: inconsistent layout");
+		return -EUCLEAN;
+	}
+	if (sb->dir_off != sb->heap_off ||
+	    sb->bitmap_off < sb->dir_off + sizeof(struct morsel_dir) ||
+	    sb->pt_off < sb->bitmap_off + DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8 ||
+	    !IS_ALIGNED(sb->pt_off | sb->pt_slot_bytes, PAGE_SIZE) || !sb->pt_slot_bytes ||
+	    sb->pt_off + sb->pt_slot_bytes * MORSEL_MAX_OBJECTS > sb->coherent_size) {
+		snprintf(why, len, "corrupt superblock: inconsistent object area");
 		return -EUCLEAN;
 	}
 	if (sb->pool_size > range_size) {

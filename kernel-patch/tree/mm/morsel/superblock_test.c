@@ -36,11 +36,19 @@ static void sb_layout_is_valid(struct kunit *test)
 	KUNIT_EXPECT_LT(test, sb->registry_off, sb->rings_off);
 	KUNIT_EXPECT_LT(test, sb->rings_off, sb->scratch_off);
 	KUNIT_EXPECT_LE(test, sb->heap_off, sb->coherent_size);
+	KUNIT_EXPECT_EQ(test, sb->dir_off, sb->heap_off);
+	KUNIT_EXPECT_LT(test, sb->bitmap_off, sb->pt_off);
+	KUNIT_EXPECT_LE(test, sb->pt_off + sb->pt_slot_bytes * MORSEL_MAX_OBJECTS,
+			sb->coherent_size);
+	/* 256 MiB pool, 16 MiB coherent: objects of at least 64 MiB. */
+	KUNIT_EXPECT_GE(test, sb->pt_slot_bytes / 8 * PAGE_SIZE, (u64)SZ_64M);
+	/* At most 8 bytes of coherent metadata per 4 KiB page. */
+	KUNIT_EXPECT_EQ(test, sizeof(u64), (size_t)8);
 	/* tests/host/poolimg.c writes superblocks with these offsets. */
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, csum), (size_t)8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, version), (size_t)12);
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, pool_size), (size_t)16);
-	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_sb), (size_t)112);
+	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_sb), (size_t)144);
 	/* One cache line per host entry and per slot. */
 	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_host_entry), (size_t)64);
 	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_slot), (size_t)64);

@@ -6,6 +6,8 @@
  *            host_id epoch lease_ms doorbell hosts_alive
  *   channel/ sent handled acked timeouts failed doorbells_sent
  *            doorbell_irqs stale bad ring_full late polling
+ *   ownership/ read_faults write_faults transfers recalls_sent
+ *            recalls_handled writebacks invalidates shootdowns stale_cache
  *
  * /sys/kernel/debug/morsel/hosts: the registry as a table.
  */
@@ -147,6 +149,44 @@ static struct kobj_attribute polling_attr = __ATTR_RO(polling);
 /* Filled at init from stat_fields, plus polling and the NULL end. */
 static struct attribute *channel_attrs[ARRAY_SIZE(stat_fields) + 2];
 
+/* This host's ownership counters, summed over its overlays. */
+static const struct {
+	const char *name;
+	size_t off;
+} own_fields[] = {
+	{ "read_faults", offsetof(struct morsel_obj_counters, read_faults) },
+	{ "write_faults", offsetof(struct morsel_obj_counters, write_faults) },
+	{ "transfers", offsetof(struct morsel_obj_counters, transfers) },
+	{ "recalls_sent", offsetof(struct morsel_obj_counters, recalls_sent) },
+	{ "recalls_handled", offsetof(struct morsel_obj_counters, recalls_handled) },
+	{ "writebacks", offsetof(struct morsel_obj_counters, writebacks) },
+	{ "invalidates", offsetof(struct morsel_obj_counters, invalidates) },
+	{ "shootdowns", offsetof(struct morsel_obj_counters, shootdowns) },
+};
+
+static struct kobj_attribute own_attrs[ARRAY_SIZE(own_fields)];
+static struct attribute *ownership_attrs[ARRAY_SIZE(own_fields) + 2];
+
+static ssize_t own_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	size_t off = own_fields[a - own_attrs].off;
+	atomic64_t *v = (atomic64_t *)((char *)&morsel_host_counters + off);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
+}
+
+static ssize_t stale_cache_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", morsel_stale_cache);
+}
+
+static struct kobj_attribute stale_cache_attr = __ATTR_RO(stale_cache);
+
+static const struct attribute_group ownership_group = {
+	.name = "ownership",
+	.attrs = ownership_attrs,
+};
+
 static const struct attribute_group channel_group = {
 	.name = "channel",
 	.attrs = channel_attrs,
@@ -197,6 +237,14 @@ int morsel_sysfs_init(void)
 		channel_attrs[i] = &stat_attrs[i].attr;
 	}
 	channel_attrs[i] = &polling_attr.attr;
+	for (i = 0; i < ARRAY_SIZE(own_fields); i++) {
+		sysfs_attr_init(&own_attrs[i].attr);
+		own_attrs[i].attr.name = own_fields[i].name;
+		own_attrs[i].attr.mode = 0444;
+		own_attrs[i].show = own_show;
+		ownership_attrs[i] = &own_attrs[i].attr;
+	}
+	ownership_attrs[i] = &stale_cache_attr.attr;
 
 	kobj = kobject_create_and_add("morsel", kernel_kobj);
 	if (!kobj)
@@ -204,6 +252,8 @@ int morsel_sysfs_init(void)
 	err = sysfs_create_group(kobj, &pool_group);
 	if (!err)
 		err = sysfs_create_group(kobj, &channel_group);
+	if (!err)
+		err = sysfs_create_group(kobj, &ownership_group);
 	if (err) {
 		kobject_put(kobj);
 		return err;

@@ -99,6 +99,111 @@ TRACE_EVENT(morsel_host_state,
 		      __entry->epoch, __entry->old, __entry->new)
 );
 
+/* morsel_fault: a fault on an overlay, from entry to PTE (or error) */
+TRACE_EVENT(morsel_fault,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int host, bool write,
+		     int result, u64 duration_ns),
+	    TP_ARGS(obj, page, host, write, result, duration_ns),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, host)
+			     __field(bool, write)
+			     __field(int, result)
+			     __field(u64, duration_ns)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->host = host;
+			   __entry->write = write;
+			   __entry->result = result;
+			   __entry->duration_ns = duration_ns;),
+	    TP_printk("obj %u page %llu host %u write %d result %d duration %llu ns",
+		      __entry->obj, __entry->page, __entry->host, __entry->write,
+		      __entry->result, __entry->duration_ns)
+);
+
+/* morsel_recall_send: ask a host to give up (or downgrade) a page */
+TRACE_EVENT(morsel_recall_send,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
+		     unsigned int dst, unsigned int mode),
+	    TP_ARGS(obj, page, src, dst, mode),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, src)
+			     __field(unsigned int, dst)
+			     __field(unsigned int, mode)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->src = src;
+			   __entry->dst = dst;
+			   __entry->mode = mode;),
+	    TP_printk("obj %u page %llu host %u -> %u mode %u", __entry->obj,
+		      __entry->page, __entry->src, __entry->dst, __entry->mode)
+);
+
+/* morsel_recall_handle: a recall served by this host */
+TRACE_EVENT(morsel_recall_handle,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
+		     unsigned int dst, unsigned int mode),
+	    TP_ARGS(obj, page, src, dst, mode),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, src)
+			     __field(unsigned int, dst)
+			     __field(unsigned int, mode)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->src = src;
+			   __entry->dst = dst;
+			   __entry->mode = mode;),
+	    TP_printk("obj %u page %llu host %u -> %u mode %u", __entry->obj,
+		      __entry->page, __entry->src, __entry->dst, __entry->mode)
+);
+
+/* morsel_writeback: a page's lines written back to the pool */
+TRACE_EVENT(morsel_writeback,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int host,
+		     u64 duration_ns),
+	    TP_ARGS(obj, page, host, duration_ns),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, host)
+			     __field(u64, duration_ns)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->host = host;
+			   __entry->duration_ns = duration_ns;),
+	    TP_printk("obj %u page %llu host %u duration %llu ns", __entry->obj,
+		      __entry->page, __entry->host, __entry->duration_ns)
+);
+
+/* morsel_invalidate: a host dropped its cached copy of a page */
+TRACE_EVENT(morsel_invalidate,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int host),
+	    TP_ARGS(obj, page, host),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, host)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->host = host;),
+	    TP_printk("obj %u page %llu host %u", __entry->obj, __entry->page,
+		      __entry->host)
+);
+
+/* morsel_shootdown: a page unmapped from every process of a host */
+TRACE_EVENT(morsel_shootdown,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int host),
+	    TP_ARGS(obj, page, host),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, host)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->host = host;),
+	    TP_printk("obj %u page %llu host %u", __entry->obj, __entry->page,
+		      __entry->host)
+);
+
 #endif /* _TRACE_MORSEL_H */
 
 #include <trace/define_trace.h>

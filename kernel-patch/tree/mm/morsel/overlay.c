@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Overlays: this host's view of an object. One overlay per host per
+ * object, shared by every file and mapping of the object on this host: an
+ * inode of a private pseudo filesystem whose address_space collects all of
+ * the host's PTEs of the object, so that revoking a page is one
+ * unmap_mapping_range() (with its TLB shootdown over the host's CPUs).
+ *
+ * PTEs point at pool frames (or, in stale-cache mode, at host-local
+ * shadows), read-only while the page is shared, writable while this host
+ * owns it exclusively. Faults drive the ownership protocol of ownership.c.
+ *
+ * Locking: ov->lock serialises, on this host, installing a PTE against
+ * revoking it. A fault re-checks the authoritative entry and inserts the
+ * PTE under ov->lock; a recall takes ov->lock before it unmaps. No one
+ * holds ov->lock while waiting for another host: the handler thread,
+ * which serves recalls, must never wait for a fault that waits for a
+ * remote host. Order: mmap_lock -> ov->lock -> i_mmap_rwsem -> PTL.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pfn_t.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <trace/events/morsel.h>
+#include "internal.h"
+
+#define MORSEL_FS_MAGIC	0x4d4f5253	/* "MORS" */
+
+/**
+ * struct morsel_overlay - this host's overlay of one object.
+ * @ref: files, the handler thread while it serves a recall, the table.
+ * @lock: see the header comment.
+ * @shadow: stale-cache mode: page index -> host-local shadow page.
+ * @vmas: mappings of the overlay on this host (under overlays_lock).
+ */
+struct morsel_overlay {
+	struct kref ref;
+	struct morsel_pool *pool;
+	unsigned int idx;
+	u32 gen;
+	struct inode *inode;
+	struct mutex lock;
+	struct xarray shadow;
+	int vmas;
+	struct morsel_obj_counters cnt;
+};
+
+/* Host totals of the object counters, for sysfs. */
+struct morsel_obj_counters morsel_host_counters;
+
+static struct vfsmount *morsel_mnt;
+/* Protects overlays[] and every overlay's vmas and views/mapped bits. */
+static DEFINE_MUTEX(overlays_lock);
+static struct morsel_overlay *overlays[MORSEL_MAX_OBJECTS];
+
+#define COUNT(ov, field)						\
+	do {								\
+		atomic64_inc(&(ov)->cnt.field);				\
+		atomic64_inc(&morsel_host_counters.field);		\
+	} while (0)
+
+static struct morsel_obj_entry *obj_entry(struct morsel_overlay *ov)
+{
+	struct morsel_dir *d = morsel_pool_ptr(ov->pool, ov->pool->sb->dir_off);
+
+	return &d->obj[ov->idx];
+}
+
+static bool overlay_live(struct morsel_overlay *ov)
+{
+	struct morsel_obj_entry *o = obj_entry(ov);
+
+	return READ_ONCE(o->state) == MORSEL_OBJ_LIVE && READ_ONCE(o->gen) == ov->gen;
+}
+
+static void *frame_addr(struct morsel_pool *p, u64 e)
+{
+	return morsel_pool_ptr(p, p->sb->data_off +
+			       ((MORSEL_PTE_FRAME1(e) - 1) << PAGE_SHIFT));
+}
+
+/* Unmap a page from every process of this host; flushes its TLB entries. */
+static void overlay_zap(struct morsel_overlay *ov, u64 page)
+{
+	unmap_mapping_range(ov->inode->i_mapping, page << PAGE_SHIFT, PAGE_SIZE, 1);
+	COUNT(ov, shootdowns);
+	trace_morsel_shootdown(ov->idx, page, ov->pool->host_id);
+}
+
+/* Make the page's content ours to read: drop stale lines or shadows. */
+static void overlay_invalidate(struct morsel_overlay *ov, u64 page, u64 e)
+{
+	if (morsel_stale_cache)
+		morsel_shadow_drop(&ov->shadow, page);
+	else
+		morsel_cache_invalidate(frame_addr(ov->pool, e));
+	COUNT(ov, invalidates);
+	trace_morsel_invalidate(ov->idx, page, ov->pool->host_id);
+}
+
+/* Publish this host's writes to the pool before it gives up exclusivity. */
+static void overlay_writeback(struct morsel_overlay *ov, u64 page, u64 e)
+{
+	u64 t0 = ktime_get_ns();
+
+	if (morsel_stale_cache)
+		morsel_shadow_writeback(&ov->shadow, page, frame_addr(ov->pool, e));
+	else
+		morsel_cache_writeback(frame_addr(ov->pool, e));
+	COUNT(ov, writebacks);
+	trace_morsel_writeback(ov->idx, page, ov->pool->host_id,
+			       ktime_get_ns() - t0);
+}
+
+/**
+ * morsel_overlay_revoke() - give up access to a page on this host.
+ * @ov: the overlay, or NULL if the object is not open here.
+ * @p: the pool.
+ * @idx: directory index.
+ * @page: page index.
+ * @mode: enum morsel_recall_mode.
+ *
+ * Context: the handler thread, or a local release; takes ov->lock.
+ * Return: 0 (a recall that no longer applies is answered with 0 too).
+ */
+static int overlay_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
+			  unsigned int idx, u64 page, enum morsel_recall_mode mode)
+{
+	u64 *pte = morsel_obj_pte(p, idx, page);
+	u64 e, new;
+
+	if (ov)
+		mutex_lock(&ov->lock);
+	if (ov)
+		overlay_zap(ov, page);
+	e = READ_ONCE(*pte);
+	if (mode == MORSEL_RECALL_READER) {
+		/* The acquirer owns the entry (BUSY); we only drop our copy. */
+		if (ov && MORSEL_PTE_FRAME1(e))
+			overlay_invalidate(ov, page, e);
+		goto out;
+	}
+	while (!morsel_own_release(e, p->host_id,
+				   mode == MORSEL_RECALL_DOWNGRADE, &new)) {
+		if (ov)
+			overlay_writeback(ov, page, e);
+		else
+			morsel_cache_writeback(frame_addr(p, e));
+		if (ov && mode == MORSEL_RECALL_INVALIDATE)
+			overlay_invalidate(ov, page, e);
+		if (cmpxchg(pte, e, new) == e)
+			break;
+		e = READ_ONCE(*pte);
+	}
+out:
+	if (ov) {
+		COUNT(ov, recalls_handled);
+		mutex_unlock(&ov->lock);
+	}
+	return 0;
+}
+
+static void overlay_release(struct kref *ref)
+{
+	struct morsel_overlay *ov = container_of(ref, struct morsel_overlay, ref);
+	struct morsel_pool *p = ov->pool;
+	u64 page, pages = morsel_obj_max_pages(p), e, new;
+
+	/*
+	 * Last reference on this host: give every page back, written back,
+	 * so that no other host ever waits for us about this object.
+	 */
+	for (page = 0; overlay_live(ov) && page < pages; page++) {
+		u64 *pte = morsel_obj_pte(p, ov->idx, page);
+
+		for (e = READ_ONCE(*pte);; e = READ_ONCE(*pte)) {
+			if (!morsel_own_release(e, p->host_id, false, &new))
+				overlay_writeback(ov, page, e);
+			else if (morsel_own_drop_reader(e, p->host_id, &new))
+				break;
+			if (cmpxchg(pte, e, new) == e)
+				break;
+		}
+	}
+	if (overlay_live(ov))
+		atomic_and(~BIT(p->host_id), (atomic_t *)&obj_entry(ov)->views);
+	if (morsel_stale_cache) {
+		struct page *pg;
+		unsigned long i;
+
+		xa_for_each(&ov->shadow, i, pg)
+			__free_page(pg);
+	}
+	xa_destroy(&ov->shadow);
+	if (overlays[ov->idx] == ov)
+		overlays[ov->idx] = NULL;
+	iput(ov->inode);
+	kfree(ov);
+}
+
+/* overlay_release() runs under overlays_lock, so lookups never see it. */
+static void overlay_put(struct morsel_overlay *ov)
+{
+	mutex_lock(&overlays_lock);
+	kref_put(&ov->ref, overlay_release);
+	mutex_unlock(&overlays_lock);
+}
+
+/* Look up this host's overlay of (idx, gen) and take a reference. */
+static struct morsel_overlay *overlay_find(unsigned int idx, u32 gen)
+{
+	struct morsel_overlay *ov;
+
+	mutex_lock(&overlays_lock);
+	ov = overlays[idx];
+	if (ov && ov->gen == gen && kref_get_unless_zero(&ov->ref)) {
+		mutex_unlock(&overlays_lock);
+		return ov;
+	}
+	mutex_unlock(&overlays_lock);
+	return NULL;
+}
+
+/**
+ * morsel_handle_recall() - serve MORSEL_MSG_RECALL (handler thread).
+ * @p: the pool.
+ * @src: the requesting host.
+ * @obj: directory index | generation << 32.
+ * @page_mode: page index | mode << 56.
+ *
+ * Return: 0, or -EINVAL for a malformed request.
+ */
+int morsel_handle_recall(struct morsel_pool *p, unsigned int src, u64 obj,
+			 u64 page_mode)
+{
+	unsigned int idx = (u32)obj, mode = page_mode >> 56;
+	u64 page = page_mode & GENMASK_ULL(55, 0);
+	struct morsel_overlay *ov;
+	int ret;
+
+	if (idx >= MORSEL_MAX_OBJECTS || page >= morsel_obj_max_pages(p) ||
+	    mode > MORSEL_RECALL_READER)
+		return -EINVAL;
+	ov = overlay_find(idx, obj >> 32);
+	trace_morsel_recall_handle(idx, page, src, p->host_id, mode);
+	ret = overlay_revoke(ov, p, idx, page, mode);
+	if (ov)
+		overlay_put(ov);
+	return ret;
+}
+
+/**
+ * morsel_recall() - revoke a page on other hosts and wait for them.
+ * @p: the pool.
+ * @hosts: bitmap of hosts to ask.
+ * @idx: directory index.
+ * @gen: object generation.
+ * @page: page index.
+ * @mode: enum morsel_recall_mode.
+ *
+ * A host that does not answer within its lease is declared dead; a dead
+ * host is not asked. Either way its access is gone when this returns.
+ *
+ * Return: 0, or -ENOTCONN if this host is no longer online.
+ */
+int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
+		  u32 gen, u64 page, enum morsel_recall_mode mode)
+{
+	u64 arg[2] = { idx | (u64)gen << 32, page | (u64)mode << 56 }, ret[2];
+	unsigned long h, mask = hosts;
+	int err;
+
+	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
+		if (h == p->host_id || !morsel_host_alive(p, h, NULL))
+			continue;
+		trace_morsel_recall_send(idx, page, p->host_id, h, mode);
+		atomic64_inc(&morsel_host_counters.recalls_sent);
+		err = morsel_channel_call(p, h, MORSEL_MSG_RECALL, arg, ret,
+					  p->sb->lease_ms, false);
+		if (err == -ETIMEDOUT) {
+			pr_warn("morsel: host %lu did not answer a recall within its lease\n", h);
+			morsel_host_declare_dead(p, h);
+		} else if (err == -ENOTCONN) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Recover an entry that names a dead host; true if it changed. */
+static bool recover_dead(struct morsel_pool *p, u64 *pte, u64 e)
+{
+	unsigned long h, mask = MORSEL_PTE_READERS(e);
+	u64 new;
+
+	if (MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE ||
+	    MORSEL_PTE_STATE(e) == MORSEL_PTE_BUSY)
+		mask |= BIT(MORSEL_PTE_OWNER(e));
+	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
+		if (h == p->host_id || morsel_host_alive(p, h, NULL))
+			continue;
+		if (!morsel_own_host_failed(e, h, &new) && cmpxchg(pte, e, new) == e)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * overlay_acquire() - run the protocol until this host may access a page.
+ * @ov: the overlay.
+ * @page: page index.
+ * @write: exclusive access wanted.
+ * @e: the entry that grants it.
+ *
+ * Return: 0 with ov->lock held, or a negative errno without it
+ * (-ESTALE: object deleted; -ENOSPC: no frame; -ETIMEDOUT: no progress
+ * within the bound; -ENOTCONN: this host is not online).
+ */
+static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 *e)
+{
+	struct morsel_pool *p = ov->pool;
+	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
+	u64 *pte = morsel_obj_pte(p, ov->idx, page), old, new;
+	u32 target;
+	s64 frame;
+	int err;
+
+	for (;;) {
+		if (!overlay_live(ov))
+			return -ESTALE;
+		if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+			return -ENOTCONN;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		mutex_lock(&ov->lock);
+		old = READ_ONCE(*pte);
+		switch (morsel_own_fault(old, p->host_id, write, &new, &target)) {
+		case MORSEL_OWN_GRANTED:
+			if (new != old && cmpxchg(pte, old, new) != old)
+				break;
+			if (!(MORSEL_PTE_READERS(old) & BIT(p->host_id)) &&
+			    !(MORSEL_PTE_STATE(old) == MORSEL_PTE_EXCLUSIVE &&
+			      MORSEL_PTE_OWNER(old) == p->host_id))
+				overlay_invalidate(ov, page, new);
+			*e = new;
+			return 0;	/* with ov->lock */
+		case MORSEL_OWN_NEED_FRAME:
+			mutex_unlock(&ov->lock);
+			frame = morsel_frame_alloc(p);
+			if (frame < 0)
+				return frame;
+			new = morsel_own_fill(old, frame, p->host_id, write);
+			memset(frame_addr(p, new), 0, PAGE_SIZE);
+			morsel_cache_writeback(frame_addr(p, new));
+			if (cmpxchg(pte, old, new) != old)
+				morsel_frame_free(p, frame);
+			continue;
+		case MORSEL_OWN_RECALL:
+			mutex_unlock(&ov->lock);
+			if (recover_dead(p, pte, old))
+				continue;
+			COUNT(ov, recalls_sent);
+			if (write)
+				COUNT(ov, transfers);
+			err = morsel_recall(p, BIT(target), ov->idx, ov->gen, page,
+					    write ? MORSEL_RECALL_INVALIDATE :
+						    MORSEL_RECALL_DOWNGRADE);
+			if (err)
+				return err;
+			continue;
+		case MORSEL_OWN_INVALIDATE:
+			if (cmpxchg(pte, old, new) != old)
+				break;
+			mutex_unlock(&ov->lock);
+			COUNT(ov, recalls_sent);
+			COUNT(ov, transfers);
+			morsel_recall(p, target, ov->idx, ov->gen, page,
+				      MORSEL_RECALL_READER);
+			/* Only we change a BUSY entry of ours. */
+			old = READ_ONCE(*pte);
+			if (!morsel_own_busy_done(old, p->host_id, &new))
+				cmpxchg(pte, old, new);
+			continue;
+		case MORSEL_OWN_WAIT:
+			mutex_unlock(&ov->lock);
+			if (!recover_dead(p, pte, old))
+				usleep_range(20, 100);
+			continue;
+		}
+		mutex_unlock(&ov->lock);	/* lost a cmpxchg race: retry */
+	}
+}
+
+static vm_fault_t overlay_fault_common(struct vm_fault *vmf, bool write)
+{
+	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
+	struct morsel_pool *p = ov->pool;
+	u64 page = vmf->pgoff, e, t0 = ktime_get_ns();
+	unsigned long pfn;
+	vm_fault_t ret;
+	int err;
+
+	if (page >= DIV_ROUND_UP(READ_ONCE(obj_entry(ov)->size), PAGE_SIZE) ||
+	    page >= morsel_obj_max_pages(p))
+		return VM_FAULT_SIGBUS;
+	if (write)
+		COUNT(ov, write_faults);
+	else
+		COUNT(ov, read_faults);
+	err = overlay_acquire(ov, page, write, &e);
+	if (err) {
+		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
+				    ov->idx, page, err);
+		trace_morsel_fault(ov->idx, page, p->host_id, write, err,
+				   ktime_get_ns() - t0);
+		return VM_FAULT_SIGBUS;	/* also for a full data region */
+	}
+	if (morsel_stale_cache) {
+		struct page *pg = morsel_shadow_get(&ov->shadow, page, frame_addr(p, e));
+
+		if (!pg) {
+			mutex_unlock(&ov->lock);
+			return VM_FAULT_OOM;
+		}
+		pfn = page_to_pfn(pg);
+	} else {
+		pfn = PHYS_PFN(p->phys + p->sb->data_off) + MORSEL_PTE_FRAME1(e) - 1;
+	}
+	/* Writable only while the entry says this host owns the page. */
+	if (MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE)
+		ret = vmf_insert_mixed_mkwrite(vmf->vma, vmf->address,
+					       pfn_to_pfn_t(pfn));
+	else
+		ret = vmf_insert_mixed(vmf->vma, vmf->address, pfn_to_pfn_t(pfn));
+	mutex_unlock(&ov->lock);
+	trace_morsel_fault(ov->idx, page, p->host_id, write, 0, ktime_get_ns() - t0);
+	return ret;
+}
+
+static vm_fault_t overlay_fault(struct vm_fault *vmf)
+{
+	return overlay_fault_common(vmf, vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/* A write to a page mapped read-only: the upgrade to exclusive. */
+static vm_fault_t overlay_pfn_mkwrite(struct vm_fault *vmf)
+{
+	vm_fault_t ret = overlay_fault_common(vmf, true);
+
+	/* The PTE is installed; tell the core not to touch it again. */
+	return ret & VM_FAULT_ERROR ? ret : VM_FAULT_NOPAGE;
+}
+
+static void set_mapped(struct morsel_overlay *ov, int delta)
+{
+	mutex_lock(&overlays_lock);
+	ov->vmas += delta;
+	if (overlay_live(ov)) {
+		if (ov->vmas)
+			atomic_or(BIT(ov->pool->host_id), (atomic_t *)&obj_entry(ov)->mapped);
+		else
+			atomic_and(~BIT(ov->pool->host_id), (atomic_t *)&obj_entry(ov)->mapped);
+	}
+	mutex_unlock(&overlays_lock);
+}
+
+static void overlay_vm_open(struct vm_area_struct *vma)
+{
+	set_mapped(vma->vm_file->private_data, 1);
+}
+
+static void overlay_vm_close(struct vm_area_struct *vma)
+{
+	set_mapped(vma->vm_file->private_data, -1);
+}
+
+static const struct vm_operations_struct overlay_vm_ops = {
+	.open = overlay_vm_open,
+	.close = overlay_vm_close,
+	.fault = overlay_fault,
+	.pfn_mkwrite = overlay_pfn_mkwrite,
+};
+
+static int overlay_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct morsel_overlay *ov = file->private_data;
+	struct morsel_pool *p = ov->pool;
+	int err = 0;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;	/* copy-on-write of pool pages: not offered */
+	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	/* Under the directory lock, so that a delete sees this mapping. */
+	morsel_dir_lock(p);
+	if (!overlay_live(ov)) {
+		err = -ESTALE;
+	} else {
+		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+		vma->vm_ops = &overlay_vm_ops;
+		set_mapped(ov, 1);
+	}
+	morsel_dir_unlock(p);
+	return err;
+}
+
+static int overlay_file_release(struct inode *inode, struct file *file)
+{
+	overlay_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations overlay_fops = {
+	.owner = THIS_MODULE,
+	.mmap = overlay_mmap,
+	.release = overlay_file_release,
+	.unlocked_ioctl = morsel_obj_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/**
+ * morsel_obj_open_fd() - open (idx, gen) on this host: a new file of its
+ * overlay, creating the overlay on the first open.
+ * @p: the pool, online.
+ * @idx: directory index.
+ * @gen: generation the caller found.
+ *
+ * Return: a file descriptor, or a negative errno.
+ */
+int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen)
+{
+	struct morsel_overlay *ov, *fresh = NULL;
+	struct file *file;
+	int fd, err;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	ov = overlay_find(idx, gen);
+	if (!ov) {
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+		err = -ENOMEM;
+		if (!fresh)
+			goto put_fd;
+		fresh->inode = alloc_anon_inode(morsel_mnt->mnt_sb);
+		if (IS_ERR(fresh->inode)) {
+			err = PTR_ERR(fresh->inode);
+			kfree(fresh);
+			goto put_fd;
+		}
+		kref_init(&fresh->ref);
+		fresh->pool = p;
+		fresh->idx = idx;
+		fresh->gen = gen;
+		mutex_init(&fresh->lock);
+		xa_init(&fresh->shadow);
+		mutex_lock(&overlays_lock);
+		/* Replace a stale overlay of a deleted generation. */
+		overlays[idx] = fresh;
+		atomic_or(BIT(p->host_id), (atomic_t *)&obj_entry(fresh)->views);
+		mutex_unlock(&overlays_lock);
+		ov = fresh;
+	}
+	ihold(ov->inode);
+	file = alloc_file_pseudo(ov->inode, morsel_mnt, "[morsel]", O_RDWR,
+				 &overlay_fops);
+	if (IS_ERR(file)) {
+		iput(ov->inode);
+		overlay_put(ov);
+		err = PTR_ERR(file);
+		goto put_fd;
+	}
+	file->private_data = ov;
+	fd_install(fd, file);
+	return fd;
+put_fd:
+	put_unused_fd(fd);
+	return err;
+}
+
+/**
+ * morsel_page_acquire_exclusive() - own a page exclusively without mapping
+ * it (punch, resize).
+ * @ov: the overlay.
+ * @page: page index.
+ *
+ * Return: 0 with ov->lock held, or a negative errno.
+ */
+int morsel_page_acquire_exclusive(struct morsel_overlay *ov, u64 page)
+{
+	u64 e;
+
+	return overlay_acquire(ov, page, true, &e);
+}
+
+static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
+{
+	struct morsel_pool *p = ov->pool;
+	u64 page, e, new;
+	int err;
+
+	for (page = first; page < first + count; page++) {
+		u64 *pte = morsel_obj_pte(p, ov->idx, page);
+
+		if (!MORSEL_PTE_FRAME1(READ_ONCE(*pte)))
+			continue;
+		err = morsel_page_acquire_exclusive(ov, page);
+		if (err)
+			return err;
+		overlay_zap(ov, page);
+		if (morsel_stale_cache)
+			morsel_shadow_drop(&ov->shadow, page);
+		e = READ_ONCE(*pte);
+		if (!morsel_own_punch(e, p->host_id, &new) && cmpxchg(pte, e, new) == e)
+			morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);
+		mutex_unlock(&ov->lock);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+static long obj_stat(struct morsel_overlay *ov, void __user *uarg)
+{
+	struct morsel_pool *p = ov->pool;
+	struct morsel_obj_entry *o = obj_entry(ov);
+	struct morsel_obj_stat st = {};
+	u64 page, pages;
+
+	st.size = READ_ONCE(o->size);
+	st.max_size = morsel_obj_max_pages(p) << PAGE_SHIFT;
+	st.index = ov->idx;
+	st.gen = ov->gen;
+	st.views = READ_ONCE(o->views);
+	st.mapped = READ_ONCE(o->mapped);
+	pages = DIV_ROUND_UP(st.size, PAGE_SIZE);
+	for (page = 0; page < pages; page++) {
+		u64 e = READ_ONCE(*morsel_obj_pte(p, ov->idx, page));
+
+		st.pages_present += !!MORSEL_PTE_FRAME1(e);
+		st.pages_exclusive += MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE;
+		st.pages_shared += MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED;
+	}
+	st.read_faults = atomic64_read(&ov->cnt.read_faults);
+	st.write_faults = atomic64_read(&ov->cnt.write_faults);
+	st.transfers = atomic64_read(&ov->cnt.transfers);
+	st.recalls_sent = atomic64_read(&ov->cnt.recalls_sent);
+	st.recalls_handled = atomic64_read(&ov->cnt.recalls_handled);
+	st.writebacks = atomic64_read(&ov->cnt.writebacks);
+	st.invalidates = atomic64_read(&ov->cnt.invalidates);
+	st.shootdowns = atomic64_read(&ov->cnt.shootdowns);
+	if (!overlay_live(ov))
+		return -ESTALE;
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long obj_entries(struct morsel_overlay *ov, void __user *uarg)
+{
+	struct morsel_pool *p = ov->pool;
+	struct morsel_entries req;
+	u64 __user *out;
+	u64 i;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (!req.count || req.first >= morsel_obj_max_pages(p) ||
+	    req.count > morsel_obj_max_pages(p) - req.first)
+		return -EINVAL;
+	out = u64_to_user_ptr(req.entries);
+	for (i = 0; i < req.count; i++)
+		if (put_user(READ_ONCE(*morsel_obj_pte(p, ov->idx, req.first + i)),
+			     &out[i]))
+			return -EFAULT;
+	return overlay_live(ov) ? 0 : -ESTALE;
+}
+
+static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
+{
+	struct morsel_pool *p = ov->pool;
+	u64 size, old, keep;
+	int err;
+
+	if (get_user(size, uarg))
+		return -EFAULT;
+	if (!size)
+		return -EINVAL;
+	if (size > morsel_obj_max_pages(p) << PAGE_SHIFT)
+		return -EFBIG;
+	morsel_dir_lock(p);
+	old = READ_ONCE(obj_entry(ov)->size);
+	/* Shrinking: new faults beyond @size fail before the tail goes. */
+	WRITE_ONCE(obj_entry(ov)->size, size);
+	morsel_dir_unlock(p);
+	keep = DIV_ROUND_UP(size, PAGE_SIZE);
+	if (size >= old)
+		return 0;
+	err = obj_punch(ov, keep, DIV_ROUND_UP(old, PAGE_SIZE) - keep);
+	return err;
+}
+
+/**
+ * morsel_obj_ioctl() - ioctls of an object fd.
+ * @file: the object file.
+ * @cmd: MORSEL_OBJ_*.
+ * @arg: user argument.
+ *
+ * Return: 0 or a negative errno.
+ */
+long morsel_obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct morsel_overlay *ov = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct morsel_punch req;
+	u64 size;
+
+	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	if (!overlay_live(ov))
+		return -ESTALE;
+	switch (cmd) {
+	case MORSEL_OBJ_STAT:
+		return obj_stat(ov, uarg);
+	case MORSEL_OBJ_ENTRIES:
+		return obj_entries(ov, uarg);
+	case MORSEL_OBJ_RESIZE:
+		return obj_resize(ov, uarg);
+	case MORSEL_OBJ_PUNCH:
+		if (copy_from_user(&req, uarg, sizeof(req)))
+			return -EFAULT;
+		size = READ_ONCE(obj_entry(ov)->size);
+		if (!req.len || !PAGE_ALIGNED(req.offset | req.len) ||
+		    req.offset >= size || req.len > ALIGN(size, PAGE_SIZE) - req.offset)
+			return -EINVAL;
+		return obj_punch(ov, req.offset >> PAGE_SHIFT, req.len >> PAGE_SHIFT);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int morsel_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, MORSEL_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type morsel_fs_type = {
+	.name = "morsel",
+	.init_fs_context = morsel_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/**
+ * morsel_overlay_init() - mount the pseudo filesystem of overlay inodes.
+ *
+ * Return: 0 or a negative errno.
+ */
+int morsel_overlay_init(void)
+{
+	morsel_mnt = kern_mount(&morsel_fs_type);
+	return PTR_ERR_OR_ZERO(morsel_mnt);
+}

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest TAP tests of shared objects, run by every host of a run, each
+ * acting by its host id; identical in normal and stale-cache mode (the
+ * launcher adds morsel.stale_cache=1). Jobs:
+ *
+ *   objects   N hosts: own pages / others' pages, ping-pong counter,
+ *             random stress with version stamps and the MRSW invariant
+ *   objerr    bad input to every object ioctl gets its errno
+ *   objfail   punch and delete while another host maps; a host that
+ *             crashes holding pages exclusively
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "pool_client.h"
+#include "tap.h"
+
+#define PAGE 4096ul
+#define BARRIER_MS 300000
+
+static struct pool_client pc;
+static unsigned int me, nhosts, bar;
+static char prefix[32];
+static int stale;
+
+static void barrier(void)
+{
+	if (pool_barrier(&pc, bar, nhosts, BARRIER_MS))
+		tap_ok(0, "barrier %u: %u hosts", bar, nhosts);
+	bar++;
+}
+
+static void set_name(char dst[32], const char *name)
+{
+	size_t n = strnlen(name, 31);
+
+	memcpy(dst, name, n);
+	dst[n] = 0;
+}
+
+static int obj_create(const char *name, uint64_t size)
+{
+	struct morsel_create c = { .size = size };
+
+	set_name(c.name, name);
+	return ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+}
+
+static int obj_open(const char *name)
+{
+	struct morsel_open o = { 0 };
+
+	set_name(o.name, name);
+	return ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+}
+
+static int obj_delete(const char *name)
+{
+	struct morsel_open o = { 0 };
+
+	set_name(o.name, name);
+	return ioctl(pc.fd, MORSEL_IOC_DELETE, &o) ? -errno : 0;
+}
+
+/* Host 0 creates, the others open after a barrier. */
+static int shared_object(const char *name, uint64_t size)
+{
+	int fd = -1;
+
+	if (me == 0)
+		fd = obj_create(name, size);
+	barrier();
+	if (me != 0)
+		fd = obj_open(name);
+	tap_ok(fd >= 0, "%s object '%s' of %lu KiB (%s)", me ? "open" : "create",
+	       name, (unsigned long)(size >> 10), fd < 0 ? strerror(errno) : "ok");
+	return fd;
+}
+
+static void *map(int fd, size_t size)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static int obj_stat(int fd, struct morsel_obj_stat *st)
+{
+	return ioctl(fd, MORSEL_OBJ_STAT, st) ? -errno : 0;
+}
+
+static uint8_t pat(unsigned int host, size_t i)
+{
+	return (uint8_t)((host + 1) * 37 + i * 13 + (i >> 12));
+}
+
+/* Each host fills its own pages, then checks everybody's. */
+static void own_and_others(void)
+{
+	const size_t per = 8 * PAGE, size = per * nhosts;
+	size_t i, bad = 0;
+	unsigned char *m;
+	int fd = shared_object("pages", size);
+
+	m = fd >= 0 ? map(fd, size) : NULL;
+	if (!tap_ok(m != NULL, "map the object"))
+		return;
+	for (i = 0; i < per; i++)
+		m[me * per + i] = pat(me, i);
+	barrier();
+	for (i = 0; i < size; i++)
+		bad += m[i] != pat((unsigned int)(i / per), i % per);
+	tap_ok(!bad, "reads every host's 8 pages back: %zu bad bytes of %zu", bad, size);
+	barrier();
+	munmap(m, size);
+	close(fd);
+}
+
+/* Two hosts take turns incrementing one counter. */
+static void ping_pong(void)
+{
+	const uint64_t total = 10000;
+	volatile uint64_t *ctr;
+	uint64_t mine = 0, v, t0;
+	int fd = -1, late = 0;
+
+	if (me > 1) {
+		barrier();
+		barrier();
+		barrier();
+		return;
+	}
+	fd = me == 0 ? obj_create("pingpong", PAGE) : -1;
+	barrier();
+	if (me == 1)
+		fd = obj_open("pingpong");
+	ctr = fd >= 0 ? map(fd, PAGE) : NULL;
+	barrier();
+	if (!tap_ok(ctr != NULL, "ping-pong object mapped"))
+		goto out;
+	t0 = now_ns();
+	for (;;) {
+		v = *ctr;
+		if (v >= total)
+			break;
+		if (v % 2 == me) {
+			*ctr = v + 1;
+			mine++;
+		} else if (now_ns() - t0 > 600000000000ull) {
+			late = 1;
+			break;
+		} else {
+			sched_yield();
+		}
+	}
+	tap_ok(!late && *ctr == total && mine == total / 2,
+	       "ping-pong: counter %lu after %lu increments of mine (expected %lu, %lu)",
+	       (unsigned long)*ctr, (unsigned long)mine, (unsigned long)total,
+	       (unsigned long)total / 2);
+	tap_diag("ping-pong: %lu ms for %lu transfers",
+		 (unsigned long)((now_ns() - t0) / 1000000), (unsigned long)total);
+	munmap((void *)ctr, PAGE);
+out:
+	barrier();
+	if (fd >= 0)
+		close(fd);
+}
+
+struct stamp_page {
+	uint64_t version;		/* incremented atomically by writers */
+	uint64_t last_writer;
+	uint64_t stamp[MORSEL_MAX_HOSTS];	/* per-host write count */
+};
+
+static int check_entries(int fd, uint64_t pages, uint64_t *bad_out)
+{
+	uint64_t e[256], i, bad = 0;
+	struct morsel_entries req = { .first = 0, .count = pages,
+				      .entries = (uintptr_t)e };
+
+	if (ioctl(fd, MORSEL_OBJ_ENTRIES, &req))
+		return -errno;
+	for (i = 0; i < pages; i++) {
+		uint32_t st = MORSEL_PTE_STATE(e[i]), r = MORSEL_PTE_READERS(e[i]);
+
+		if ((st == MORSEL_PTE_EXCLUSIVE && r) ||
+		    (st == MORSEL_PTE_BUSY && (r & (1u << MORSEL_PTE_OWNER(e[i])))) ||
+		    (st != MORSEL_PTE_NONE && !MORSEL_PTE_FRAME1(e[i])) ||
+		    (st == MORSEL_PTE_NONE && (r || MORSEL_PTE_FRAME1(e[i]))))
+			bad++;
+	}
+	*bad_out += bad;
+	return 0;
+}
+
+/* Random reads and writes over shared pages, checked by version stamps. */
+static void stress(void)
+{
+	const uint64_t pages = 32, ops = 3000;
+	volatile uint64_t *writes = (volatile uint64_t *)pc.ctl->flag;
+	uint64_t seen[32] = { 0 }, mywrites[32] = { 0 }, stale_reads = 0;
+	uint64_t i, lost = 0, bad_entries = 0, checks = 0, seed = 0x9e3779b9u * (me + 1);
+	struct stamp_page *m;
+	int fd = shared_object("stress", pages * PAGE);
+
+	m = fd >= 0 ? map(fd, pages * PAGE) : NULL;
+	if (!tap_ok(m != NULL, "stress object mapped"))
+		return;
+	barrier();
+	for (i = 0; i < ops; i++) {
+		uint64_t p, v;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		p = (seed >> 33) % pages;
+		if ((seed >> 20) % 3 == 0) {
+			v = __atomic_fetch_add(&m[p * (PAGE / sizeof(*m))].version, 1,
+					       __ATOMIC_SEQ_CST) + 1;
+			m[p * (PAGE / sizeof(*m))].last_writer = me;
+			m[p * (PAGE / sizeof(*m))].stamp[me] = ++mywrites[p];
+		} else {
+			v = m[p * (PAGE / sizeof(*m))].version;
+			/* Our own last write, or anything we saw, never goes back. */
+			if (m[p * (PAGE / sizeof(*m))].stamp[me] < mywrites[p])
+				stale_reads++;
+		}
+		if (v < seen[p])
+			stale_reads++;
+		seen[p] = v;
+		if (me == 0 && i % 100 == 0) {
+			check_entries(fd, pages, &bad_entries);
+			checks++;
+		}
+	}
+	tap_ok(!stale_reads, "stress: %lu operations on %lu pages, %lu stale reads",
+	       (unsigned long)ops, (unsigned long)pages, (unsigned long)stale_reads);
+	if (me == 0)
+		tap_ok(!bad_entries, "MRSW invariant held in %lu scans of the pool's table during the stress (%lu bad)",
+		       (unsigned long)checks, (unsigned long)bad_entries);
+	/* Publish how often we wrote each page; host 0 adds them up. */
+	for (i = 0; i < pages; i++)
+		__atomic_fetch_add(&writes[i], mywrites[i], __ATOMIC_SEQ_CST);
+	barrier();
+	if (me == 0) {
+		for (i = 0; i < pages; i++)
+			lost += m[i * (PAGE / sizeof(*m))].version != writes[i];
+		tap_ok(!lost, "stress: every page's version equals the writes of all hosts (%lu pages off)",
+		       (unsigned long)lost);
+		check_entries(fd, pages, &bad_entries);
+		tap_ok(!bad_entries, "MRSW invariant holds at the end");
+	}
+	barrier();
+	munmap(m, pages * PAGE);
+	close(fd);
+}
+
+static int job_objects(void)
+{
+	struct morsel_obj_stat st;
+	long long tr;
+
+	own_and_others();
+	if (nhosts >= 2)
+		ping_pong();
+	tr = sysfs_num("/sys/kernel/morsel/ownership/transfers");
+	stress();
+	tap_diag("this host: %lld transfers, %lld recalls handled, %lld write-backs, %lld shootdowns",
+		 sysfs_num("/sys/kernel/morsel/ownership/transfers"),
+		 sysfs_num("/sys/kernel/morsel/ownership/recalls_handled"),
+		 sysfs_num("/sys/kernel/morsel/ownership/writebacks"),
+		 sysfs_num("/sys/kernel/morsel/ownership/shootdowns"));
+	if (nhosts >= 2 && me <= 1)
+		tap_ok(tr > 0, "ownership moved between hosts (%lld transfers so far)", tr);
+	(void)st;
+	return tap_end();
+}
+
+static sigjmp_buf jb;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(jb, 1);
+}
+
+static int touch(volatile char *p, int write)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int faulted = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(jb, 1))
+		faulted = 1;
+	else if (write)
+		*p = 1;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return faulted;
+}
+
+static int job_objerr(void)
+{
+	struct morsel_create c;
+	struct morsel_punch pu;
+	struct morsel_obj_stat st;
+	uint64_t size;
+	char name[40];
+	int fd, fd2, i, n, err;
+	void *m;
+
+	if (me != 0) {
+		barrier();
+		return tap_end();
+	}
+	memset(&c, 0, sizeof(c));
+	c.size = PAGE;
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: empty name: EINVAL");
+	strcpy(c.name, "a/b");
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: '/' in name: EINVAL");
+	memset(c.name, 'x', sizeof(c.name));
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: unterminated name: EINVAL");
+	strcpy(c.name, "e");
+	c.size = 0;
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: size 0: EINVAL");
+	c.size = 1ull << 40;
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EFBIG, "create: size too large: EFBIG");
+	c.size = PAGE;
+	c.flags = 1;
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: unknown flags: EINVAL");
+	c.flags = 0;
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, (void *)8) < 0 && errno == EFAULT, "create: bad pointer: EFAULT");
+	tap_ok(obj_open("nosuch") < 0 && errno == ENOENT, "open: no such object: ENOENT");
+	tap_ok(obj_delete("nosuch") == -ENOENT, "delete: no such object: ENOENT");
+	fd = obj_create("e", 4 * PAGE);
+	tap_ok(fd >= 0, "create 'e' of 4 pages");
+	tap_ok(obj_create("e", PAGE) < 0 && errno == EEXIST, "create: name taken: EEXIST");
+	tap_ok(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == EINVAL,
+	       "mmap: MAP_PRIVATE: EINVAL");
+	m = map(fd, 8 * PAGE);
+	tap_ok(m && touch((char *)m + 5 * PAGE, 0), "access beyond the object's size: SIGBUS");
+	tap_ok(m && !touch((char *)m + 3 * PAGE, 1), "access within the object: fine");
+	tap_ok(obj_delete("e") == -EBUSY, "delete: still mapped: EBUSY");
+	pu = (struct morsel_punch){ .offset = 1, .len = PAGE };
+	tap_ok(ioctl(fd, MORSEL_OBJ_PUNCH, &pu) < 0 && errno == EINVAL, "punch: unaligned offset: EINVAL");
+	pu = (struct morsel_punch){ .offset = 8 * PAGE, .len = PAGE };
+	tap_ok(ioctl(fd, MORSEL_OBJ_PUNCH, &pu) < 0 && errno == EINVAL, "punch: offset out of range: EINVAL");
+	pu = (struct morsel_punch){ .offset = 0, .len = 0 };
+	tap_ok(ioctl(fd, MORSEL_OBJ_PUNCH, &pu) < 0 && errno == EINVAL, "punch: length 0: EINVAL");
+	pu = (struct morsel_punch){ .offset = 0, .len = 16 * PAGE };
+	tap_ok(ioctl(fd, MORSEL_OBJ_PUNCH, &pu) < 0 && errno == EINVAL, "punch: past the end: EINVAL");
+	size = 0;
+	tap_ok(ioctl(fd, MORSEL_OBJ_RESIZE, &size) < 0 && errno == EINVAL, "resize: 0: EINVAL");
+	size = 1ull << 40;
+	tap_ok(ioctl(fd, MORSEL_OBJ_RESIZE, &size) < 0 && errno == EFBIG, "resize: too large: EFBIG");
+	tap_ok(ioctl(fd, _IO(MORSEL_IOC_MAGIC, 0x3f)) < 0 && errno == ENOTTY, "object fd: unknown ioctl: ENOTTY");
+	size = 2 * PAGE;
+	err = ioctl(fd, MORSEL_OBJ_RESIZE, &size);
+	tap_ok(!err && !obj_stat(fd, &st) && st.size == 2 * PAGE && st.pages_present <= 2,
+	       "resize to 2 pages drops the tail (size %lu, %lu pages present)",
+	       (unsigned long)st.size, (unsigned long)st.pages_present);
+	tap_ok(m && touch((char *)m + 3 * PAGE, 0), "the dropped tail now faults with SIGBUS");
+	munmap(m, 8 * PAGE);
+	/* Fill the directory: the 65th object does not fit. */
+	for (i = 0, n = 0; i < 80; i++) {
+		snprintf(name, sizeof(name), "fill%d", i);
+		fd2 = obj_create(name, PAGE);
+		if (fd2 < 0) {
+			err = errno;
+			break;
+		}
+		close(fd2);
+		n++;
+	}
+	tap_ok(i < 80 && err == ENOSPC, "create: directory full after %d more objects: ENOSPC", n);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "fill%d", i);
+		obj_delete(name);
+	}
+	tap_ok(obj_delete("e") == 0, "delete once unmapped");
+	tap_ok(obj_stat(fd, &st) == -ESTALE, "the deleted object's fd: ESTALE");
+	tap_ok(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED && errno == ESTALE,
+	       "mmap of a deleted object: ESTALE");
+	close(fd);
+	barrier();
+	return tap_end();
+}
+
+static int job_objfail(void)
+{
+	volatile uint64_t *m;
+	struct morsel_obj_stat st;
+	uint64_t t0, v;
+	int fd, sfd;
+
+	/* Punch while host 1 maps the page. */
+	fd = shared_object("punch", 2 * PAGE);
+	m = fd >= 0 ? map(fd, 2 * PAGE) : NULL;
+	if (me == 0 && m)
+		m[0] = 0xabcdef;
+	barrier();
+	if (me == 1)
+		tap_ok(m && m[0] == 0xabcdef, "host 1 reads host 0's value before the punch");
+	barrier();
+	if (me == 0) {
+		struct morsel_punch pu = { .offset = 0, .len = PAGE };
+
+		tap_ok(!ioctl(fd, MORSEL_OBJ_PUNCH, &pu), "punch page 0 while host 1 maps it");
+	}
+	barrier();
+	if (me == 1)
+		tap_ok(m && m[0] == 0, "host 1 sees the punched page as a fresh zero page (%#lx)",
+		       m ? (unsigned long)m[0] : 0ul);
+	/* Delete while host 1 maps the object: refused; then allowed. */
+	barrier();
+	if (me == 0)
+		tap_ok(obj_delete("punch") == -EBUSY, "delete while another host maps it: EBUSY");
+	barrier();
+	munmap((void *)m, 2 * PAGE);
+	barrier();
+	if (me == 0)
+		tap_ok(obj_delete("punch") == 0, "delete once no host maps it");
+	barrier();
+	if (me == 1) {
+		tap_ok(obj_stat(fd, &st) == -ESTALE, "host 1's fd of the deleted object: ESTALE");
+		tap_ok(obj_open("punch") < 0 && errno == ENOENT, "host 1 can no longer open it: ENOENT");
+	}
+	close(fd);
+
+	/* Host 1 crashes while it holds a page exclusively. */
+	sfd = shared_object("crash", PAGE);
+	m = sfd >= 0 ? map(sfd, PAGE) : NULL;
+	if (me == 1 && m)
+		m[0] = 111;	/* exclusive to host 1 */
+	barrier();
+	if (me == 0 && m)
+		v = m[0];	/* recall: host 1 writes 111 back and downgrades */
+	barrier();
+	if (me == 1 && m) {
+		m[0] = 222;	/* exclusive again, not written back */
+		__atomic_store_n(&pc.ctl->flag[63], 1, __ATOMIC_RELEASE);
+		tap_diag("crashing while holding the page exclusively");
+		tap_end();
+		sleep_ms(50);
+		fd = open("/proc/sysrq-trigger", O_WRONLY);
+		if (fd >= 0 && write(fd, "c", 1) == 1)
+			sleep_ms(10000);
+		return tap_end();
+	}
+	if (me == 0) {
+		while (!__atomic_load_n(&pc.ctl->flag[63], __ATOMIC_ACQUIRE))
+			sched_yield();
+		sleep_ms(200);
+		t0 = now_ns();
+		v = m ? m[0] : 0;
+		t0 = (now_ns() - t0) / 1000000;
+		tap_ok(t0 <= pc.info.lease_ms + 3000u,
+		       "a survivor's read of the dead host's page completes after %lu ms (bound %u ms)",
+		       (unsigned long)t0, pc.info.lease_ms + 3000u);
+		if (stale)
+			tap_ok(v == 111, "it holds the last written-back content (%lu, not the lost 222)",
+			       (unsigned long)v);
+		else
+			tap_ok(v == 111 || v == 222, "it holds the page's content (%lu)", (unsigned long)v);
+		m[0] = 333;
+		tap_ok(m[0] == 333, "and the survivor can write it");
+	}
+	return tap_end();
+}
+
+int main(int argc, char **argv)
+{
+	const char *job = argc > 1 ? argv[1] : "objects";
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	nhosts = (unsigned int)cmdline_int("mhosts", 1);
+	stale = cmdline_int("morsel.stale_cache", 0);
+	tap_start("");
+	err = pool_open(&pc);
+	if (!tap_ok(!err, "open the pool (%s)", strerror(-err)))
+		return tap_end();
+	me = pc.info.host_id;
+	snprintf(prefix, sizeof(prefix), "host%u%s: ", me, stale ? " stale" : "");
+	tap_prefix = prefix;
+	if (pool_wait_alive(&pc, (1u << nhosts) - 1, 60000))
+		tap_ok(0, "all %u hosts alive", nhosts);
+	if (!strcmp(job, "objects"))
+		return job_objects();
+	if (!strcmp(job, "objerr"))
+		return job_objerr();
+	if (!strcmp(job, "objfail"))
+		return job_objfail();
+	fprintf(stderr, "object_test: unknown job %s\n", job);
+	return 2;
+}
