@@ -115,6 +115,18 @@ run late-3 3 late -l 2:12
 run failure-3 3 failure
 rm -f "$POOL"
 run trace-2 2 trace
+# Shared objects, every data-integrity test in both cache modes.
+for mode in normal stale; do
+	opt=()
+	[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)
+	run objects-2-$mode 2 objects "${opt[@]}"
+	run objects-4-$mode 4 objects "${opt[@]}"
+	run objects-2x2cpu-$mode 2 objects -c 2 "${opt[@]}"
+	run objfail-2-$mode 2 objfail "${opt[@]}"
+	run objdetect-2-$mode 2 objdetect "${opt[@]}"
+done
+run objdetect-2-stale-nowriteback 2 objdetect -a "morsel.stale_cache=1 morsel.debug_skip_writeback=1"
+run objerr-2 2 objerr
 run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
 run_refused refused-checksum flip checksum
 run_refused refused-version "version 2" incompatible_pool_version

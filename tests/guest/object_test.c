@@ -9,6 +9,8 @@
  *   objerr    bad input to every object ioctl gets its errno
  *   objfail   punch and delete while another host maps; a host that
  *             crashes holding pages exclusively
+ *   objdetect with morsel.debug_skip_writeback=1 in stale-cache mode: the
+ *             missing write-back must show up as stale data
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -477,6 +479,32 @@ static int job_objfail(void)
 	return tap_end();
 }
 
+static int job_objdetect(void)
+{
+	int skip = cmdline_int("morsel.debug_skip_writeback", 0);
+	volatile uint64_t *m;
+	size_t i, bad = 0;
+	int fd = shared_object("detect", PAGE);
+
+	m = fd >= 0 ? map(fd, PAGE) : NULL;
+	if (me == 0 && m)
+		for (i = 0; i < PAGE / 8; i++)
+			m[i] = 0x5eed0000 + i;
+	barrier();
+	if (me == 1 && m) {
+		for (i = 0; i < PAGE / 8; i++)
+			bad += m[i] != 0x5eed0000 + i;
+		if (skip && stale)
+			tap_ok(bad == PAGE / 8,
+			       "without write-back, stale-cache mode shows host 0's writes as lost (%zu of %lu words stale)",
+			       bad, PAGE / 8);
+		else
+			tap_ok(!bad, "host 1 reads host 0's writes (%zu stale words)", bad);
+	}
+	barrier();
+	return tap_end();
+}
+
 int main(int argc, char **argv)
 {
 	const char *job = argc > 1 ? argv[1] : "objects";
@@ -500,6 +528,8 @@ int main(int argc, char **argv)
 		return job_objerr();
 	if (!strcmp(job, "objfail"))
 		return job_objfail();
+	if (!strcmp(job, "objdetect"))
+		return job_objdetect();
 	fprintf(stderr, "object_test: unknown job %s\n", job);
 	return 2;
 }

@@ -28,6 +28,14 @@ bool morsel_stale_cache;
 module_param_named(stale_cache, morsel_stale_cache, bool, 0444);
 MODULE_PARM_DESC(stale_cache, "emulate non-coherent caches with host-local shadow pages");
 
+/*
+ * Fault injection for the test suite: skip every write-back, so that the
+ * tests can show that stale-cache mode turns a missing one into lost data.
+ */
+static bool debug_skip_writeback;
+module_param(debug_skip_writeback, bool, 0444);
+MODULE_PARM_DESC(debug_skip_writeback, "testing only: never write pages back");
+
 /**
  * morsel_cache_writeback() - write a pool page's dirty lines back.
  * @addr: the page in the kernel's mapping of the pool.
@@ -85,7 +93,7 @@ bool morsel_shadow_writeback(struct xarray *xa, u64 page, void *pool_addr)
 {
 	struct page *pg = xa_load(xa, page);
 
-	if (!pg)
+	if (!pg || debug_skip_writeback)
 		return false;
 	memcpy(pool_addr, page_address(pg), PAGE_SIZE);
 	wmb();	/* the data before the entry that publishes it */
