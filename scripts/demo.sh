@@ -1,6 +1,7 @@
 #!/bin/bash
-# The main job: boot 2 hosts on one pool, measure the doorbell round trip
-# and the polled-mailbox round trip between them, print the table.
+# The main job: boot 2 hosts on one pool; measure the doorbell and the
+# polled-mailbox round trips, the ownership transfer and the read-shared
+# scan (bench/pingbench.c, bench/objbench.c); print the tables.
 set -euo pipefail
 . "$(dirname "$0")/config.sh"
 
@@ -8,7 +9,8 @@ HOSTS=${HOSTS:-2}
 run=$OUT/runs/demo-$(date +%Y%m%d-%H%M%S)
 "$REPO/scripts/hosts.sh" -n "$HOSTS" -t 600 -o "$run" pingbench ||
 	die "demo run failed: logs in $run"
-table=$(sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$run/host0.log" | sed '1d;$d' | tr -d '\r')
+table=$(sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$run/host0.log" |
+	sed 's/MORSEL-RESULT-BEGIN//; /MORSEL-RESULT-END/d' | tr -d '\r')
 [[ -n $table ]] || die "host 0 printed no result: see $run/host0.log"
 echo
 echo "$table"

@@ -17,6 +17,7 @@ build() {
 build pool_test "$REPO/tests/guest/pool_test.c"
 build pingbench "$REPO/bench/pingbench.c"
 build object_test "$REPO/tests/guest/object_test.c"
+build objbench "$REPO/bench/objbench.c"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -26,7 +27,7 @@ file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static: install busybox-static"
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
-cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$root/bin/"
+cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/objbench "$root/bin/"
 [[ -x $G/bpftool ]] || die "out/guest/bpftool missing: run scripts/tools.sh"
 cp "$G/bpftool" "$root/bin/"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$OUT/initramfs.cpio.tmp"

@@ -28,7 +28,7 @@
 #include "tap.h"
 
 #define PAGE 4096ul
-#define BARRIER_MS 300000
+#define BARRIER_MS 120000
 
 static struct pool_client pc;
 static unsigned int me, nhosts, bar;

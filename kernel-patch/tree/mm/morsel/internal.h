@@ -134,6 +134,7 @@ struct morsel_pool {
 	struct delayed_work heartbeat_work;
 	struct morsel_host_watch watch[MORSEL_MAX_HOSTS];
 	unsigned int heartbeat_ms;
+	unsigned long last_beat;	/* jiffies of our last heartbeat */
 
 	/* channel.c */
 	spinlock_t tx_lock[MORSEL_MAX_HOSTS];

@@ -32,7 +32,7 @@ static unsigned int coherent_mb = 16;
 module_param(coherent_mb, uint, 0444);
 MODULE_PARM_DESC(coherent_mb, "coherent region of a pool formatted by this host (MiB)");
 
-static unsigned int lease_ms = 1500;
+static unsigned int lease_ms = 3000;
 module_param(lease_ms, uint, 0444);
 MODULE_PARM_DESC(lease_ms, "lease of a pool formatted by this host (ms)");
 

@@ -195,6 +195,15 @@ void morsel_heartbeat_fn(struct work_struct *work)
 		return;
 	}
 	WRITE_ONCE(self->heartbeat, READ_ONCE(self->heartbeat) + 1);
+	/*
+	 * A host that did not run for a while (an overloaded hypervisor, a
+	 * long interrupt-off section) cannot tell whether the others were
+	 * silent: it renews their leases instead of declaring them dead.
+	 */
+	if (time_after(jiffies, p->last_beat + msecs_to_jiffies(4 * p->heartbeat_ms)))
+		for (h = 0; h < MORSEL_MAX_HOSTS; h++)
+			p->watch[h].changed = jiffies;
+	p->last_beat = jiffies;
 	for (h = 0; h < MORSEL_MAX_HOSTS; h++)
 		if (h != p->host_id)
 			watch_host(p, h);
@@ -270,6 +279,7 @@ int morsel_registry_join(struct morsel_pool *p)
 		w->heartbeat = READ_ONCE(entry(p, h)->heartbeat);
 		w->changed = jiffies;
 	}
+	p->last_beat = jiffies;
 	schedule_delayed_work(&p->heartbeat_work,
 			      msecs_to_jiffies(p->heartbeat_ms));
 	return 0;

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * First numbers for shared objects, between host 0 and host 1, all in one
+ * run so that the ratios compare like with like:
+ *
+ *  - ownership transfer: host 1 owns every page of an object exclusively;
+ *    host 0 writes each page once and times the store, which takes a write
+ *    fault, a recall (host 1 unmaps, writes back, releases) and the mapping;
+ *    beside it the bare doorbell round trip between the same two hosts;
+ *  - read-shared steady state: both hosts have read the object; host 0
+ *    scans it, beside the same scan over plain pool memory (the scratch
+ *    area, mapped without any protocol);
+ *  - counts per transfer from the kernel's counters on both hosts.
+ *
+ * Host 0 prints the table; the accelerator and host count are beside it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "pool_client.h"
+
+#define PAGE 4096ul
+#define XFER_PAGES 400
+#define SCANS 30
+#define B0 20	/* barriers used here: 20.. (pingbench uses 0) */
+
+static struct pool_client pc;
+static unsigned int me, hosts;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(uint64_t *v, unsigned int n, double p)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[(unsigned int)(p * (n - 1) + 0.5)] / 1000.0;
+}
+
+static int sync_all(unsigned int i)
+{
+	return pool_barrier(&pc, B0 + i, hosts, 600000);
+}
+
+static int open_obj(const char *name, uint64_t size)
+{
+	struct morsel_create c = { .size = size };
+	struct morsel_open o = { 0 };
+	int fd = -1;
+
+	strncpy(c.name, name, sizeof(c.name) - 1);
+	strncpy(o.name, name, sizeof(o.name) - 1);
+	if (me == 0)
+		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+	sync_all(0 + (name[0] == 's'));
+	if (me != 0)
+		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+	if (fd < 0) {
+		fprintf(stderr, "objbench: %s: %s\n", name, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static long long own(const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/kernel/morsel/ownership/%s", name);
+	return sysfs_num(path);
+}
+
+static uint64_t scan(const volatile uint64_t *p, size_t bytes)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < bytes / 8; i++)
+		sum += p[i];
+	return sum;
+}
+
+int main(void)
+{
+	static uint64_t lat[XFER_PAGES], rtt[1000], tobj[SCANS], traw[SCANS];
+	volatile uint64_t *ctl;
+	unsigned char *x;
+	const size_t scan_bytes = 1ul << 20;
+	long long sent0 = 0, sd0 = 0, wb1 = 0, sd1 = 0;
+	double rtt50, x50, x99, obj50, raw50;
+	char accel[16] = "?";
+	volatile uint64_t *s;
+	unsigned int i, done;
+	int fx, fs, err;
+
+	if (pool_open(&pc)) {
+		fprintf(stderr, "objbench: cannot open the pool\n");
+		return 1;
+	}
+	me = pc.info.host_id;
+	hosts = (unsigned int)cmdline_int("mhosts", 2);
+	cmdline_str("maccel", accel, sizeof(accel));
+	for (char *c = accel; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	ctl = pc.ctl->flag;
+
+	/* Transfers: host 1 owns every page, host 0 takes them one by one. */
+	fx = open_obj("xfer", XFER_PAGES * PAGE);
+	x = mmap(NULL, XFER_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fx, 0);
+	if (x == MAP_FAILED)
+		return 1;
+	if (me == 1)
+		for (i = 0; i < XFER_PAGES; i++)
+			x[i * PAGE] = 1;
+	sync_all(2);
+	if (me == 1) {
+		wb1 = own("writebacks");
+		sd1 = own("shootdowns");
+	}
+	if (me == 0) {
+		err = pool_ping(&pc, 1, 1000, 0, 2000, rtt, &done);
+		if (err || done != 1000)
+			return 1;
+		sent0 = chan_stat("sent");
+		sd0 = own("shootdowns");
+		for (i = 0; i < XFER_PAGES; i++) {
+			uint64_t t0 = now_ns();
+
+			x[i * PAGE] = 2;
+			lat[i] = now_ns() - t0;
+		}
+		sent0 = chan_stat("sent") - sent0;
+		sd0 = own("shootdowns") - sd0;
+	}
+	sync_all(3);
+	if (me == 1) {
+		ctl[40] = (uint64_t)(own("writebacks") - wb1);
+		ctl[41] = (uint64_t)(own("shootdowns") - sd1);
+	}
+	sync_all(4);
+
+	/* Read-shared steady state vs plain pool memory. */
+	fs = open_obj("scan", scan_bytes);
+	s = mmap(NULL, scan_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fs, 0);
+	if (s == MAP_FAILED)
+		return 1;
+	if (me == 0)
+		for (i = 0; i < scan_bytes / 8; i += 512)
+			s[i] = i;
+	sync_all(5);
+	scan(s, scan_bytes);	/* every host maps every page read-only */
+	sync_all(6);
+	if (me == 0) {
+		for (i = 0; i < SCANS; i++) {
+			uint64_t t0 = now_ns();
+
+			scan(s, scan_bytes);
+			tobj[i] = now_ns() - t0;
+			t0 = now_ns();
+			scan((volatile uint64_t *)pc.ctl, scan_bytes);
+			traw[i] = now_ns() - t0;
+		}
+	}
+	sync_all(7);
+	if (me != 0)
+		return 0;
+
+	rtt50 = pct(rtt, 1000, 0.5);
+	x50 = pct(lat, XFER_PAGES, 0.5);
+	x99 = pct(lat, XFER_PAGES, 0.99);
+	obj50 = pct(tobj, SCANS, 0.5);
+	raw50 = pct(traw, SCANS, 0.5);
+	printf("MORSEL-RESULT-BEGIN\n");
+	printf("shared objects, host 0 <-> host 1, accelerator %s, %u hosts, %d vCPU(s) per host%s\n",
+	       accel, hosts, cmdline_int("mvcpus", 1),
+	       cmdline_int("morsel.stale_cache", 0) ? ", stale-cache mode" : "");
+	printf("%-44s %12s %12s\n", "measurement", "median (us)", "p99 (us)");
+	printf("%-44s %12.1f %12s\n", "doorbell round trip (1000 samples)", rtt50, "");
+	printf("%-44s %12.1f %12.1f\n", "ownership transfer: write to a remote page", x50, x99);
+	printf("%-44s %11.1fx\n", "  transfer / doorbell round trip", x50 / rtt50);
+	printf("%-44s %12.1f\n", "scan 1 MiB read-shared object", obj50);
+	printf("%-44s %12.1f\n", "scan 1 MiB plain pool memory", raw50);
+	printf("%-44s %11.2fx\n", "  read-shared / plain", obj50 / raw50);
+	printf("per transfer (%u transfers): %.2f messages sent, %.2f write-backs and %.2f shootdowns on the owner, %.2f shootdowns on the taker\n",
+	       XFER_PAGES, (double)sent0 / XFER_PAGES, (double)ctl[40] / XFER_PAGES,
+	       (double)ctl[41] / XFER_PAGES, (double)sd0 / XFER_PAGES);
+	printf("MORSEL-RESULT-END\n");
+	return 0;
+}
