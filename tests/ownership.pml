@@ -16,6 +16,8 @@
  *   - assertion: no lost update: at the end every page's pool value is the
  *     number of writes to it;
  *   - no invalid end state: no deadlock, every host finishes.
+ * -DBROKEN_NO_WRITEBACK drops the write-back: the check must then fail,
+ * which shows that the model can catch a lost update.
  */
 #ifndef NH
 #define NH 3
@@ -74,7 +76,9 @@ inline fill(h, p) {
  */
 inline writeback(h, p) {
 	if
+#ifndef BROKEN_NO_WRITEBACK
 	:: valid[h * NP + p] -> pool[p] = copy[h * NP + p]
+#endif
 	:: else -> skip
 	fi
 }

@@ -419,6 +419,27 @@ static int job_trace(void)
 		err = pool_ping(&pc, 1, 20, 0, 2000, NULL, &done);
 		tap_ok(!err && done == 20, "20 round trips to host 1 (%s)", strerror(-err));
 	}
+	/* One ownership transfer of one page: host 1 owns it, host 0 takes it. */
+	if (me <= 1) {
+		struct morsel_create c = { .name = "traced", .size = 4096 };
+		struct morsel_open o = { .name = "traced" };
+		volatile char *m = MAP_FAILED;
+		int fd = -1;
+
+		if (me == 1)
+			fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+		pool_barrier(&pc, 5, 2, BARRIER_MS);
+		if (me == 0)
+			fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+		if (fd >= 0)
+			m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (me == 1 && m != MAP_FAILED)
+			m[0] = 1;
+		pool_barrier(&pc, 6, 2, BARRIER_MS);
+		if (me == 0 && m != MAP_FAILED)
+			m[0] = 2;
+		tap_ok(m != MAP_FAILED, "map a traced object");
+	}
 	barrier(1, nhosts);
 	write_file("/sys/kernel/tracing/events/morsel/enable", "0");
 	if (me == 0) {
@@ -428,9 +449,19 @@ static int job_trace(void)
 		tap_ok(n >= 20, "morsel_msg_ack fired for each answer (%d)", n);
 		n = count_in_file(tr, "morsel_doorbell_irq:");
 		tap_ok(n >= 1, "morsel_doorbell_irq fired (%d)", n);
+		n = count_in_file(tr, "morsel_fault:");
+		tap_ok(n >= 1, "morsel_fault fired for the write (%d)", n);
+		n = count_in_file(tr, "morsel_recall_send:");
+		tap_ok(n >= 1, "morsel_recall_send fired for the transfer (%d)", n);
 	} else if (me == 1) {
 		n = count_in_file(tr, "morsel_msg_handle:");
 		tap_ok(n >= 20, "morsel_msg_handle fired on the receiver (%d)", n);
+		n = count_in_file(tr, "morsel_recall_handle:");
+		tap_ok(n >= 1, "morsel_recall_handle fired on the owner (%d)", n);
+		n = count_in_file(tr, "morsel_writeback:");
+		tap_ok(n >= 1, "morsel_writeback fired on the owner (%d)", n);
+		n = count_in_file(tr, "morsel_shootdown:");
+		tap_ok(n >= 1, "morsel_shootdown fired on the owner (%d)", n);
 	}
 	system("/bin/bpftool btf dump file /sys/kernel/btf/vmlinux format raw > /tmp/btf 2>&1");
 	n = count_in_file("/tmp/btf", "STRUCT 'morsel_sb'");
