@@ -8,7 +8,7 @@ PKGS=(
 	build-essential bc bison flex libelf-dev zlib1g-dev libzstd-dev libssl-dev
 	cpio lz4 xz-utils rsync dwarves ccache git
 	clang-19 llvm-19 lld-19
-	qemu-system-x86 busybox-static numactl
+	qemu-system-x86 busybox-static numactl linux-perf
 	spin gnuplot-nox python3-ply python3-git
 )
 

@@ -30,6 +30,15 @@ chmod 755 "$root/init"
 cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/objbench "$root/bin/"
 [[ -x $G/bpftool ]] || die "out/guest/bpftool missing: run scripts/tools.sh"
 cp "$G/bpftool" "$root/bin/"
+# perf from Debian's linux-perf, with its shared libraries, for
+# perf record/trace of the morsel:* tracepoints in the guests.
+PERF=$(command -v perf || true)
+[[ -n $PERF && -x $PERF ]] || die "perf missing: install linux-perf (scripts/deps.sh)"
+cp "$PERF" "$root/bin/perf"
+ldd "$PERF" | awk '/=> \// {print $3} /^[ \t]*\/lib/ {print $1}' | sort -u | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$OUT/initramfs.cpio.tmp"
 mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
 log "initramfs: $(du -h "$OUT/initramfs.cpio" | cut -f1) out/initramfs.cpio"

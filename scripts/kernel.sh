@@ -138,11 +138,13 @@ format_patch() {
 	cp -r "$KP/tree/." "$wt/"
 	"${G[@]}" apply --index "$KP"/patches/*MAINTAINERS*.patch
 	"${G[@]}" add -f include/uapi include/trace mm/morsel
-	"${G[@]}" commit -q -m "mm/morsel: shared memory pool, host registry and inter-host channel" \
+	"${G[@]}" commit -q -m "mm/morsel: shared virtual-memory objects on a CXL memory pool" \
 		-m "$(fold -s -w 72 <<'MSG' | sed 's/ *$//'
 Attach a memory pool shared by several hosts (a CXL 3.0 shared region, presented as a soft-reserved DAX range), validate or format its versioned, checksummed superblock, register the host with an epoch and a heartbeat lease, and exchange requests with the other hosts through mailbox rings in the pool's coherent region plus a doorbell interrupt per host (ivshmem-doorbell MSI-X under QEMU, or polling where no interrupt exists).
 
-/dev/morsel (include/uapi/linux/morsel.h) describes the pool and runs timed round trips; /sys/kernel/morsel shows the pool and the channel counters; TRACE_SYSTEM morsel marks messages sent, handled and acknowledged and host state changes. KUnit covers the superblock, the rings and the registry transitions.
+Named objects live entirely on the pool: a directory and one authoritative page table per object in the coherent region (8 bytes per 4 KiB page), frames in the data region. Every host maps an object through its own overlay (one address_space per object per host); pages are shared read-only or owned exclusively by one host (multiple readers / single writer), and a write fault revokes every other host's access through recalls on the channel (unmap_mapping_range and its TLB shootdown, write-back, acknowledgment) before the PTE becomes writable. Every wait is bounded by the lease; pages of a dead host return to their last written-back content. A stale-cache mode maps host-local shadows so that a missing write-back or invalidate shows up as wrong data.
+
+/dev/morsel (include/uapi/linux/morsel.h) creates, opens and deletes objects and runs timed round trips; object fds map, resize, punch and report state. /sys/kernel/morsel shows the pool, the channel and the ownership counters; TRACE_SYSTEM morsel marks messages, faults, recalls, write-backs, invalidates and shootdowns. KUnit covers the superblock, the rings, the registry and the ownership transitions.
 MSG
 )"
 	for p in "$KP"/patches/*.patch; do

@@ -414,6 +414,10 @@ static int job_trace(void)
 	tap_ok(write_file("/sys/kernel/tracing/events/morsel/enable", "1"),
 	       "enable the morsel:* events in tracefs");
 	write_file(tr, "");
+	if (me == 0)	/* perf follows the transfer below from the taker */
+		system("perf record -q -e 'morsel:*' -a -o /tmp/perf.data -- sleep 6 "
+		       ">/tmp/perf.log 2>&1 &");
+	sleep_ms(1500);
 	barrier(0, nhosts);
 	if (me == 0) {
 		err = pool_ping(&pc, 1, 20, 0, 2000, NULL, &done);
@@ -453,6 +457,17 @@ static int job_trace(void)
 		tap_ok(n >= 1, "morsel_fault fired for the write (%d)", n);
 		n = count_in_file(tr, "morsel_recall_send:");
 		tap_ok(n >= 1, "morsel_recall_send fired for the transfer (%d)", n);
+		n = count_in_file(tr, "morsel_acquire:");
+		tap_ok(n >= 1, "morsel_acquire fired for the transfer (%d)", n);
+		/* perf record ends by itself; then perf script decodes it. */
+		sleep_ms(6000);
+		system("perf script -i /tmp/perf.data > /tmp/perf.txt 2>>/tmp/perf.log");
+		n = count_in_file("/tmp/perf.txt", "morsel:morsel_fault:");
+		tap_ok(n >= 1, "perf record -e 'morsel:*' saw the fault (%d)", n);
+		n = count_in_file("/tmp/perf.txt", "morsel:morsel_recall_send:");
+		tap_ok(n >= 1, "perf record -e 'morsel:*' saw the recall (%d)", n);
+		if (n < 1)
+			system("cat /tmp/perf.log");
 	} else if (me == 1) {
 		n = count_in_file(tr, "morsel_msg_handle:");
 		tap_ok(n >= 20, "morsel_msg_handle fired on the receiver (%d)", n);
@@ -462,6 +477,8 @@ static int job_trace(void)
 		tap_ok(n >= 1, "morsel_writeback fired on the owner (%d)", n);
 		n = count_in_file(tr, "morsel_shootdown:");
 		tap_ok(n >= 1, "morsel_shootdown fired on the owner (%d)", n);
+		n = count_in_file(tr, "morsel_release:");
+		tap_ok(n >= 1, "morsel_release fired on the owner (%d)", n);
 	}
 	system("/bin/bpftool btf dump file /sys/kernel/btf/vmlinux format raw > /tmp/btf 2>&1");
 	n = count_in_file("/tmp/btf", "STRUCT 'morsel_sb'");

@@ -18,7 +18,7 @@
 #include <linux/highmem.h>
 #include <linux/libnvdimm.h>
 #include <linux/moduleparam.h>
-#include <asm/cacheflush.h>
+#include <linux/cacheflush.h>
 #include "internal.h"
 
 #undef MODULE_PARAM_PREFIX
@@ -115,5 +115,5 @@ bool morsel_shadow_drop(struct xarray *xa, u64 page)
 
 	if (pg)
 		__free_page(pg);
-	return pg != NULL;
+	return !!pg;
 }

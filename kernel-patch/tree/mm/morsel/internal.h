@@ -12,6 +12,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+
+struct seq_file;
 #include "layout.h"
 
 /* superblock.c: pure functions on a superblock image */
@@ -216,6 +218,7 @@ u64 morsel_obj_max_pages(struct morsel_pool *p);
 void morsel_dir_lock(struct morsel_pool *p);
 void morsel_dir_unlock(struct morsel_pool *p);
 int morsel_overlay_init(void);
+int morsel_overlays_show(struct seq_file *m);
 int morsel_handle_recall(struct morsel_pool *p, unsigned int src,
 			 u64 obj, u64 page_mode);
 int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,

@@ -26,6 +26,7 @@
 #include <linux/mount.h>
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
+#include <linux/seq_file.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -47,7 +48,7 @@ struct morsel_overlay {
 	unsigned int idx;
 	u32 gen;
 	struct inode *inode;
-	struct mutex lock;
+	struct mutex lock;	/* see the header comment */
 	struct xarray shadow;
 	int vmas;
 	struct morsel_obj_counters cnt;
@@ -61,11 +62,14 @@ static struct vfsmount *morsel_mnt;
 static DEFINE_MUTEX(overlays_lock);
 static struct morsel_overlay *overlays[MORSEL_MAX_OBJECTS];
 
-#define COUNT(ov, field)						\
-	do {								\
-		atomic64_inc(&(ov)->cnt.field);				\
-		atomic64_inc(&morsel_host_counters.field);		\
-	} while (0)
+/* Count an event of an overlay and of the host. */
+static void count(struct morsel_overlay *ov, size_t off)
+{
+	atomic64_inc((atomic64_t *)((char *)&ov->cnt + off));
+	atomic64_inc((atomic64_t *)((char *)&morsel_host_counters + off));
+}
+
+#define COUNT(ov, field) count(ov, offsetof(struct morsel_obj_counters, field))
 
 static struct morsel_obj_entry *obj_entry(struct morsel_overlay *ov)
 {
@@ -156,8 +160,11 @@ static int overlay_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
 			morsel_cache_writeback(frame_addr(p, e));
 		if (ov && mode == MORSEL_RECALL_INVALIDATE)
 			overlay_invalidate(ov, page, e);
-		if (cmpxchg(pte, e, new) == e)
+		if (cmpxchg(pte, e, new) == e) {
+			trace_morsel_release(idx, page, p->host_id,
+					     mode == MORSEL_RECALL_DOWNGRADE);
 			break;
+		}
 		e = READ_ONCE(*pte);
 	}
 out:
@@ -346,6 +353,8 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 		case MORSEL_OWN_GRANTED:
 			if (new != old && cmpxchg(pte, old, new) != old)
 				break;
+			if (new != old)
+				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
 			if (!(MORSEL_PTE_READERS(old) & BIT(p->host_id)) &&
 			    !(MORSEL_PTE_STATE(old) == MORSEL_PTE_EXCLUSIVE &&
 			      MORSEL_PTE_OWNER(old) == p->host_id))
@@ -362,6 +371,8 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 			morsel_cache_writeback(frame_addr(p, new));
 			if (cmpxchg(pte, old, new) != old)
 				morsel_frame_free(p, frame);
+			else
+				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
 			continue;
 		case MORSEL_OWN_RECALL:
 			mutex_unlock(&ov->lock);
@@ -386,8 +397,9 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 				      MORSEL_RECALL_READER);
 			/* Only we change a BUSY entry of ours. */
 			old = READ_ONCE(*pte);
-			if (!morsel_own_busy_done(old, p->host_id, &new))
-				cmpxchg(pte, old, new);
+			if (!morsel_own_busy_done(old, p->host_id, &new) &&
+			    cmpxchg(pte, old, new) == old)
+				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
 			continue;
 		case MORSEL_OWN_WAIT:
 			mutex_unlock(&ov->lock);
@@ -743,6 +755,36 @@ long morsel_obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+/**
+ * morsel_overlays_show() - this host's overlays and their counters.
+ * @m: the seq_file of /sys/kernel/debug/morsel/objects.
+ *
+ * Return: 0.
+ */
+int morsel_overlays_show(struct seq_file *m)
+{
+	unsigned int i;
+
+	seq_puts(m, "index gen name read_faults write_faults transfers recalls_sent recalls_handled writebacks invalidates shootdowns\n");
+	mutex_lock(&overlays_lock);
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++) {
+		struct morsel_overlay *ov = overlays[i];
+		struct morsel_obj_counters *c;
+
+		if (!ov || !overlay_live(ov))
+			continue;
+		c = &ov->cnt;
+		seq_printf(m, "%u %u %.*s %lld %lld %lld %lld %lld %lld %lld %lld\n",
+			   i, ov->gen, MORSEL_NAME_LEN, obj_entry(ov)->name,
+			   atomic64_read(&c->read_faults), atomic64_read(&c->write_faults),
+			   atomic64_read(&c->transfers), atomic64_read(&c->recalls_sent),
+			   atomic64_read(&c->recalls_handled), atomic64_read(&c->writebacks),
+			   atomic64_read(&c->invalidates), atomic64_read(&c->shootdowns));
+	}
+	mutex_unlock(&overlays_lock);
+	return 0;
 }
 
 static int morsel_init_fs_context(struct fs_context *fc)

@@ -140,6 +140,8 @@ static void own_punch_and_drop(struct kunit *test)
 
 static void own_invariants(struct kunit *test)
 {
+	u64 wrapped = morsel_pte_make(MORSEL_PTE_SHARED, 0, 1, 8, 0x3fff + 1);
+
 	/* A writer beside a reader, a frameless reader: both invalid. */
 	KUNIT_EXPECT_FALSE(test, morsel_pte_valid(morsel_pte_make(MORSEL_PTE_EXCLUSIVE, H0,
 								  BIT(H1), 8, 0)));
@@ -148,8 +150,7 @@ static void own_invariants(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, morsel_pte_valid(morsel_pte_make(MORSEL_PTE_BUSY, H1,
 								  BIT(H1), 8, 0)));
 	/* The sequence wraps without touching the other fields. */
-	KUNIT_EXPECT_EQ(test, MORSEL_PTE_FRAME1(morsel_pte_make(MORSEL_PTE_SHARED, 0, 1, 8,
-								 0x3fff + 1)), 8ULL);
+	KUNIT_EXPECT_EQ(test, MORSEL_PTE_FRAME1(wrapped), 8ULL);
 }
 
 static struct kunit_case own_cases[] = {

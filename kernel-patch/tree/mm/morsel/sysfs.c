@@ -10,6 +10,7 @@
  *            recalls_handled writebacks invalidates shootdowns stale_cache
  *
  * /sys/kernel/debug/morsel/hosts: the registry as a table.
+ * /sys/kernel/debug/morsel/objects: this host's overlays, with counters.
  */
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
@@ -217,6 +218,12 @@ static int hosts_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(hosts);
 
+static int objects_show(struct seq_file *m, void *v)
+{
+	return morsel_overlays_show(m);
+}
+DEFINE_SHOW_ATTRIBUTE(objects);
+
 /**
  * morsel_sysfs_init() - create /sys/kernel/morsel and the debugfs table.
  *
@@ -260,5 +267,6 @@ int morsel_sysfs_init(void)
 	}
 	dir = debugfs_create_dir("morsel", NULL);
 	debugfs_create_file("hosts", 0444, dir, NULL, &hosts_fops);
+	debugfs_create_file("objects", 0444, dir, NULL, &objects_fops);
 	return 0;
 }

@@ -121,6 +121,44 @@ TRACE_EVENT(morsel_fault,
 		      __entry->result, __entry->duration_ns)
 );
 
+/* morsel_acquire: a host gained access to a page (entry changed for it) */
+TRACE_EVENT(morsel_acquire,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int host, u64 old,
+		     u64 new),
+	    TP_ARGS(obj, page, host, old, new),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, host)
+			     __field(u64, old)
+			     __field(u64, new)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->host = host;
+			   __entry->old = old;
+			   __entry->new = new;),
+	    TP_printk("obj %u page %llu host %u state %llu -> %llu readers %#llx -> %#llx",
+		      __entry->obj, __entry->page, __entry->host,
+		      __entry->old & 3, __entry->new & 3,
+		      (__entry->old >> 6) & 0xffff, (__entry->new >> 6) & 0xffff)
+);
+
+/* morsel_release: an exclusive owner gave a page up (recall or close) */
+TRACE_EVENT(morsel_release,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int host,
+		     bool downgrade),
+	    TP_ARGS(obj, page, host, downgrade),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, host)
+			     __field(bool, downgrade)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->host = host;
+			   __entry->downgrade = downgrade;),
+	    TP_printk("obj %u page %llu host %u downgrade %d", __entry->obj,
+		      __entry->page, __entry->host, __entry->downgrade)
+);
+
 /* morsel_recall_send: ask a host to give up (or downgrade) a page */
 TRACE_EVENT(morsel_recall_send,
 	    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
