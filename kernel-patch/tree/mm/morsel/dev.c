@@ -56,49 +56,49 @@ static long ioc_ping(struct morsel_pool *p, void __user *uarg)
 	return err;
 }
 
+/* What every request naming an object must satisfy. */
+static long check_named(struct morsel_pool *p, const char *name, u32 flags,
+			u32 reserved)
+{
+	if (flags || reserved)
+		return -EINVAL;
+	if (!morsel_obj_name_valid(name, MORSEL_NAME_LEN))
+		return -EINVAL;
+	return p->state == MORSEL_POOL_ONLINE ? 0 : -ENOTCONN;
+}
+
+static long open_by_name(struct morsel_pool *p, const char *name)
+{
+	u32 gen;
+	int idx = morsel_obj_lookup(p, name, &gen);
+
+	return idx < 0 ? idx : morsel_obj_open_fd(p, idx, gen);
+}
+
 static long ioc_create(struct morsel_pool *p, void __user *uarg)
 {
 	struct morsel_create req;
-	int idx;
-	u32 gen;
+	long err;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags || req.reserved)
-		return -EINVAL;
-	if (!morsel_obj_name_valid(req.name, sizeof(req.name)))
-		return -EINVAL;
-	if (p->state != MORSEL_POOL_ONLINE)
-		return -ENOTCONN;
-	idx = morsel_obj_create(p, req.name, req.size);
-	if (idx < 0)
-		return idx;
-	idx = morsel_obj_lookup(p, req.name, &gen);
-	if (idx < 0)
-		return idx;
-	return morsel_obj_open_fd(p, idx, gen);
+	err = check_named(p, req.name, req.flags, req.reserved);
+	if (!err)
+		err = morsel_obj_create(p, req.name, req.size);
+	return err < 0 ? err : open_by_name(p, req.name);
 }
 
 static long ioc_open_delete(struct morsel_pool *p, void __user *uarg, bool del)
 {
 	struct morsel_open req;
-	int idx;
-	u32 gen;
+	long err;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags || req.reserved)
-		return -EINVAL;
-	if (!morsel_obj_name_valid(req.name, sizeof(req.name)))
-		return -EINVAL;
-	if (p->state != MORSEL_POOL_ONLINE)
-		return -ENOTCONN;
-	if (del)
-		return morsel_obj_delete(p, req.name);
-	idx = morsel_obj_lookup(p, req.name, &gen);
-	if (idx < 0)
-		return idx;
-	return morsel_obj_open_fd(p, idx, gen);
+	err = check_named(p, req.name, req.flags, req.reserved);
+	if (err)
+		return err;
+	return del ? morsel_obj_delete(p, req.name) : open_by_name(p, req.name);
 }
 
 static long morsel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -159,42 +159,36 @@ TRACE_EVENT(morsel_release,
 		      __entry->page, __entry->host, __entry->downgrade)
 );
 
+DECLARE_EVENT_CLASS(morsel_recall,
+		    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
+			     unsigned int dst, unsigned int mode),
+		    TP_ARGS(obj, page, src, dst, mode),
+		    TP_STRUCT__entry(__field(unsigned int, obj)
+				     __field(u64, page)
+				     __field(unsigned int, src)
+				     __field(unsigned int, dst)
+				     __field(unsigned int, mode)),
+		    TP_fast_assign(__entry->obj = obj;
+				   __entry->page = page;
+				   __entry->src = src;
+				   __entry->dst = dst;
+				   __entry->mode = mode;),
+		    TP_printk("obj %u page %llu host %u -> %u mode %u", __entry->obj,
+			      __entry->page, __entry->src, __entry->dst, __entry->mode)
+);
+
 /* morsel_recall_send: ask a host to give up (or downgrade) a page */
-TRACE_EVENT(morsel_recall_send,
-	    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
-		     unsigned int dst, unsigned int mode),
-	    TP_ARGS(obj, page, src, dst, mode),
-	    TP_STRUCT__entry(__field(unsigned int, obj)
-			     __field(u64, page)
-			     __field(unsigned int, src)
-			     __field(unsigned int, dst)
-			     __field(unsigned int, mode)),
-	    TP_fast_assign(__entry->obj = obj;
-			   __entry->page = page;
-			   __entry->src = src;
-			   __entry->dst = dst;
-			   __entry->mode = mode;),
-	    TP_printk("obj %u page %llu host %u -> %u mode %u", __entry->obj,
-		      __entry->page, __entry->src, __entry->dst, __entry->mode)
+DEFINE_EVENT(morsel_recall, morsel_recall_send,
+	     TP_PROTO(unsigned int obj, u64 page, unsigned int src,
+		      unsigned int dst, unsigned int mode),
+	     TP_ARGS(obj, page, src, dst, mode)
 );
 
 /* morsel_recall_handle: a recall served by this host */
-TRACE_EVENT(morsel_recall_handle,
-	    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
-		     unsigned int dst, unsigned int mode),
-	    TP_ARGS(obj, page, src, dst, mode),
-	    TP_STRUCT__entry(__field(unsigned int, obj)
-			     __field(u64, page)
-			     __field(unsigned int, src)
-			     __field(unsigned int, dst)
-			     __field(unsigned int, mode)),
-	    TP_fast_assign(__entry->obj = obj;
-			   __entry->page = page;
-			   __entry->src = src;
-			   __entry->dst = dst;
-			   __entry->mode = mode;),
-	    TP_printk("obj %u page %llu host %u -> %u mode %u", __entry->obj,
-		      __entry->page, __entry->src, __entry->dst, __entry->mode)
+DEFINE_EVENT(morsel_recall, morsel_recall_handle,
+	     TP_PROTO(unsigned int obj, u64 page, unsigned int src,
+		      unsigned int dst, unsigned int mode),
+	     TP_ARGS(obj, page, src, dst, mode)
 );
 
 /* morsel_writeback: a page's lines written back to the pool */
@@ -214,32 +208,29 @@ TRACE_EVENT(morsel_writeback,
 		      __entry->page, __entry->host, __entry->duration_ns)
 );
 
+DECLARE_EVENT_CLASS(morsel_page_host,
+		    TP_PROTO(unsigned int obj, u64 page, unsigned int host),
+		    TP_ARGS(obj, page, host),
+		    TP_STRUCT__entry(__field(unsigned int, obj)
+				     __field(u64, page)
+				     __field(unsigned int, host)),
+		    TP_fast_assign(__entry->obj = obj;
+				   __entry->page = page;
+				   __entry->host = host;),
+		    TP_printk("obj %u page %llu host %u", __entry->obj, __entry->page,
+			      __entry->host)
+);
+
 /* morsel_invalidate: a host dropped its cached copy of a page */
-TRACE_EVENT(morsel_invalidate,
-	    TP_PROTO(unsigned int obj, u64 page, unsigned int host),
-	    TP_ARGS(obj, page, host),
-	    TP_STRUCT__entry(__field(unsigned int, obj)
-			     __field(u64, page)
-			     __field(unsigned int, host)),
-	    TP_fast_assign(__entry->obj = obj;
-			   __entry->page = page;
-			   __entry->host = host;),
-	    TP_printk("obj %u page %llu host %u", __entry->obj, __entry->page,
-		      __entry->host)
+DEFINE_EVENT(morsel_page_host, morsel_invalidate,
+	     TP_PROTO(unsigned int obj, u64 page, unsigned int host),
+	     TP_ARGS(obj, page, host)
 );
 
 /* morsel_shootdown: a page unmapped from every process of a host */
-TRACE_EVENT(morsel_shootdown,
-	    TP_PROTO(unsigned int obj, u64 page, unsigned int host),
-	    TP_ARGS(obj, page, host),
-	    TP_STRUCT__entry(__field(unsigned int, obj)
-			     __field(u64, page)
-			     __field(unsigned int, host)),
-	    TP_fast_assign(__entry->obj = obj;
-			   __entry->page = page;
-			   __entry->host = host;),
-	    TP_printk("obj %u page %llu host %u", __entry->obj, __entry->page,
-		      __entry->host)
+DEFINE_EVENT(morsel_page_host, morsel_shootdown,
+	     TP_PROTO(unsigned int obj, u64 page, unsigned int host),
+	     TP_ARGS(obj, page, host)
 );
 
 #endif /* _TRACE_MORSEL_H */
