@@ -207,6 +207,14 @@ void morsel_channel_stop(struct morsel_pool *p)
 	}
 }
 
+/* The sender is done with its slot: the answer was read or abandoned. */
+static void collected(struct morsel_pool *p, unsigned int dst, unsigned int slot)
+{
+	spin_lock(&p->tx_lock[dst]);
+	__clear_bit(slot, p->uncollected[dst]);
+	spin_unlock(&p->tx_lock[dst]);
+}
+
 static bool gone(struct morsel_pool *p, unsigned int dst, u32 dst_epoch)
 {
 	u32 e;
@@ -239,6 +247,7 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 	unsigned long deadline;
 	struct morsel_ring *r;
 	u16 flags = polled ? MORSEL_MSG_F_POLLED : 0;
+	unsigned int slot;
 	u32 dst_epoch;
 	u64 seq, t0;
 	s32 result;
@@ -255,15 +264,30 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 	r = morsel_ring_of(p, p->host_id, dst);
 	for (;;) {
 		spin_lock(&p->tx_lock[dst]);
-		err = morsel_ring_post(r, type, flags, p->epoch, dst_epoch, arg, &seq);
+		/*
+		 * A slot is ours again only once its previous sender has read
+		 * the answer (or given up): the receiver moving past it is not
+		 * enough when several local tasks share the ring.
+		 */
+		slot = READ_ONCE(r->ctl.tail) & (MORSEL_RING_SLOTS - 1);
+		if (test_bit(slot, p->uncollected[dst])) {
+			err = -EAGAIN;
+		} else {
+			err = morsel_ring_post(r, type, flags, p->epoch, dst_epoch,
+					       arg, &seq);
+			if (!err)
+				__set_bit(slot, p->uncollected[dst]);
+		}
 		spin_unlock(&p->tx_lock[dst]);
 		if (err != -EAGAIN)
 			break;
 		atomic64_inc(&p->stats.ring_full);
 		if (gone(p, dst, dst_epoch))
 			return -EHOSTDOWN;
-		if (time_after(jiffies, deadline))
-			goto timeout;
+		if (time_after(jiffies, deadline)) {
+			atomic64_inc(&p->stats.timeouts);
+			return -ETIMEDOUT;	/* nothing posted */
+		}
 		usleep_range(10, 100);
 	}
 	if (err) {
@@ -281,7 +305,8 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 	trace_morsel_msg_send(p->host_id, dst, type, seq, ring);
 
 	/* Without a doorbell back-end no interrupt brings the answer. */
-	if (polled || morsel_doorbell_kind() == MORSEL_DOORBELL_NONE) {
+	if (polled || morsel_doorbell_kind() == MORSEL_DOORBELL_NONE ||
+	    READ_ONCE(p->hosts[dst].doorbell) == MORSEL_DOORBELL_NONE) {
 		while (!morsel_ring_answered(r, seq, &result, ret)) {
 			if (gone(p, dst, dst_epoch))
 				goto down;
@@ -302,15 +327,18 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 			goto timeout;
 		}
 	}
+	collected(p, dst, slot);
 	atomic64_inc(&p->stats.acked);
 	trace_morsel_msg_ack(p->host_id, dst, type, seq, result,
 			     ktime_get_ns() - t0);
 	return result;
 
 down:
+	collected(p, dst, slot);
 	atomic64_inc(&p->stats.failed);
 	return -EHOSTDOWN;
 timeout:
+	collected(p, dst, slot);
 	atomic64_inc(&p->stats.timeouts);
 	return -ETIMEDOUT;
 }

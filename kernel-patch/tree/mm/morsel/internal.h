@@ -7,6 +7,7 @@
 #define _MM_MORSEL_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -137,9 +138,14 @@ struct morsel_pool {
 	struct morsel_host_watch watch[MORSEL_MAX_HOSTS];
 	unsigned int heartbeat_ms;
 	unsigned long last_beat;	/* jiffies of our last heartbeat */
+	/* When this host first saw each host gone (morsel_host_fenced()). */
+	unsigned long gone_since[MORSEL_MAX_HOSTS];
+	u64 gone_se[MORSEL_MAX_HOSTS];
 
 	/* channel.c */
 	spinlock_t tx_lock[MORSEL_MAX_HOSTS];
+	/* Slots whose answer a local sender has not collected yet (tx_lock). */
+	unsigned long uncollected[MORSEL_MAX_HOSTS][BITS_TO_LONGS(MORSEL_RING_SLOTS)];
 	wait_queue_head_t ack_wq;
 	wait_queue_head_t rx_wq;
 	atomic_t rx_kicks;
@@ -217,6 +223,7 @@ u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page);
 u64 morsel_obj_max_pages(struct morsel_pool *p);
 void morsel_dir_lock(struct morsel_pool *p);
 void morsel_dir_unlock(struct morsel_pool *p);
+void morsel_dir_lock_reset(struct morsel_pool *p);
 int morsel_overlay_init(void);
 int morsel_overlays_show(struct seq_file *m);
 int morsel_handle_recall(struct morsel_pool *p, unsigned int src,
@@ -224,7 +231,9 @@ int morsel_handle_recall(struct morsel_pool *p, unsigned int src,
 int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 		  u32 gen, u64 page, enum morsel_recall_mode mode);
 int morsel_page_acquire_exclusive(struct morsel_overlay *ov, u64 page);
-void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host);
+void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);
+bool morsel_host_fenced(struct morsel_pool *p, unsigned int host);
+void morsel_overlays_fence(void);
 
 extern bool morsel_stale_cache;
 void morsel_cache_writeback(void *addr);

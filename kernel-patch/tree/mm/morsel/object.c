@@ -15,6 +15,9 @@
 #include <linux/string.h>
 #include "internal.h"
 
+/* The pool's lock word names a host; this mutex orders the host's threads. */
+static DEFINE_MUTEX(dir_mutex);
+
 static struct morsel_dir *dir(struct morsel_pool *p)
 {
 	return morsel_pool_ptr(p, p->sb->dir_off);
@@ -30,12 +33,13 @@ void morsel_dir_lock(struct morsel_pool *p)
 {
 	u64 *lock = &dir(p)->dir_lock, me = p->host_id + 1, old;
 
+	mutex_lock(&dir_mutex);
 	for (;;) {
 		old = cmpxchg(lock, 0, me);
 		if (!old)
 			return;
-		if (old == me || !morsel_host_alive(p, old - 1, NULL)) {
-			/* Our own earlier incarnation, or a dead host. */
+		if (old != me && !morsel_host_alive(p, old - 1, NULL)) {
+			/* The holder is dead. */
 			if (cmpxchg(lock, old, me) == old) {
 				pr_warn("morsel: broke the directory lock of host %llu\n",
 					old - 1);
@@ -55,6 +59,20 @@ void morsel_dir_unlock(struct morsel_pool *p)
 {
 	/* Release: the directory changes before the lock word. */
 	smp_store_release(&dir(p)->dir_lock, 0);
+	mutex_unlock(&dir_mutex);
+}
+
+/**
+ * morsel_dir_lock_reset() - drop a directory lock left by an earlier
+ * incarnation of this host (called once when the host joins).
+ * @p: the pool.
+ */
+void morsel_dir_lock_reset(struct morsel_pool *p)
+{
+	u64 me = p->host_id + 1;
+
+	if (cmpxchg(&dir(p)->dir_lock, me, 0) == me)
+		pr_warn("morsel: released the directory lock of this host's previous incarnation\n");
 }
 
 /**

@@ -175,11 +175,16 @@ out:
 	return 0;
 }
 
+/* Called with overlays_lock held by kref_put_mutex(); drops it. */
 static void overlay_release(struct kref *ref)
 {
 	struct morsel_overlay *ov = container_of(ref, struct morsel_overlay, ref);
 	struct morsel_pool *p = ov->pool;
 	u64 page, pages = morsel_obj_max_pages(p), e, new;
+
+	if (overlays[ov->idx] == ov)
+		overlays[ov->idx] = NULL;
+	mutex_unlock(&overlays_lock);
 
 	/*
 	 * Last reference on this host: give every page back, written back,
@@ -196,6 +201,7 @@ static void overlay_release(struct kref *ref)
 			if (cmpxchg(pte, e, new) == e)
 				break;
 		}
+		cond_resched();
 	}
 	if (overlay_live(ov))
 		atomic_and(~BIT(p->host_id), (atomic_t *)&obj_entry(ov)->views);
@@ -207,18 +213,17 @@ static void overlay_release(struct kref *ref)
 			__free_page(pg);
 	}
 	xa_destroy(&ov->shadow);
-	if (overlays[ov->idx] == ov)
-		overlays[ov->idx] = NULL;
 	iput(ov->inode);
 	kfree(ov);
 }
 
-/* overlay_release() runs under overlays_lock, so lookups never see it. */
+/*
+ * The last reference is dropped under overlays_lock, so a lookup never
+ * finds an overlay on its way out; the release work runs after the lock.
+ */
 static void overlay_put(struct morsel_overlay *ov)
 {
-	mutex_lock(&overlays_lock);
-	kref_put(&ov->ref, overlay_release);
-	mutex_unlock(&overlays_lock);
+	kref_put_mutex(&ov->ref, overlay_release, &overlays_lock);
 }
 
 /* Look up this host's overlay of (idx, gen) and take a reference. */
@@ -286,18 +291,24 @@ int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 	int err;
 
 	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
-		if (h == p->host_id || !morsel_host_alive(p, h, NULL))
+		u32 epoch;
+
+		if (h == p->host_id || !morsel_host_alive(p, h, &epoch))
 			continue;
 		trace_morsel_recall_send(idx, page, p->host_id, h, mode);
 		atomic64_inc(&morsel_host_counters.recalls_sent);
 		err = morsel_channel_call(p, h, MORSEL_MSG_RECALL, arg, ret,
 					  p->sb->lease_ms, false);
-		if (err == -ETIMEDOUT) {
-			pr_warn("morsel: host %lu did not answer a recall within its lease\n", h);
-			morsel_host_declare_dead(p, h);
-		} else if (err == -ENOTCONN) {
+		if (!err || err == -EHOSTDOWN)
+			continue;
+		if (err == -ENOTCONN)
 			return err;
-		}
+		/*
+		 * No answer within the lease, or a wrong one: the page cannot
+		 * be taken back from this host in any other way.
+		 */
+		pr_warn("morsel: host %lu failed a recall (%d): declaring it dead\n", h, err);
+		morsel_host_declare_dead(p, h, epoch);
 	}
 	return 0;
 }
@@ -312,7 +323,8 @@ static bool recover_dead(struct morsel_pool *p, u64 *pte, u64 e)
 	    MORSEL_PTE_STATE(e) == MORSEL_PTE_BUSY)
 		mask |= BIT(MORSEL_PTE_OWNER(e));
 	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
-		if (h == p->host_id || morsel_host_alive(p, h, NULL))
+		if (h == p->host_id || morsel_host_alive(p, h, NULL) ||
+		    !morsel_host_fenced(p, h))
 			continue;
 		if (!morsel_own_host_failed(e, h, &new) && cmpxchg(pte, e, new) == e)
 			return true;
@@ -336,6 +348,7 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 	struct morsel_pool *p = ov->pool;
 	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
 	u64 *pte = morsel_obj_pte(p, ov->idx, page), old, new;
+	bool was_reader;
 	u32 target;
 	s64 frame;
 	int err;
@@ -347,6 +360,8 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 			return -ENOTCONN;
 		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		mutex_lock(&ov->lock);
 		old = READ_ONCE(*pte);
 		switch (morsel_own_fault(old, p->host_id, write, &new, &target)) {
@@ -357,8 +372,11 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
 			if (!(MORSEL_PTE_READERS(old) & BIT(p->host_id)) &&
 			    !(MORSEL_PTE_STATE(old) == MORSEL_PTE_EXCLUSIVE &&
-			      MORSEL_PTE_OWNER(old) == p->host_id))
+			      MORSEL_PTE_OWNER(old) == p->host_id)) {
+				/* Any old copy is stale: unmap it, then drop it. */
+				overlay_zap(ov, page);
 				overlay_invalidate(ov, page, new);
+			}
 			*e = new;
 			return 0;	/* with ov->lock */
 		case MORSEL_OWN_NEED_FRAME:
@@ -378,6 +396,11 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 			mutex_unlock(&ov->lock);
 			if (recover_dead(p, pte, old))
 				continue;
+			if (!morsel_host_alive(p, target, NULL)) {
+				/* Gone, but not yet fenced: wait for it. */
+				usleep_range(100, 1000);
+				continue;
+			}
 			COUNT(ov, recalls_sent);
 			if (write)
 				COUNT(ov, transfers);
@@ -390,6 +413,7 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 		case MORSEL_OWN_INVALIDATE:
 			if (cmpxchg(pte, old, new) != old)
 				break;
+			was_reader = MORSEL_PTE_READERS(old) & BIT(p->host_id);
 			mutex_unlock(&ov->lock);
 			COUNT(ov, recalls_sent);
 			COUNT(ov, transfers);
@@ -398,8 +422,16 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 			/* Only we change a BUSY entry of ours. */
 			old = READ_ONCE(*pte);
 			if (!morsel_own_busy_done(old, p->host_id, &new) &&
-			    cmpxchg(pte, old, new) == old)
+			    cmpxchg(pte, old, new) == old) {
 				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
+				/* Without a copy of ours, ours may be stale. */
+				if (!was_reader) {
+					mutex_lock(&ov->lock);
+					overlay_zap(ov, page);
+					overlay_invalidate(ov, page, new);
+					mutex_unlock(&ov->lock);
+				}
+			}
 			continue;
 		case MORSEL_OWN_WAIT:
 			mutex_unlock(&ov->lock);
@@ -575,11 +607,25 @@ int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen)
 		mutex_init(&fresh->lock);
 		xa_init(&fresh->shadow);
 		mutex_lock(&overlays_lock);
-		/* Replace a stale overlay of a deleted generation. */
-		overlays[idx] = fresh;
-		atomic_or(BIT(p->host_id), (atomic_t *)&obj_entry(fresh)->views);
-		mutex_unlock(&overlays_lock);
-		ov = fresh;
+		ov = overlays[idx];
+		if (ov && ov->gen == gen && kref_get_unless_zero(&ov->ref)) {
+			/* Another open of this host won the race. */
+			mutex_unlock(&overlays_lock);
+			iput(fresh->inode);
+			kfree(fresh);
+		} else if (!overlay_live(fresh)) {
+			mutex_unlock(&overlays_lock);
+			iput(fresh->inode);
+			kfree(fresh);
+			err = -ESTALE;	/* deleted since the lookup */
+			goto put_fd;
+		} else {
+			/* Replace only an overlay of a deleted generation. */
+			overlays[idx] = fresh;
+			atomic_or(BIT(p->host_id), (atomic_t *)&obj_entry(fresh)->views);
+			mutex_unlock(&overlays_lock);
+			ov = fresh;
+		}
 	}
 	ihold(ov->inode);
 	file = alloc_file_pseudo(ov->inode, morsel_mnt, "[morsel]", O_RDWR,
@@ -631,8 +677,11 @@ static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 		if (morsel_stale_cache)
 			morsel_shadow_drop(&ov->shadow, page);
 		e = READ_ONCE(*pte);
-		if (!morsel_own_punch(e, p->host_id, &new) && cmpxchg(pte, e, new) == e)
+		if (!morsel_own_punch(e, p->host_id, &new) && cmpxchg(pte, e, new) == e) {
+			/* No dirty line of ours may land in the next owner's data. */
+			morsel_cache_invalidate(frame_addr(p, e));
 			morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);
+		}
 		mutex_unlock(&ov->lock);
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -755,6 +804,22 @@ long morsel_obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+/**
+ * morsel_overlays_fence() - this host was declared dead: unmap everything.
+ *
+ * Its pages now belong to the survivors; no process here may touch them.
+ */
+void morsel_overlays_fence(void)
+{
+	unsigned int i;
+
+	mutex_lock(&overlays_lock);
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++)
+		if (overlays[i])
+			unmap_mapping_range(overlays[i]->inode->i_mapping, 0, 0, 1);
+	mutex_unlock(&overlays_lock);
 }
 
 /**

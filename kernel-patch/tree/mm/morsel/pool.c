@@ -85,7 +85,8 @@ static int pool_format(struct morsel_pool *p)
 		return err;
 	}
 	img.magic = MORSEL_POOL_FORMATTING;
-	memset(p->base + PAGE_SIZE, 0, img.heap_off - PAGE_SIZE);
+	/* Registry, rings, scratch, directory and frame bitmap start empty. */
+	memset(p->base + PAGE_SIZE, 0, img.pt_off - PAGE_SIZE);
 	memcpy(sb, &img, sizeof(img));
 	/* Release: everything above is visible before the signature. */
 	smp_store_release(&sb->magic, MORSEL_POOL_MAGIC);
@@ -142,6 +143,7 @@ void morsel_pool_try_online(void)
 	err = morsel_registry_join(p);
 	if (err)
 		goto refuse;
+	morsel_dir_lock_reset(p);
 	err = morsel_channel_start(p);
 	if (err) {
 		morsel_registry_leave(p);

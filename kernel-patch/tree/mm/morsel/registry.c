@@ -191,6 +191,7 @@ void morsel_heartbeat_fn(struct work_struct *work)
 		       p->host_id, p->epoch, morsel_hs_name(morsel_hs_state(se)),
 		       READ_ONCE(self->declared_by));
 		p->state = MORSEL_POOL_FENCED;
+		morsel_overlays_fence();
 		wake_up_all(&p->ack_wq);
 		return;
 	}
@@ -215,17 +216,19 @@ void morsel_heartbeat_fn(struct work_struct *work)
  * morsel_host_declare_dead() - declare a host dead that did not answer.
  * @p: the pool.
  * @host: the silent host.
+ * @epoch: the incarnation that did not answer.
  *
  * Its lease is void from now on: survivors stop waiting for it and take
  * its pages back (ownership.c). If it is alive after all, it finds itself
  * dead at its next heartbeat and fences itself.
  */
-void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host)
+void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch)
 {
 	struct morsel_host_entry *e = entry(p, host);
 	u64 se = READ_ONCE(e->state_epoch), dead;
 
-	if (morsel_hs_declare_dead(se, morsel_hs_epoch(se), &dead))
+	/* Only the incarnation we waited for: never a newer one. */
+	if (morsel_hs_declare_dead(se, epoch, &dead))
 		return;
 	WRITE_ONCE(e->declared_by, p->host_id);
 	if (cmpxchg(&e->state_epoch, se, dead) != se)
@@ -235,6 +238,33 @@ void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host)
 	trace_morsel_host_state(host, morsel_hs_epoch(se), MORSEL_HOST_ALIVE,
 				MORSEL_HOST_DEAD);
 	wake_up_all(&p->ack_wq);
+}
+
+/**
+ * morsel_host_fenced() - may the survivors take a dead host's pages?
+ * @p: the pool.
+ * @host: a host that is not alive.
+ *
+ * A host declared dead may still be running; it notices at its next
+ * heartbeat and unmaps everything (fencing). Survivors wait for three
+ * heartbeat periods, measured on their own clock from when they first saw
+ * the host gone, before they take its pages.
+ *
+ * Return: true once that time has passed.
+ */
+bool morsel_host_fenced(struct morsel_pool *p, unsigned int host)
+{
+	u64 se = READ_ONCE(entry(p, host)->state_epoch);
+
+	if (morsel_hs_state(se) == MORSEL_HOST_ALIVE)
+		return false;
+	if (READ_ONCE(p->gone_se[host]) != se) {
+		WRITE_ONCE(p->gone_since[host], jiffies);
+		WRITE_ONCE(p->gone_se[host], se);
+		return false;
+	}
+	return time_after(jiffies, READ_ONCE(p->gone_since[host]) +
+			  msecs_to_jiffies(3 * p->heartbeat_ms));
 }
 
 /**

@@ -71,6 +71,9 @@ int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
 	sb->coherent_size = coherent_size;
 	sb->data_off = coherent_size;
 
+	/* A page-table entry holds frame + 1 in 28 bits. */
+	if (morsel_sb_frames(sb) >= (1ULL << 28) - 1)
+		return -EINVAL;
 	sb->dir_off = off;
 	off += PAGE_ALIGN(sizeof(struct morsel_dir));
 	sb->bitmap_off = off;
@@ -144,7 +147,7 @@ int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
 		snprintf(why, len, "corrupt superblock: inconsistent layout");
 		return -EUCLEAN;
 	}
-	if (sb->dir_off != sb->heap_off ||
+	if (sb->dir_off != sb->heap_off || morsel_sb_frames(sb) >= (1ULL << 28) - 1 ||
 	    sb->bitmap_off < sb->dir_off + sizeof(struct morsel_dir) ||
 	    sb->pt_off < sb->bitmap_off + DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8 ||
 	    !IS_ALIGNED(sb->pt_off | sb->pt_slot_bytes, PAGE_SIZE) || !sb->pt_slot_bytes ||
