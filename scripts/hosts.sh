@@ -162,20 +162,27 @@ for i in "${pending[@]}"; do
 	start_host "$i"
 done
 
+# Wait for every host; a QEMU that fails (killed, bad option) stops the run
+# at once instead of leaving the others waiting for it until the timeout.
 rc=0
-for i in "${!PIDS[@]}"; do
-	pid=${PIDS[$i]}
-	while kill -0 "$pid" 2>/dev/null; do
-		if ((SECONDS >= deadline)); then
-			log "run $JOB: timeout after ${TIMEOUT}s, stopping all hosts"
-			echo "TIMEOUT after ${TIMEOUT}s" >"$RUN/timeout"
-			exit 124
+declare -A done_=()
+while ((${#done_[@]} < ${#PIDS[@]})); do
+	for i in "${!PIDS[@]}"; do
+		pid=${PIDS[$i]}
+		[[ -n ${done_[$i]:-} ]] && continue
+		kill -0 "$pid" 2>/dev/null && continue
+		done_[$i]=1
+		if ! wait "$pid"; then
+			log "host $i: QEMU failed: $(tail -1 "$RUN/qemu$i.log")"
+			echo "host $i: QEMU exited with an error" >"$RUN/failed"
+			exit 1
 		fi
-		sleep 0.2
 	done
-	if ! wait "$pid"; then
-		log "host $i: QEMU failed: $(tail -1 "$RUN/qemu$i.log")"
-		rc=1
+	if ((SECONDS >= deadline)); then
+		log "run $JOB: timeout after ${TIMEOUT}s, stopping all hosts"
+		echo "TIMEOUT after ${TIMEOUT}s" >"$RUN/timeout"
+		exit 124
 	fi
+	sleep 0.2
 done
 exit $rc
