@@ -110,11 +110,30 @@ static const struct attribute_group pool_group = {
 	.attrs = pool_attrs,
 };
 
-/* The channel counters, one read-only file each. */
-static const struct {
+/* A counter file: its name and the counter's offset in its structure. */
+struct counter_field {
 	const char *name;
 	size_t off;
-} stat_fields[] = {
+};
+
+/* Fill @attrs and the group's @out from a table of counter fields. */
+static void counter_attrs(const struct counter_field *f, size_t n,
+			  struct kobj_attribute *attrs, struct attribute **out,
+			  ssize_t (*show)(struct kobject *, struct kobj_attribute *, char *))
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sysfs_attr_init(&attrs[i].attr);
+		attrs[i].attr.name = f[i].name;
+		attrs[i].attr.mode = 0444;
+		attrs[i].show = show;
+		out[i] = &attrs[i].attr;
+	}
+}
+
+/* The channel counters, one read-only file each. */
+static const struct counter_field stat_fields[] = {
 	{ "sent", offsetof(struct morsel_chan_stats, sent) },
 	{ "handled", offsetof(struct morsel_chan_stats, handled) },
 	{ "acked", offsetof(struct morsel_chan_stats, acked) },
@@ -151,10 +170,7 @@ static struct kobj_attribute polling_attr = __ATTR_RO(polling);
 static struct attribute *channel_attrs[ARRAY_SIZE(stat_fields) + 2];
 
 /* This host's ownership counters, summed over its overlays. */
-static const struct {
-	const char *name;
-	size_t off;
-} own_fields[] = {
+static const struct counter_field own_fields[] = {
 	{ "read_faults", offsetof(struct morsel_obj_counters, read_faults) },
 	{ "write_faults", offsetof(struct morsel_obj_counters, write_faults) },
 	{ "transfers", offsetof(struct morsel_obj_counters, transfers) },
@@ -233,25 +249,14 @@ int morsel_sysfs_init(void)
 {
 	struct kobject *kobj;
 	struct dentry *dir;
-	unsigned int i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
-		sysfs_attr_init(&stat_attrs[i].attr);
-		stat_attrs[i].attr.name = stat_fields[i].name;
-		stat_attrs[i].attr.mode = 0444;
-		stat_attrs[i].show = stat_show;
-		channel_attrs[i] = &stat_attrs[i].attr;
-	}
-	channel_attrs[i] = &polling_attr.attr;
-	for (i = 0; i < ARRAY_SIZE(own_fields); i++) {
-		sysfs_attr_init(&own_attrs[i].attr);
-		own_attrs[i].attr.name = own_fields[i].name;
-		own_attrs[i].attr.mode = 0444;
-		own_attrs[i].show = own_show;
-		ownership_attrs[i] = &own_attrs[i].attr;
-	}
-	ownership_attrs[i] = &stale_cache_attr.attr;
+	counter_attrs(stat_fields, ARRAY_SIZE(stat_fields), stat_attrs,
+		      channel_attrs, stat_show);
+	channel_attrs[ARRAY_SIZE(stat_fields)] = &polling_attr.attr;
+	counter_attrs(own_fields, ARRAY_SIZE(own_fields), own_attrs,
+		      ownership_attrs, own_show);
+	ownership_attrs[ARRAY_SIZE(own_fields)] = &stale_cache_attr.attr;
 
 	kobj = kobject_create_and_add("morsel", kernel_kobj);
 	if (!kobj)

@@ -30,48 +30,43 @@ TRACE_EVENT(morsel_msg_send,
 		      __entry->doorbell)
 );
 
+/* A request's end on one side: result and how long it took (ack: rtt). */
+DECLARE_EVENT_CLASS(morsel_msg_done,
+		    TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+			     u64 seq, int result, u64 ns),
+		    TP_ARGS(src, dst, type, seq, result, ns),
+		    TP_STRUCT__entry(__field(unsigned int, src)
+				     __field(unsigned int, dst)
+				     __field(unsigned int, type)
+				     __field(u64, seq)
+				     __field(int, result)
+				     __field(u64, ns)),
+		    TP_fast_assign(__entry->src = src;
+				   __entry->dst = dst;
+				   __entry->type = type;
+				   __entry->seq = seq;
+				   __entry->result = result;
+				   __entry->ns = ns;),
+		    TP_printk("host %u -> %u type %u seq %llu result %d rtt %llu ns",
+			      __entry->src, __entry->dst, __entry->type, __entry->seq,
+			      __entry->result, __entry->ns)
+);
+
 /* morsel_msg_handle: a request handled by this host's morsel-rx thread */
-TRACE_EVENT(morsel_msg_handle,
-	    TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
-		     u64 seq, int result, u64 duration_ns),
-	    TP_ARGS(src, dst, type, seq, result, duration_ns),
-	    TP_STRUCT__entry(__field(unsigned int, src)
-			     __field(unsigned int, dst)
-			     __field(unsigned int, type)
-			     __field(u64, seq)
-			     __field(int, result)
-			     __field(u64, duration_ns)),
-	    TP_fast_assign(__entry->src = src;
-			   __entry->dst = dst;
-			   __entry->type = type;
-			   __entry->seq = seq;
-			   __entry->result = result;
-			   __entry->duration_ns = duration_ns;),
-	    TP_printk("host %u -> %u type %u seq %llu result %d duration %llu ns",
-		      __entry->src, __entry->dst, __entry->type, __entry->seq,
-		      __entry->result, __entry->duration_ns)
+DEFINE_EVENT_PRINT(morsel_msg_done, morsel_msg_handle,
+		   TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+			    u64 seq, int result, u64 ns),
+		   TP_ARGS(src, dst, type, seq, result, ns),
+		   TP_printk("host %u -> %u type %u seq %llu result %d duration %llu ns",
+			     __entry->src, __entry->dst, __entry->type, __entry->seq,
+			     __entry->result, __entry->ns)
 );
 
 /* morsel_msg_ack: the answer to a request arrived at its sender */
-TRACE_EVENT(morsel_msg_ack,
-	    TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
-		     u64 seq, int result, u64 rtt_ns),
-	    TP_ARGS(src, dst, type, seq, result, rtt_ns),
-	    TP_STRUCT__entry(__field(unsigned int, src)
-			     __field(unsigned int, dst)
-			     __field(unsigned int, type)
-			     __field(u64, seq)
-			     __field(int, result)
-			     __field(u64, rtt_ns)),
-	    TP_fast_assign(__entry->src = src;
-			   __entry->dst = dst;
-			   __entry->type = type;
-			   __entry->seq = seq;
-			   __entry->result = result;
-			   __entry->rtt_ns = rtt_ns;),
-	    TP_printk("host %u -> %u type %u seq %llu result %d rtt %llu ns",
-		      __entry->src, __entry->dst, __entry->type, __entry->seq,
-		      __entry->result, __entry->rtt_ns)
+DEFINE_EVENT(morsel_msg_done, morsel_msg_ack,
+	     TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
+		      u64 seq, int result, u64 ns),
+	     TP_ARGS(src, dst, type, seq, result, ns)
 );
 
 /* morsel_doorbell_irq: a doorbell interrupt on this host */
