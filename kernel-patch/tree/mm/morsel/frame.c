@@ -50,16 +50,3 @@ void morsel_frame_free(struct morsel_pool *p, u64 frame)
 		return;
 	WARN_ON_ONCE(!test_and_clear_bit(frame, frame_bitmap(p)));
 }
-
-/**
- * morsel_frames_free() - count the free frames.
- * @p: the pool.
- *
- * Return: the number of free frames (racy, for statistics).
- */
-u64 morsel_frames_free(struct morsel_pool *p)
-{
-	u64 n = morsel_sb_frames(p->sb);
-
-	return n - bitmap_weight(frame_bitmap(p), n);
-}

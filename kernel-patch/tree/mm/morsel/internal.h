@@ -92,8 +92,6 @@ struct morsel_host_watch {
 	unsigned long changed;	/* jiffies of the last heartbeat change */
 };
 
-struct morsel_doorbell;
-
 enum morsel_pool_state {
 	MORSEL_POOL_ABSENT = 0,	/* no pool range seen yet */
 	MORSEL_POOL_ATTACHED,	/* superblock valid, host not yet online */
@@ -131,7 +129,6 @@ struct morsel_pool {
 
 	int host_id;		/* -1 until known */
 	u32 epoch;
-	struct morsel_doorbell *db;
 
 	/* registry.c */
 	struct delayed_work heartbeat_work;
@@ -201,7 +198,6 @@ int morsel_channel_ping(struct morsel_pool *p, unsigned int dst, u32 count,
 /* frame.c: the data-region frame allocator (bitmap in the coherent region) */
 s64 morsel_frame_alloc(struct morsel_pool *p);
 void morsel_frame_free(struct morsel_pool *p, u64 frame);
-u64 morsel_frames_free(struct morsel_pool *p);
 
 /* Ownership counters, per overlay and summed per host. */
 struct morsel_obj_counters {
@@ -230,7 +226,6 @@ int morsel_handle_recall(struct morsel_pool *p, unsigned int src,
 			 u64 obj, u64 page_mode);
 int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 		  u32 gen, u64 page, enum morsel_recall_mode mode);
-int morsel_page_acquire_exclusive(struct morsel_overlay *ov, u64 page);
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);
 bool morsel_host_fenced(struct morsel_pool *p, unsigned int host);
 void morsel_overlays_fence(void);

@@ -644,21 +644,6 @@ put_fd:
 	return err;
 }
 
-/**
- * morsel_page_acquire_exclusive() - own a page exclusively without mapping
- * it (punch, resize).
- * @ov: the overlay.
- * @page: page index.
- *
- * Return: 0 with ov->lock held, or a negative errno.
- */
-int morsel_page_acquire_exclusive(struct morsel_overlay *ov, u64 page)
-{
-	u64 e;
-
-	return overlay_acquire(ov, page, true, &e);
-}
-
 static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 {
 	struct morsel_pool *p = ov->pool;
@@ -670,7 +655,7 @@ static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 
 		if (!MORSEL_PTE_FRAME1(READ_ONCE(*pte)))
 			continue;
-		err = morsel_page_acquire_exclusive(ov, page);
+		err = overlay_acquire(ov, page, true, &e);	/* with ov->lock */
 		if (err)
 			return err;
 		overlay_zap(ov, page);
