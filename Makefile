@@ -25,6 +25,7 @@ kernel: deps
 
 guest: kernel
 	@scripts/tools.sh
+	@scripts/bpf.sh
 	@scripts/initramfs.sh
 
 $(OUT)/ivshmem-server: scripts/ivshmem-server.c | deps

@@ -12,7 +12,7 @@
 #     -p FILE       pool file (default: a fresh one in /dev/shm, removed after)
 #     -k            keep the pool file (with -p: never truncate it)
 #     -l H:SEC      start host H SEC seconds after the others (late join)
-#     -a ARGS       extra kernel command line
+#     -a ARGS       extra kernel command line (repeatable)
 #     -N            dual-NUMA binding: pool memory on host node 0, VMs on 1
 #     -P            no doorbell device: the polled back-end (real CXL 3.0 has
 #                   no inter-host interrupt); host ids from morsel.host_id=
@@ -35,7 +35,7 @@ while getopts "n:c:m:t:o:p:kl:a:NP" opt; do
 	p) POOL=$OPTARG ;;
 	k) KEEP=1 ;;
 	l) LATE[${OPTARG%%:*}]=${OPTARG#*:} ;;
-	a) EXTRA=$OPTARG ;;
+	a) EXTRA+=" $OPTARG" ;;
 	N) NUMA=1 ;;
 	P) POLLED=1 ;;
 	*) sed -n '2,/^set/p' "$0" | sed '$d'; exit 2 ;;

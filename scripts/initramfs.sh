@@ -18,6 +18,8 @@ build pool_test "$REPO/tests/guest/pool_test.c"
 build pingbench "$REPO/bench/pingbench.c"
 build object_test "$REPO/tests/guest/object_test.c"
 build objbench "$REPO/bench/objbench.c"
+build policy_test "$REPO/tests/guest/policy_test.c"
+build policybench "$REPO/bench/policybench.c"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -27,7 +29,15 @@ file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static: install busybox-static"
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
-cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/objbench "$root/bin/"
+cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/objbench "$G"/policy_test \
+	"$G"/policybench "$root/bin/"
+# The policy loader and every BPF object (policies and test fixtures), for
+# morsel-policy and for bpftool struct_ops register.
+[[ -x $G/morsel-policy ]] || die "out/guest/morsel-policy missing: run scripts/bpf.sh"
+cp "$G/morsel-policy" "$root/bin/"
+install -m 755 "$REPO/bench/guest/xfertrace.sh" "$root/bin/xfertrace.sh"
+mkdir -p "$root/lib/morsel"
+cp "$OUT"/bpf/*.bpf.o "$root/lib/morsel/"
 [[ -x $G/bpftool ]] || die "out/guest/bpftool missing: run scripts/tools.sh"
 cp "$G/bpftool" "$root/bin/"
 # perf from Debian's linux-perf, with its shared libraries, for

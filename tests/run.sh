@@ -70,6 +70,32 @@ run() {	# run NAME HOSTS JOB [hosts.sh options...]
 	no_strays "$name"
 }
 
+# A run with mpolicy=NAME: every host attached it before its job, and every
+# host that finished its job had the loader detach it again (tests/guest/init).
+policy_markers() {	# policy_markers NAME HOSTS POLICY
+	local name=$1 hosts=$2 policy=$3 h log first
+	first=${policy%%,*}
+	for ((h = 0; h < hosts; h++)); do
+		log=$T/$name/host$h.log
+		grep -aq "^MORSEL-POLICY attached $first state enabled" "$log"
+		ok $? "$name/host$h: policy $policy attached before the job"
+		if grep -aq '^MORSEL-JOB-END' "$log"; then
+			grep -aq '^MORSEL-POLICY loader exit 0 state default' "$log"
+			ok $? "$name/host$h: the loader detached it after the job ($(grep -a -m1 '^MORSEL-POLICY loader' "$log" | tr -d '\r'))"
+		fi
+	done
+}
+
+# The per-transfer latency breakdown from perf traces of both hosts.
+run_xfertrace() {
+	run xfertrace-2 2 xfertrace
+	python3 bench/xfer-breakdown.py "$T/xfertrace-2" >"$T/xfertrace-2/breakdown.txt" 2>&1
+	ok $? "xfertrace-2: the breakdown script parses both hosts' perf traces"
+	grep -q '^[1-9][0-9]* transfers matched' "$T/xfertrace-2/breakdown.txt"
+	ok $? "xfertrace-2: transfers matched across hosts ($(grep -m1 'transfers matched' "$T/xfertrace-2/breakdown.txt"))"
+	sed 's/^/  # /' "$T/xfertrace-2/breakdown.txt" | head -24
+}
+
 # KUnit: count the cases of our suites from the KTAP on the console.
 run_kunit() {
 	echo "# --- kunit: 1 host"
@@ -86,7 +112,7 @@ run_kunit() {
 	read -r _ p f <<<"$(grep '^TALLY' <<<"$out")"
 	PASS=$((PASS + p))
 	FAIL=$((FAIL + f))
-	[[ $((p + f)) -ge 21 ]]
+	[[ $((p + f)) -ge 25 ]]
 	ok $? "kunit: all morsel suites ran ($((p + f)) cases)"
 	no_strays kunit
 }
@@ -148,6 +174,27 @@ for mode in normal stale; do
 	run objdetect-2-$mode 2 objdetect "${opt[@]}"
 done
 run objdetect-2-stale-nowriteback 2 objdetect -a "morsel.stale_cache=1 morsel.debug_skip_writeback=1"
+# Ownership policies: their own tests, then the data-integrity suite under
+# each policy in both cache modes, and under all of them swapped every 100 ms.
+run policy-2 2 policy
+for mode in normal stale; do
+	opt=()
+	[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)
+	for pol in eager lazy seqgrant selfinval hold eager,lazy,seqgrant,selfinval,hold; do
+		label=$pol
+		[[ $pol == *,* ]] && label=swap
+		extra="mpolicy=$pol"
+		[[ $pol == *,* ]] && extra+=" mrotate=100"
+		for job in objects objfail; do
+			[[ $pol == *,* && $job == objfail ]] && continue
+			run $job-2-$mode-$label 2 $job "${opt[@]}" -a "$extra"
+			policy_markers $job-2-$mode-$label 2 "$pol"
+		done
+	done
+done
+python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
+ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
+run_xfertrace
 run objerr-2 2 objerr
 run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
 run_refused refused-checksum flip checksum

@@ -20,12 +20,16 @@
  *   ioctl MORSEL_OBJ_RESIZE      grow or shrink (shrinking punches the tail)
  *   ioctl MORSEL_OBJ_PUNCH       remove pages, on every host
  *   ioctl MORSEL_OBJ_ENTRIES     read authoritative page-table entries
+ *   fsync, msync(MS_SYNC)        a release point: the ownership policy
+ *                                decides, per page this host owns, whether
+ *                                to write it back and share it now
  */
 #ifndef _UAPI_LINUX_MORSEL_H
 #define _UAPI_LINUX_MORSEL_H
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#include <linux/morsel_pte.h>
 
 #define MORSEL_DEV_PATH		"/dev/morsel"
 #define MORSEL_MAX_HOSTS	16
@@ -74,25 +78,6 @@ struct morsel_ping {
 	__u32 reserved;
 };
 
-/*
- * An authoritative page-table entry (8 bytes of coherent memory per page),
- * as MORSEL_OBJ_ENTRIES returns it:
- *   bits  0-1   state: NONE (no frame), SHARED, EXCLUSIVE, BUSY (a writer
- *               is revoking the readers)
- *   bits  2-5   owner: the writer (EXCLUSIVE) or the acquirer (BUSY)
- *   bits  6-21  readers: hosts allowed to map the page read-only
- *   bits 22-49  frame + 1 in the data region (0: none)
- *   bits 50-63  sequence, incremented by every transition
- */
-#define MORSEL_PTE_NONE		0
-#define MORSEL_PTE_SHARED	1
-#define MORSEL_PTE_EXCLUSIVE	2
-#define MORSEL_PTE_BUSY		3
-#define MORSEL_PTE_STATE(e)	((__u32)((e) & 3))
-#define MORSEL_PTE_OWNER(e)	((__u32)(((e) >> 2) & 0xf))
-#define MORSEL_PTE_READERS(e)	((__u32)(((e) >> 6) & 0xffff))
-#define MORSEL_PTE_FRAME1(e)	((__u64)(((e) >> 22) & 0xfffffffULL))
-#define MORSEL_PTE_SEQ(e)	((__u32)((e) >> 50))
 
 struct morsel_create {
 	char name[32];		/* NUL-terminated, [A-Za-z0-9._-], not empty */

@@ -229,6 +229,8 @@ int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);
 bool morsel_host_fenced(struct morsel_pool *p, unsigned int host);
 void morsel_overlays_fence(void);
+void morsel_overlays_tick(void);
+u64 morsel_overlay_counter(unsigned int idx, unsigned int which);
 
 extern bool morsel_stale_cache;
 void morsel_cache_writeback(void *addr);

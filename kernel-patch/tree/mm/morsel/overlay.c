@@ -32,6 +32,7 @@
 #include <linux/uaccess.h>
 #include <trace/events/morsel.h>
 #include "internal.h"
+#include "policy.h"
 
 #define MORSEL_FS_MAGIC	0x4d4f5253	/* "MORS" */
 
@@ -41,6 +42,8 @@
  * @lock: see the header comment.
  * @shadow: stale-cache mode: page index -> host-local shadow page.
  * @vmas: mappings of the overlay on this host (under overlays_lock).
+ * @rcu: freed after a grace period: bpf_morsel_obj_counter() reads
+ *	overlays[] without overlays_lock.
  */
 struct morsel_overlay {
 	struct kref ref;
@@ -52,13 +55,18 @@ struct morsel_overlay {
 	struct xarray shadow;
 	int vmas;
 	struct morsel_obj_counters cnt;
+	struct rcu_head rcu;
 };
 
 /* Host totals of the object counters, for sysfs. */
 struct morsel_obj_counters morsel_host_counters;
 
 static struct vfsmount *morsel_mnt;
-/* Protects overlays[] and every overlay's vmas and views/mapped bits. */
+/*
+ * Protects overlays[] and every overlay's vmas and views/mapped bits.
+ * Lock-free readers (policy kfuncs) load an entry under rcu_read_lock();
+ * entries are published with a release store and freed with kfree_rcu().
+ */
 static DEFINE_MUTEX(overlays_lock);
 static struct morsel_overlay *overlays[MORSEL_MAX_OBJECTS];
 
@@ -83,6 +91,34 @@ static bool overlay_live(struct morsel_overlay *ov)
 	struct morsel_obj_entry *o = obj_entry(ov);
 
 	return READ_ONCE(o->state) == MORSEL_OBJ_LIVE && READ_ONCE(o->gen) == ov->gen;
+}
+
+/* Pages of the object now (its size may change on any host). */
+static u64 obj_pages(struct morsel_overlay *ov)
+{
+	return min(DIV_ROUND_UP(READ_ONCE(obj_entry(ov)->size), PAGE_SIZE),
+		   morsel_obj_max_pages(ov->pool));
+}
+
+static bool owns(u64 e, u32 host)
+{
+	return MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE && MORSEL_PTE_OWNER(e) == host;
+}
+
+static bool reads(u64 e, u32 host)
+{
+	return MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED && (MORSEL_PTE_READERS(e) & BIT(host));
+}
+
+static void policy_ctx(struct morsel_overlay *ov, u64 page, u64 pages,
+		       struct morsel_policy_ctx *c)
+{
+	*c = (struct morsel_policy_ctx){
+		.obj = ov->idx,
+		.page = page,
+		.pages = pages,
+		.entry = READ_ONCE(*morsel_obj_pte(ov->pool, ov->idx, page)),
+	};
 }
 
 static void *frame_addr(struct morsel_pool *p, u64 e)
@@ -168,10 +204,8 @@ static int overlay_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
 		e = READ_ONCE(*pte);
 	}
 out:
-	if (ov) {
-		COUNT(ov, recalls_handled);
+	if (ov)
 		mutex_unlock(&ov->lock);
-	}
 	return 0;
 }
 
@@ -183,7 +217,7 @@ static void overlay_release(struct kref *ref)
 	u64 page, pages = morsel_obj_max_pages(p), e, new;
 
 	if (overlays[ov->idx] == ov)
-		overlays[ov->idx] = NULL;
+		WRITE_ONCE(overlays[ov->idx], NULL);
 	mutex_unlock(&overlays_lock);
 
 	/*
@@ -214,7 +248,7 @@ static void overlay_release(struct kref *ref)
 	}
 	xa_destroy(&ov->shadow);
 	iput(ov->inode);
-	kfree(ov);
+	kfree_rcu(ov, rcu);
 }
 
 /*
@@ -241,6 +275,28 @@ static struct morsel_overlay *overlay_find(unsigned int idx, u32 gen)
 	return NULL;
 }
 
+/*
+ * Ask the policy how to answer a recall of a page this host owns: later
+ * (within a tenth of the lease, well inside the requester's wait), and
+ * whether to keep a read copy when only a reader asked.
+ */
+static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
+				    u64 page, unsigned int mode)
+{
+	struct morsel_policy_ctx ctx;
+	u32 defer_us, d;
+
+	policy_ctx(ov, page, obj_pages(ov), &ctx);
+	ctx.peer = src;
+	ctx.mode = mode;
+	d = morsel_policy_recall(&ctx, ov->pool->sb->lease_ms * 100, &defer_us);
+	if (defer_us) {
+		morsel_policy_count_deferred();
+		fsleep(defer_us);
+	}
+	return d == MORSEL_RECALL_GIVE_UP ? MORSEL_RECALL_INVALIDATE : mode;
+}
+
 /**
  * morsel_handle_recall() - serve MORSEL_MSG_RECALL (handler thread).
  * @p: the pool.
@@ -263,9 +319,13 @@ int morsel_handle_recall(struct morsel_pool *p, unsigned int src, u64 obj,
 		return -EINVAL;
 	ov = overlay_find(idx, obj >> 32);
 	trace_morsel_recall_handle(idx, page, src, p->host_id, mode);
+	if (ov && mode != MORSEL_RECALL_READER)
+		mode = recall_decision(ov, src, page, mode);
 	ret = overlay_revoke(ov, p, idx, page, mode);
-	if (ov)
+	if (ov) {
+		COUNT(ov, recalls_handled);
 		overlay_put(ov);
+	}
 	return ret;
 }
 
@@ -443,30 +503,14 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 	}
 }
 
-static vm_fault_t overlay_fault_common(struct vm_fault *vmf, bool write)
+/* Map a page that overlay_acquire() granted; drops ov->lock. */
+static vm_fault_t overlay_map(struct morsel_overlay *ov, struct vm_area_struct *vma,
+			      unsigned long addr, u64 page, u64 e)
 {
-	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
 	struct morsel_pool *p = ov->pool;
-	u64 page = vmf->pgoff, e, t0 = ktime_get_ns();
 	unsigned long pfn;
 	vm_fault_t ret;
-	int err;
 
-	if (page >= DIV_ROUND_UP(READ_ONCE(obj_entry(ov)->size), PAGE_SIZE) ||
-	    page >= morsel_obj_max_pages(p))
-		return VM_FAULT_SIGBUS;
-	if (write)
-		COUNT(ov, write_faults);
-	else
-		COUNT(ov, read_faults);
-	err = overlay_acquire(ov, page, write, &e);
-	if (err) {
-		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
-				    ov->idx, page, err);
-		trace_morsel_fault(ov->idx, page, p->host_id, write, err,
-				   ktime_get_ns() - t0);
-		return VM_FAULT_SIGBUS;	/* also for a full data region */
-	}
 	if (morsel_stale_cache) {
 		struct page *pg = morsel_shadow_get(&ov->shadow, page, frame_addr(p, e));
 
@@ -480,11 +524,68 @@ static vm_fault_t overlay_fault_common(struct vm_fault *vmf, bool write)
 	}
 	/* Writable only while the entry says this host owns the page. */
 	if (MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE)
-		ret = vmf_insert_mixed_mkwrite(vmf->vma, vmf->address,
-					       pfn_to_pfn_t(pfn));
+		ret = vmf_insert_mixed_mkwrite(vma, addr, pfn_to_pfn_t(pfn));
 	else
-		ret = vmf_insert_mixed(vmf->vma, vmf->address, pfn_to_pfn_t(pfn));
+		ret = vmf_insert_mixed(vma, addr, pfn_to_pfn_t(pfn));
 	mutex_unlock(&ov->lock);
+	return ret;
+}
+
+/*
+ * Take the pages after a write-faulted one as well, as many as the policy
+ * asks (a hint: stop at the first that cannot be had).
+ */
+static void overlay_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
+			  unsigned long addr, u64 page, u64 pages)
+{
+	u64 room = min(pages - 1 - page, (vma->vm_end - addr) / PAGE_SIZE - 1);
+	struct morsel_policy_ctx ctx;
+	u64 i, n, e;
+
+	policy_ctx(ov, page, pages, &ctx);
+	n = morsel_policy_write_fault(&ctx, room);
+	for (i = 1; i <= n; i++) {
+		if (owns(READ_ONCE(*morsel_obj_pte(ov->pool, ov->idx, page + i)),
+			 ov->pool->host_id))
+			continue;
+		if (overlay_acquire(ov, page + i, true, &e))
+			break;
+		if (overlay_map(ov, vma, addr + i * PAGE_SIZE, page + i, e) & VM_FAULT_ERROR)
+			break;
+		morsel_policy_count_granted(1);
+	}
+}
+
+static vm_fault_t overlay_fault_common(struct vm_fault *vmf, bool write)
+{
+	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
+	struct morsel_pool *p = ov->pool;
+	u64 page = vmf->pgoff, pages = obj_pages(ov), e, t0 = ktime_get_ns();
+	struct morsel_policy_ctx ctx;
+	bool take = write;
+	vm_fault_t ret;
+	int err;
+
+	if (page >= pages)
+		return VM_FAULT_SIGBUS;
+	if (write) {
+		COUNT(ov, write_faults);
+	} else {
+		COUNT(ov, read_faults);
+		policy_ctx(ov, page, pages, &ctx);
+		take = morsel_policy_read_fault(&ctx) == MORSEL_READ_EXCLUSIVE;
+	}
+	err = overlay_acquire(ov, page, take, &e);
+	if (err) {
+		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
+				    ov->idx, page, err);
+		trace_morsel_fault(ov->idx, page, p->host_id, write, err,
+				   ktime_get_ns() - t0);
+		return VM_FAULT_SIGBUS;	/* also for a full data region */
+	}
+	ret = overlay_map(ov, vmf->vma, vmf->address, page, e);
+	if (write && !(ret & VM_FAULT_ERROR))
+		overlay_grant(ov, vmf->vma, vmf->address, page, pages);
 	trace_morsel_fault(ov->idx, page, p->host_id, write, 0, ktime_get_ns() - t0);
 	return ret;
 }
@@ -533,6 +634,138 @@ static const struct vm_operations_struct overlay_vm_ops = {
 	.pfn_mkwrite = overlay_pfn_mkwrite,
 };
 
+/* Reader self-invalidation: unmap, then leave the reader set. */
+static void overlay_drop_copy(struct morsel_overlay *ov, u64 page)
+{
+	u64 *pte = morsel_obj_pte(ov->pool, ov->idx, page), e, new;
+
+	mutex_lock(&ov->lock);
+	overlay_zap(ov, page);
+	/* The copy itself is dropped by the next acquire (not a reader then). */
+	for (e = READ_ONCE(*pte); !morsel_own_drop_reader(e, ov->pool->host_id, &new);
+	     e = READ_ONCE(*pte))
+		if (cmpxchg(pte, e, new) == e)
+			break;
+	mutex_unlock(&ov->lock);
+}
+
+/* Act on a release or tick decision about a page this host owns or reads. */
+static void overlay_hold(struct morsel_overlay *ov, u64 page, u32 decision)
+{
+	struct morsel_pool *p = ov->pool;
+	u64 *pte = morsel_obj_pte(p, ov->idx, page), e;
+
+	switch (decision) {
+	case MORSEL_HOLD_WRITEBACK:
+		mutex_lock(&ov->lock);
+		e = READ_ONCE(*pte);
+		if (owns(e, p->host_id))
+			overlay_writeback(ov, page, e);
+		mutex_unlock(&ov->lock);
+		break;
+	case MORSEL_HOLD_RELEASE:
+		if (owns(READ_ONCE(*pte), p->host_id))
+			overlay_revoke(ov, p, ov->idx, page, MORSEL_RECALL_DOWNGRADE);
+		else
+			overlay_drop_copy(ov, page);
+		break;
+	}
+}
+
+/*
+ * msync(MS_SYNC) and fsync(): a release point of the application. The
+ * policy says, per page this host owns in the range, whether to write it
+ * back now and whether to stay its owner; the default keeps it (lazy:
+ * written back when recalled).
+ */
+static int overlay_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct morsel_overlay *ov = file->private_data;
+	struct morsel_pool *p = ov->pool;
+	struct morsel_policy_ctx ctx;
+	u64 page, last, pages;
+
+	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	if (!overlay_live(ov))
+		return -ESTALE;
+	pages = obj_pages(ov);
+	if (start < 0 || end < start || !pages || (u64)start >= pages << PAGE_SHIFT)
+		return 0;
+	last = min_t(u64, (u64)end >> PAGE_SHIFT, pages - 1);
+	for (page = (u64)start >> PAGE_SHIFT; page <= last; page++) {
+		if (!owns(READ_ONCE(*morsel_obj_pte(p, ov->idx, page)), p->host_id))
+			continue;
+		policy_ctx(ov, page, pages, &ctx);
+		overlay_hold(ov, page, morsel_policy_release(&ctx));
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void overlay_tick(struct morsel_overlay *ov)
+{
+	struct morsel_pool *p = ov->pool;
+	u64 page, pages = obj_pages(ov), e;
+	struct morsel_policy_ctx ctx;
+
+	for (page = 0; page < pages && overlay_live(ov); page++) {
+		e = READ_ONCE(*morsel_obj_pte(p, ov->idx, page));
+		if (!owns(e, p->host_id) && !reads(e, p->host_id))
+			continue;
+		policy_ctx(ov, page, pages, &ctx);
+		overlay_hold(ov, page, morsel_policy_tick(&ctx));
+		cond_resched();
+	}
+}
+
+/**
+ * morsel_overlays_tick() - the policy's periodic look at every page this
+ * host owns or reads (policy.c's tick work).
+ */
+void morsel_overlays_tick(void)
+{
+	struct morsel_overlay *ov;
+	unsigned int i;
+
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++) {
+		mutex_lock(&overlays_lock);
+		ov = overlays[i];
+		if (ov && !kref_get_unless_zero(&ov->ref))
+			ov = NULL;
+		mutex_unlock(&overlays_lock);
+		if (!ov)
+			continue;
+		overlay_tick(ov);
+		overlay_put(ov);
+	}
+}
+
+/**
+ * morsel_overlay_counter() - one counter of this host's overlay of an object.
+ * @idx: directory index.
+ * @which: enum morsel_obj_counter.
+ *
+ * Context: any; lock-free (see overlays_lock).
+ * Return: the counter, or 0 without an overlay.
+ */
+u64 morsel_overlay_counter(unsigned int idx, unsigned int which)
+{
+	struct morsel_overlay *ov;
+	u64 v = 0;
+
+	BUILD_BUG_ON(sizeof(struct morsel_obj_counters) !=
+		     MORSEL_CNT_NR * sizeof(atomic64_t));
+	rcu_read_lock();
+	ov = READ_ONCE(overlays[idx]);
+	if (ov)
+		v = atomic64_read((atomic64_t *)&ov->cnt + which);
+	rcu_read_unlock();
+	return v;
+}
+
 static int overlay_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct morsel_overlay *ov = file->private_data;
@@ -566,6 +799,7 @@ static const struct file_operations overlay_fops = {
 	.owner = THIS_MODULE,
 	.mmap = overlay_mmap,
 	.release = overlay_file_release,
+	.fsync = overlay_fsync,
 	.unlocked_ioctl = morsel_obj_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -621,7 +855,7 @@ int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen)
 			goto put_fd;
 		} else {
 			/* Replace only an overlay of a deleted generation. */
-			overlays[idx] = fresh;
+			smp_store_release(&overlays[idx], fresh);
 			atomic_or(BIT(p->host_id), (atomic_t *)&obj_entry(fresh)->views);
 			mutex_unlock(&overlays_lock);
 			ov = fresh;

@@ -8,6 +8,9 @@
  *            doorbell_irqs stale bad ring_full late polling
  *   ownership/ read_faults write_faults transfers recalls_sent
  *            recalls_handled writebacks invalidates shootdowns stale_cache
+ *   policy/  name state last_detach_reason enable_seq detach_seq errors
+ *            granted deferred decisions_{read_fault,write_fault,recall,
+ *            release,tick}  (policy.c)
  *
  * /sys/kernel/debug/morsel/hosts: the registry as a table.
  * /sys/kernel/debug/morsel/objects: this host's overlays, with counters.
@@ -18,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/sysfs.h>
 #include "internal.h"
+#include "policy.h"
 
 static struct morsel_pool *P = &morsel_pool;
 
@@ -266,6 +270,8 @@ int morsel_sysfs_init(void)
 		err = sysfs_create_group(kobj, &channel_group);
 	if (!err)
 		err = sysfs_create_group(kobj, &ownership_group);
+	if (!err)
+		err = sysfs_create_group(kobj, &morsel_policy_group);
 	if (err) {
 		kobject_put(kobj);
 		return err;

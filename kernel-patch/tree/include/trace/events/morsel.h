@@ -228,6 +228,31 @@ DEFINE_EVENT(morsel_page_host, morsel_shootdown,
 	     TP_ARGS(obj, page, host)
 );
 
+/* morsel_policy: one answer of the ownership policy (bpf: by a BPF policy) */
+TRACE_EVENT(morsel_policy,
+	    TP_PROTO(unsigned int hook, unsigned int obj, u64 page, u32 value,
+		     u32 defer_us, bool bpf),
+	    TP_ARGS(hook, obj, page, value, defer_us, bpf),
+	    TP_STRUCT__entry(__field(unsigned int, hook)
+			     __field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(u32, value)
+			     __field(u32, defer_us)
+			     __field(bool, bpf)),
+	    TP_fast_assign(__entry->hook = hook;
+			   __entry->obj = obj;
+			   __entry->page = page;
+			   __entry->value = value;
+			   __entry->defer_us = defer_us;
+			   __entry->bpf = bpf;),
+	    TP_printk("%s obj %u page %llu answer %u defer %u us by %s",
+		      __print_symbolic(__entry->hook, { 0, "read_fault" },
+				       { 1, "write_fault" }, { 2, "recall" },
+				       { 3, "release" }, { 4, "tick" }),
+		      __entry->obj, __entry->page, __entry->value,
+		      __entry->defer_us, __entry->bpf ? "bpf" : "default")
+);
+
 #endif /* _TRACE_MORSEL_H */
 
 #include <trace/define_trace.h>

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Policy A/B, inside the guests: the same workloads on the same two hosts
+ * under each ownership policy, one after the other in one boot. Both
+ * hosts attach the same policy (bin/morsel-policy) before each pass and
+ * detach it after. Workloads (host 0 = A, host 1 = B):
+ *
+ *   prodcons       A writes 8 records into each of 16 pages, msync() after
+ *                  each record (its release point); then B reads them all.
+ *                  op: one record on A (store + msync). Lazy should win:
+ *                  eager writes back and re-faults at every record.
+ *   readmostly     A updates one of 16 pages and msyncs; B scans all 16.
+ *                  op: B's scan. Eager should win: B finds the page shared
+ *                  and written back, lazy makes B recall it from A.
+ *   seqwrite       A writes 128 pages in order; B reads them all.
+ *                  op: one page written by A. A run grant saves faults.
+ *   writeafterread B reads 64 pages; 100 ms later A writes them.
+ *                  op: one page written by A. Readers that dropped their
+ *                  copies (selfinval) spare A the recalls.
+ *
+ * Every value read is checked (column "errors" must be 0). Host 0 prints
+ * one line per workload and policy between MORSEL-AB-BEGIN/END; the host
+ * side (bench/ab.sh) makes the table, the winners and the plot.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "pool_client.h"
+
+#define PAGE 4096ul
+#define SLOT 40			/* the reusable barrier's slot */
+#define ROUNDS 12		/* timed rounds per workload and policy */
+#define MAX_OPS (ROUNDS * 128)
+
+enum { F_MED, F_P99, F_OPS, F_XFER, F_WB, F_ERR, F_NR };	/* ctl->flag[] from host 1 */
+
+struct workload {
+	const char *name;
+	unsigned int pages;
+	unsigned int measured_on;	/* host whose ops are timed */
+};
+
+static const struct workload workloads[] = {
+	{ "prodcons", 16, 0 },
+	{ "readmostly", 16, 1 },
+	{ "seqwrite", 128, 0 },
+	{ "writeafterread", 64, 0 },
+};
+
+static const char *const policies[] = {
+	"default", "eager", "lazy", "seqgrant", "selfinval", "hold",
+};
+
+static struct pool_client pc;
+static unsigned int me;
+static uint64_t gen, lat[MAX_OPS];
+static unsigned int nlat;
+static uint64_t errors;
+
+/* A barrier that can be used again: the k-th use waits for 2k arrivals. */
+static void sync_both(void)
+{
+	volatile uint64_t *b = &pc.ctl->barrier[SLOT];
+	uint64_t end = now_ns() + 600ull * 1000000000ull;
+
+	gen++;
+	__atomic_fetch_add(b, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(b, __ATOMIC_ACQUIRE) < 2 * gen) {
+		if (now_ns() > end) {
+			fprintf(stderr, "policybench: barrier %llu timed out\n",
+				(unsigned long long)gen);
+			exit(1);
+		}
+		usleep(50);
+	}
+}
+
+static long long own(const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/kernel/morsel/ownership/%s", name);
+	return sysfs_num(path);
+}
+
+static void timed_start(uint64_t *t0)
+{
+	*t0 = now_ns();
+}
+
+static void timed_end(uint64_t t0)
+{
+	if (nlat < MAX_OPS)
+		lat[nlat++] = now_ns() - t0;
+}
+
+static void expect(uint64_t got, uint64_t want)
+{
+	if (got != want)
+		errors++;
+}
+
+static volatile uint64_t *word(volatile uint8_t *m, unsigned int page, unsigned int i)
+{
+	return (volatile uint64_t *)(m + (size_t)page * PAGE) + i;
+}
+
+/* One round of a workload; @r is new, @prev what its last round wrote. */
+static void round_of(const struct workload *w, volatile uint8_t *m, uint64_t r,
+		     uint64_t prev)
+{
+	unsigned int p, k;
+	uint64_t t0;
+
+	if (!strcmp(w->name, "prodcons")) {
+		if (me == 0)
+			for (p = 0; p < w->pages; p++)
+				for (k = 0; k < 8; k++) {
+					timed_start(&t0);
+					*word(m, p, k * 8) = r << 16 | p << 8 | k;
+					msync((void *)(m + p * PAGE), PAGE, MS_SYNC);
+					timed_end(t0);
+				}
+		sync_both();
+		if (me == 1)
+			for (p = 0; p < w->pages; p++)
+				for (k = 0; k < 8; k++)
+					expect(*word(m, p, k * 8), r << 16 | p << 8 | k);
+		sync_both();
+	} else if (!strcmp(w->name, "readmostly")) {
+		if (me == 0) {
+			*word(m, r % w->pages, 0) = r;
+			msync((void *)(m + (r % w->pages) * PAGE), PAGE, MS_SYNC);
+		}
+		sync_both();
+		if (me == 1) {
+			uint64_t v = 0;
+
+			timed_start(&t0);
+			for (p = 0; p < w->pages; p++)
+				v += *word(m, p, 0) * (p == r % w->pages);
+			timed_end(t0);
+			expect(v, r);
+		}
+		sync_both();
+	} else if (!strcmp(w->name, "seqwrite")) {
+		if (me == 0)
+			for (p = 0; p < w->pages; p++) {
+				timed_start(&t0);
+				*word(m, p, 0) = r;
+				timed_end(t0);
+			}
+		sync_both();
+		if (me == 1)
+			for (p = 0; p < w->pages; p++)
+				expect(*word(m, p, 0), r);
+		sync_both();
+	} else {	/* writeafterread */
+		if (me == 1)
+			for (p = 0; p < w->pages; p++)
+				expect(*word(m, p, 0), prev);
+		sync_both();
+		usleep(100000);
+		if (me == 0)
+			for (p = 0; p < w->pages; p++) {
+				timed_start(&t0);
+				*word(m, p, 0) = r;
+				timed_end(t0);
+			}
+		sync_both();
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(double p)
+{
+	if (!nlat)
+		return 0;
+	qsort(lat, nlat, sizeof(lat[0]), cmp_u64);
+	return lat[(unsigned int)(p * (nlat - 1) + 0.5)];
+}
+
+/* Attach @name with the loader (nothing for "default"); 0 or -1. */
+static pid_t attach(const char *name)
+{
+	char cmd[96], state[32] = "", now[40] = "";
+	pid_t pid;
+	int i;
+
+	if (!strcmp(name, "default"))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "exec morsel-policy -q %s >/tmp/ab-%s.log 2>&1", name, name);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500; i++) {
+		sysfs_str("/sys/kernel/morsel/policy/state", state, sizeof(state));
+		sysfs_str("/sys/kernel/morsel/policy/name", now, sizeof(now));
+		if (!strcmp(state, "enabled") && !strcmp(now, name))
+			return pid;
+		usleep(20000);
+	}
+	fprintf(stderr, "policybench: %s did not attach (state %s)\n", name, state);
+	kill(pid, SIGTERM);
+	return -1;
+}
+
+static int detach(pid_t pid)
+{
+	int st = 0;
+
+	if (pid <= 0)
+		return 0;
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1;
+}
+
+static int open_object(const struct workload *w)
+{
+	struct morsel_create c = { .size = w->pages * PAGE };
+	struct morsel_open o = { 0 };
+	int fd = -1;
+
+	snprintf(c.name, sizeof(c.name), "ab-%s", w->name);
+	snprintf(o.name, sizeof(o.name), "ab-%s", w->name);
+	if (me == 0)
+		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+	sync_both();
+	if (me == 1)
+		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+	if (fd < 0) {
+		fprintf(stderr, "policybench: object %s: %s\n", c.name, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+int main(void)
+{
+	const unsigned int nw = sizeof(workloads) / sizeof(workloads[0]);
+	const unsigned int np = sizeof(policies) / sizeof(policies[0]);
+	volatile uint8_t *maps[sizeof(workloads) / sizeof(workloads[0])];
+	volatile uint64_t *f;
+	char accel[16] = "?";
+	unsigned int wi, pi;
+	uint64_t round_ns[ROUNDS], r = 0, last[sizeof(workloads) / sizeof(workloads[0])] = { 0 };
+
+	if (pool_open(&pc)) {
+		fprintf(stderr, "policybench: cannot open the pool\n");
+		return 1;
+	}
+	me = pc.info.host_id;
+	if (me > 1)
+		return 0;	/* two hosts take part; others idle */
+	f = pc.ctl->flag;
+	cmdline_str("maccel", accel, sizeof(accel));
+	for (wi = 0; wi < nw; wi++) {
+		int fd = open_object(&workloads[wi]);
+
+		maps[wi] = mmap(NULL, workloads[wi].pages * PAGE, PROT_READ | PROT_WRITE,
+				MAP_SHARED, fd, 0);
+		if (maps[wi] == MAP_FAILED) {
+			fprintf(stderr, "policybench: mmap: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (me == 0) {
+		printf("MORSEL-AB-BEGIN\n");
+		printf("# platform %s, 2 hosts, %d vCPU(s) per host%s, %d rounds\n", accel,
+		       cmdline_int("mvcpus", 1),
+		       cmdline_int("morsel.stale_cache", 0) ? ", stale-cache mode" : "",
+		       ROUNDS);
+		printf("# workload policy ops median_us p99_us round_median_ms transfers_per_op writebacks_per_op errors\n");
+		fflush(stdout);
+	}
+	for (pi = 0; pi < np; pi++) {
+		pid_t loader = attach(policies[pi]);
+
+		if (loader < 0)
+			return 1;
+		sync_both();
+		for (wi = 0; wi < nw; wi++) {
+			const struct workload *w = &workloads[wi];
+			long long x0 = own("transfers"), wb0 = own("writebacks");
+			uint64_t xfer, wb, ops, med, p99, t0;
+			unsigned int i;
+
+			/* Warm-up: leaves the state of this workload, not of the last pass. */
+			round_of(w, maps[wi], ++r, last[wi]);
+			last[wi] = r;
+			nlat = 0;
+			errors = 0;
+			x0 = own("transfers");
+			wb0 = own("writebacks");
+			for (i = 0; i < ROUNDS; i++) {
+				t0 = now_ns();
+				round_of(w, maps[wi], ++r, last[wi]);
+				round_ns[i] = now_ns() - t0;
+				last[wi] = r;
+			}
+			xfer = own("transfers") - x0;
+			wb = own("writebacks") - wb0;
+			ops = nlat;
+			med = pct(0.5);
+			p99 = pct(0.99);
+			if (me == 1) {
+				f[F_MED] = med;
+				f[F_P99] = p99;
+				f[F_OPS] = ops;
+				f[F_XFER] = xfer;
+				f[F_WB] = wb;
+				f[F_ERR] = errors;
+			}
+			sync_both();
+			if (me == 0) {
+				if (w->measured_on == 1) {
+					med = f[F_MED];
+					p99 = f[F_P99];
+					ops = f[F_OPS];
+				}
+				xfer += f[F_XFER];
+				wb += f[F_WB];
+				errors += f[F_ERR];
+				memcpy(lat, round_ns, sizeof(round_ns));
+				nlat = ROUNDS;
+				printf("AB %s %s %llu %.1f %.1f %.2f %.3f %.3f %llu\n", w->name,
+				       policies[pi], (unsigned long long)ops, med / 1e3, p99 / 1e3,
+				       pct(0.5) / 1e6, (double)xfer / (ops ? ops : 1),
+				       (double)wb / (ops ? ops : 1), (unsigned long long)errors);
+				fflush(stdout);
+			}
+			sync_both();
+		}
+		if (detach(loader)) {
+			fprintf(stderr, "policybench: detaching %s failed\n", policies[pi]);
+			return 1;
+		}
+		sync_both();
+	}
+	if (me == 0)
+		printf("MORSEL-AB-END\n");
+	return 0;
+}

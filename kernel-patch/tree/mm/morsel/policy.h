@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The ownership policy interface: the questions the mechanism leaves open
+ * and the answers a policy may give. A policy is the built-in default or
+ * one eBPF struct_ops program (struct morsel_ops); every type here is in
+ * vmlinux BTF, so BPF policies see it through vmlinux.h.
+ *
+ *   hook         asked when                      answer (validated)
+ *   read_fault   a read fault needs the page     SHARE, or EXCLUSIVE at once
+ *   write_fault  a write fault got the page      pages after it to take too
+ *                                                (clamped to GRANT_MAX and to
+ *                                                the object and mapping)
+ *   recall       another host asks for a page    AS_ASKED or GIVE_UP (drop
+ *                this host owns                  the read copy too), plus a
+ *                                                deferral in us, bounded by
+ *                                                the mechanism (lease / 10)
+ *   release      msync()/fsync() of a range,     KEEP (lazy), WRITEBACK, or
+ *                per page owned exclusively      RELEASE (write back, share)
+ *   tick         every tick_ms, per page this    KEEP, WRITEBACK, RELEASE
+ *                host owns or reads              (a reader drops its copy)
+ *   init         at attach (may sleep)           0, or an errno: refused
+ *
+ * The default answers SHARE, 0, AS_ASKED, KEEP, KEEP: write back only when
+ * recalled. An answer outside its range, or a deferral past the bound,
+ * detaches the policy with the reason and the default answers instead.
+ */
+#ifndef _MM_MORSEL_POLICY_H
+#define _MM_MORSEL_POLICY_H
+
+#include <linux/types.h>
+
+#define MORSEL_POLICY_NAME_LEN		32
+#define MORSEL_GRANT_MAX		16
+#define MORSEL_RECALL_DEFER_SHIFT	8
+#define MORSEL_TICK_MS_DEFAULT		50
+#define MORSEL_TICK_MS_MIN		10
+#define MORSEL_TICK_MS_MAX		1000
+
+enum morsel_read_decision {
+	MORSEL_READ_SHARE,
+	MORSEL_READ_EXCLUSIVE,
+	MORSEL_READ_NR,
+};
+
+enum morsel_recall_decision {
+	MORSEL_RECALL_AS_ASKED,
+	MORSEL_RECALL_GIVE_UP,
+	MORSEL_RECALL_NR,
+};
+
+enum morsel_hold_decision {
+	MORSEL_HOLD_KEEP,
+	MORSEL_HOLD_WRITEBACK,
+	MORSEL_HOLD_RELEASE,
+	MORSEL_HOLD_NR,
+};
+
+enum morsel_policy_hook {
+	MORSEL_HOOK_READ_FAULT,
+	MORSEL_HOOK_WRITE_FAULT,
+	MORSEL_HOOK_RECALL,
+	MORSEL_HOOK_RELEASE,
+	MORSEL_HOOK_TICK,
+	MORSEL_HOOK_NR,
+};
+
+/* Counters a policy can read with bpf_morsel_obj_counter(). */
+enum morsel_obj_counter {
+	MORSEL_CNT_READ_FAULTS,
+	MORSEL_CNT_WRITE_FAULTS,
+	MORSEL_CNT_TRANSFERS,
+	MORSEL_CNT_RECALLS_SENT,
+	MORSEL_CNT_RECALLS_HANDLED,
+	MORSEL_CNT_WRITEBACKS,
+	MORSEL_CNT_INVALIDATES,
+	MORSEL_CNT_SHOOTDOWNS,
+	MORSEL_CNT_NR,
+};
+
+/**
+ * struct morsel_policy_ctx - what a policy is told about one question.
+ * @obj: directory index of the object.
+ * @host: this host.
+ * @page: page index.
+ * @pages: object size in pages.
+ * @entry: the page's authoritative entry when asked (MORSEL_PTE_* layout).
+ * @peer: recall: the host asking.
+ * @mode: recall: 0 downgrade (a reader asks), 1 invalidate (a writer asks).
+ * @now_ns: ktime_get_ns() when asked.
+ */
+struct morsel_policy_ctx {
+	u32 obj;
+	u32 host;
+	u64 page;
+	u64 pages;
+	u64 entry;
+	u32 peer;
+	u32 mode;
+	u64 now_ns;
+};
+
+/**
+ * struct morsel_ops - an ownership policy (see the table above).
+ * @tick_ms: period of @tick, 0 for MORSEL_TICK_MS_DEFAULT (clamped).
+ * @name: shown in /sys/kernel/morsel/policy/name; must not be empty.
+ *
+ * No struct module member: the kernel is built without modules, and a
+ * struct_ops type naming struct module does not register then.
+ */
+struct morsel_ops {
+	u32 (*read_fault)(struct morsel_policy_ctx *ctx);
+	u32 (*write_fault)(struct morsel_policy_ctx *ctx);
+	u64 (*recall)(struct morsel_policy_ctx *ctx);
+	u32 (*release)(struct morsel_policy_ctx *ctx);
+	u32 (*tick)(struct morsel_policy_ctx *ctx);
+	s32 (*init)(void);
+	u32 tick_ms;
+	char name[MORSEL_POLICY_NAME_LEN];
+};
+
+/* The checked answer of one hook (pure; policy_test.c drives it). */
+struct morsel_policy_answer {
+	u32 value;	/* decision, or pages to grant */
+	u32 defer_us;	/* recall only */
+};
+
+int morsel_policy_check(enum morsel_policy_hook hook, u64 ret, u32 defer_bound_us,
+			u64 grant_room, struct morsel_policy_answer *a,
+			char *why, size_t len);
+
+/* Called by the mechanism; each returns a validated answer. */
+u32 morsel_policy_read_fault(struct morsel_policy_ctx *ctx);
+u32 morsel_policy_write_fault(struct morsel_policy_ctx *ctx, u64 room);
+u32 morsel_policy_recall(struct morsel_policy_ctx *ctx, u32 defer_bound_us,
+			 u32 *defer_us);
+u32 morsel_policy_release(struct morsel_policy_ctx *ctx);
+u32 morsel_policy_tick(struct morsel_policy_ctx *ctx);
+void morsel_policy_count_granted(u64 pages);
+void morsel_policy_count_deferred(void);
+
+extern const struct attribute_group morsel_policy_group;
+
+#endif /* _MM_MORSEL_POLICY_H */

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest TAP tests of ownership policies (job "policy", 2 hosts):
+ *
+ *  - attaching: the loader attaches, a second policy is refused, the
+ *    loader's exit detaches; bpftool struct_ops register with a bpffs pin
+ *    attaches, removing the pin detaches; a non-link policy, a sleepable
+ *    program on an atomic hook and a tracing program calling the policy
+ *    kfuncs are all refused;
+ *  - misbehaving policies: an out-of-range answer and a recall deferred
+ *    past the bound detach the policy with the reason in sysfs and in the
+ *    loader's output, and the faults that met them complete;
+ *  - each policy's decision shows in the authoritative entries: eager
+ *    shares at msync, the default keeps; seqgrant grants a run; selfinval
+ *    drops read copies at its tick; hold defers a recall while this host
+ *    writes and takes an untouched page exclusively on a read.
+ *
+ * The data-integrity suite under each policy, and under policies swapped
+ * every 100 ms, runs as job "objects" with mpolicy= (tests/run.sh).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "pool_client.h"
+#include "tap.h"
+
+#define PAGE 4096ul
+#define PAGES 64
+#define BARRIER_MS 120000
+#define POL "/sys/kernel/morsel/policy/"
+#define OBJS "/lib/morsel/"
+
+static struct pool_client pc;
+static unsigned int me, bar;
+static volatile uint8_t *m;
+static int fd;
+
+static void barrier(void)
+{
+	if (pool_barrier(&pc, bar, 2, BARRIER_MS))
+		tap_ok(0, "barrier %u", bar);
+	bar++;
+}
+
+static void pol(const char *file, char *buf, size_t len)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), POL "%s", file);
+	if (sysfs_str(path, buf, len))
+		snprintf(buf, len, "?");
+}
+
+static long long pol_num(const char *file)
+{
+	char buf[32];
+
+	pol(file, buf, sizeof(buf));
+	return atoll(buf);
+}
+
+/* Wait until the policy state (and name, if given) are as expected. */
+static bool wait_policy(const char *state, const char *name, int ms)
+{
+	char s[32], n[40];
+
+	for (; ms >= 0; ms -= 20) {
+		pol("state", s, sizeof(s));
+		pol("name", n, sizeof(n));
+		if (!strcmp(s, state) && (!name || !strcmp(n, name)))
+			return true;
+		sleep_ms(20);
+	}
+	tap_diag("policy state '%s' name '%s', expected '%s' '%s'", s, n, state,
+		 name ? name : "*");
+	return false;
+}
+
+__attribute__((format(printf, 1, 2)))
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Start a command in the background, output to @log; returns its pid. */
+static pid_t spawn(const char *cmd, const char *log)
+{
+	char line[512];
+	pid_t pid;
+
+	snprintf(line, sizeof(line), "exec %s >%s 2>&1", cmd, log);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Signal @pid (if @sig) and return its exit status. */
+static int reap(pid_t pid, int sig)
+{
+	int st;
+
+	if (sig)
+		kill(pid, sig);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	if (!strstr(buf, needle)) {
+		tap_diag("%s lacks '%s'; it has: %s", path, needle, buf);
+		return false;
+	}
+	return true;
+}
+
+static uint64_t entry(uint64_t page)
+{
+	uint64_t e = ~0ull;
+	struct morsel_entries req = { .first = page, .count = 1,
+				      .entries = (uintptr_t)&e };
+
+	if (ioctl(fd, MORSEL_OBJ_ENTRIES, &req))
+		tap_diag("MORSEL_OBJ_ENTRIES: %s", strerror(errno));
+	return e;
+}
+
+static bool owned_by(uint64_t e, unsigned int host)
+{
+	return MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE && MORSEL_PTE_OWNER(e) == host;
+}
+
+static volatile uint8_t *pg(uint64_t page)
+{
+	return m + page * PAGE;
+}
+
+static int msync_page(uint64_t page)
+{
+	return msync((void *)pg(page), PAGE, MS_SYNC);
+}
+
+static void attach_ways(void)
+{
+	pid_t l;
+	int rc;
+
+	tap_ok(sh("morsel-policy -l | grep -c . | grep -qx 5") == 0,
+	       "the loader lists 5 policies");
+	l = spawn("morsel-policy -q eager", "/tmp/l-eager");
+	tap_ok(wait_policy("enabled", "eager", 10000), "loader attached eager: state enabled");
+	rc = sh("morsel-policy -d 1 lazy >/tmp/l-second 2>&1");
+	tap_ok(rc == 1 && file_has("/tmp/l-second", "'eager' is attached already"),
+	       "a second policy is refused while one is attached (loader rc %d)", rc);
+	rc = reap(l, SIGTERM);
+	tap_ok(rc == 0 && file_has("/tmp/l-eager", "detached eager"),
+	       "SIGTERM: the loader detaches and exits 0 (rc %d)", rc);
+	tap_ok(wait_policy("default", "default", 5000), "after the loader: state default");
+
+	tap_ok(mkdir("/sys/fs/bpf", 0755) == 0 || errno == EEXIST, "/sys/fs/bpf exists");
+	tap_ok(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL) == 0, "bpffs mounted");
+	rc = sh("bpftool struct_ops register " OBJS "lazy.bpf.o /sys/fs/bpf/morsel >/tmp/b-lazy 2>&1");
+	if (rc)
+		sh("sed 's/^/# /' /tmp/b-lazy");
+	tap_ok(rc == 0, "bpftool struct_ops register lazy.bpf.o /sys/fs/bpf/morsel (rc %d)", rc);
+	tap_ok(wait_policy("enabled", "lazy", 5000), "the pinned link keeps lazy attached");
+	tap_ok(sh("bpftool link show | grep -q struct_ops") == 0, "bpftool link show lists it");
+	tap_ok(sh("rm -r /sys/fs/bpf/morsel") == 0, "unpin the link");
+	tap_ok(wait_policy("default", "default", 5000), "without its pin the policy is detached");
+
+	rc = sh("bpftool struct_ops register " OBJS "legacy.bpf.o >/tmp/b-legacy 2>&1");
+	tap_ok(rc != 0 && wait_policy("default", NULL, 0),
+	       "a policy without a link (.struct_ops) is refused (rc %d)", rc);
+	rc = sh("bpftool struct_ops register " OBJS "sleepable.bpf.o /sys/fs/bpf/x >/tmp/b-sleep 2>&1");
+	tap_ok(rc != 0 && file_has("/tmp/b-sleep", "unsupported member recall"),
+	       "the verifier refuses a sleepable program on the recall hook (rc %d)", rc);
+	rc = sh("bpftool prog load " OBJS "kfunc_tracing.bpf.o /sys/fs/bpf/kt >/tmp/b-kf 2>&1");
+	tap_ok(rc != 0 && file_has("/tmp/b-kf", "bpf_morsel_entry"),
+	       "a tracing program may not call the policy kfuncs (rc %d)", rc);
+	tap_ok(wait_policy("default", "default", 0), "still the default after the refusals");
+}
+
+/* Host 0: an answer out of range detaches the policy; the fault completes. */
+static void broken_answer(void)
+{
+	long long seq = pol_num("detach_seq");
+	int rc;
+
+	rc = sh("bpftool struct_ops register " OBJS "broken_answer.bpf.o /sys/fs/bpf/broken >/dev/null 2>&1");
+	tap_ok(rc == 0 && wait_policy("enabled", "broken_answer", 5000),
+	       "broken_answer attached (rc %d)", rc);
+	tap_ok(pg(40)[0] == 0, "a read fault meets the broken answer and completes");
+	tap_ok(wait_policy("error", "default", 2000), "the kernel detached it: state error");
+	tap_ok(file_has(POL "last_detach_reason", "broken_answer: read_fault returned 7, out of range"),
+	       "the reason names the hook and the answer");
+	tap_ok(pol_num("detach_seq") == seq + 1, "detach_seq counts it");
+	pg(41)[0] = 0x41;
+	tap_ok(pg(41)[0] == 0x41 && owned_by(entry(41), 0), "traffic continues under the default");
+	tap_ok(sh("rm -r /sys/fs/bpf/broken") == 0 && wait_policy("default", "default", 5000),
+	       "releasing its link returns to state default");
+}
+
+/*
+ * A recall deferred past the bound: host 1's policy would answer 10 s
+ * late; the kernel detaches it and answers at once. The loader prints the
+ * kernel's reason and exits 2.
+ */
+static void defer_forever(void)
+{
+	pid_t l = 0;
+	int rc;
+
+	if (me == 1) {
+		l = spawn("morsel-policy -o " OBJS "defer_forever.bpf.o", "/tmp/l-defer");
+		tap_ok(wait_policy("enabled", NULL, 10000), "defer_forever attached by morsel-policy -o");
+		pg(0)[0] = 0xb1;
+	}
+	barrier();
+	if (me == 0)
+		tap_ok(pg(0)[0] == 0xb1, "host 0 reads host 1's write through the refused deferral");
+	barrier();
+	if (me == 1) {
+		tap_ok(wait_policy("error", NULL, 2000), "host 1's kernel detached defer_forever");
+		tap_ok(file_has(POL "last_detach_reason", "recall deferred 10000000 us, bound 300000 us"),
+		       "the reason gives the deferral and the bound");
+		rc = reap(l, 0);
+		tap_ok(rc == 2, "the loader exits 2 when the kernel drops its policy (rc %d)", rc);
+		tap_ok(file_has("/tmp/l-defer", "EXIT: policy /lib/morsel/defer_forever.bpf.o detached by the kernel: defer_forever: recall deferred"),
+		       "the loader prints the kernel's reason");
+		tap_ok(wait_policy("default", "default", 5000), "state default after the loader");
+	}
+}
+
+static void eager_vs_default(void)
+{
+	pid_t l;
+	unsigned long long wb;
+	struct morsel_obj_stat st;
+
+	pg(2)[0] = 2;
+	tap_ok(owned_by(entry(2), 0) && msync_page(2) == 0 && owned_by(entry(2), 0),
+	       "default: msync keeps an owned page exclusive (lazy)");
+	l = spawn("morsel-policy -q eager", "/tmp/l-eager2");
+	tap_ok(wait_policy("enabled", "eager", 10000), "eager attached");
+	pg(3)[0] = 3;
+	ioctl(fd, MORSEL_OBJ_STAT, &st);
+	wb = st.writebacks;
+	tap_ok(owned_by(entry(3), 0), "eager: written page is exclusive before msync");
+	tap_ok(msync_page(3) == 0, "msync(MS_SYNC) succeeds");
+	tap_ok(MORSEL_PTE_STATE(entry(3)) == MORSEL_PTE_SHARED &&
+	       MORSEL_PTE_READERS(entry(3)) == 1, "eager: msync wrote it back and shared it (reader: host 0)");
+	ioctl(fd, MORSEL_OBJ_STAT, &st);
+	tap_ok(st.writebacks == wb + 1, "eager: one write-back for it (%llu -> %llu)",
+	       (unsigned long long)wb, (unsigned long long)st.writebacks);
+	tap_ok(fsync(fd) == 0 && pg(3)[0] == 3, "fsync of the whole object works too; data intact");
+	tap_ok(reap(l, SIGTERM) == 0, "loader detached eager");
+}
+
+static void seqgrant(void)
+{
+	long long g0 = pol_num("granted");
+	pid_t l = spawn("morsel-policy -q seqgrant", "/tmp/l-seq");
+	unsigned int p, run = 0;
+
+	tap_ok(wait_policy("enabled", "seqgrant", 10000), "seqgrant attached");
+	pg(10)[0] = 10;
+	pg(11)[0] = 11;
+	for (p = 12; p < 20; p++)
+		run += owned_by(entry(p), 0);
+	tap_ok(run == 8, "seqgrant: the second sequential write fault took pages 12-19 too (%u)", run);
+	tap_ok(pol_num("granted") - g0 == 8, "policy/granted counts 8");
+	tap_ok(!owned_by(entry(20), 0), "and not more");
+	tap_ok(reap(l, SIGTERM) == 0, "loader detached seqgrant");
+}
+
+static void selfinval(void)
+{
+	pid_t l = spawn("morsel-policy -q selfinval", "/tmp/l-si");
+	uint64_t e;
+
+	tap_ok(wait_policy("enabled", "selfinval", 10000), "selfinval attached");
+	tap_ok(pg(21)[0] == 0 && (MORSEL_PTE_READERS(entry(21)) & 1), "read: host 0 is a reader");
+	sleep_ms(300);
+	e = entry(21);
+	tap_ok(MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED && !(MORSEL_PTE_READERS(e) & 1),
+	       "selfinval: the tick dropped host 0's copy (readers %#x)", MORSEL_PTE_READERS(e));
+	tap_ok(pg(21)[0] == 0 && (MORSEL_PTE_READERS(entry(21)) & 1), "a read takes it back");
+	tap_ok(reap(l, SIGTERM) == 0, "loader detached selfinval");
+}
+
+/* Host 1 runs hold; host 0 recalls page 25 from it twice. */
+static void hold(void)
+{
+	pid_t l = 0;
+	int i;
+
+	if (me == 1) {
+		l = spawn("morsel-policy -q hold", "/tmp/l-hold");
+		tap_ok(wait_policy("enabled", "hold", 10000), "hold attached on host 1");
+		tap_ok(pg(26)[0] == 0 && owned_by(entry(26), 1),
+		       "hold: a read of an untouched page takes it exclusively");
+	}
+	for (i = 0; i < 2; i++) {
+		if (me == 1)
+			pg(25)[0] = (uint8_t)(0x25 + i);
+		barrier();
+		if (me == 0) {
+			uint8_t v = pg(25)[0];
+
+			pg(25)[1] = 1;
+			tap_ok(v == 0x25 + i && owned_by(entry(25), 0),
+			       "host 0 reads host 1's write and takes page 25 (round %d)", i);
+		}
+		barrier();
+	}
+	if (me == 1) {
+		tap_ok(pol_num("deferred") >= 1, "hold: host 1 deferred the recall while it kept writing (%lld)",
+		       pol_num("deferred"));
+		tap_ok(reap(l, SIGTERM) == 0, "loader detached hold");
+	}
+}
+
+int main(void)
+{
+	char s[32];
+
+	if (pool_open(&pc)) {
+		printf("Bail out! cannot open the pool\n");
+		return 1;
+	}
+	me = pc.info.host_id;
+	tap_start(me ? "host1: " : "host0: ");
+	pol("state", s, sizeof(s));
+	tap_ok(!strcmp(s, "default"), "at boot the default policy answers (state %s)", s);
+	tap_ok(pool_wait_alive(&pc, 3, 60000) == 0, "both hosts online");
+
+	if (me == 0) {
+		struct morsel_create c = { .name = "policy", .size = PAGES * PAGE };
+
+		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+	}
+	barrier();
+	if (me == 1) {
+		struct morsel_open o = { .name = "policy" };
+
+		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+	}
+	m = fd < 0 ? MAP_FAILED : mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, fd, 0);
+	if (!tap_ok(m != MAP_FAILED, "object 'policy' mapped")) {
+		printf("Bail out! no object\n");
+		return 1;
+	}
+	if (me == 0) {
+		attach_ways();
+		broken_answer();
+		eager_vs_default();
+		seqgrant();
+		selfinval();
+	}
+	barrier();
+	defer_forever();
+	barrier();
+	hold();
+	barrier();
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
