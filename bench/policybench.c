@@ -5,12 +5,12 @@
  * hosts attach the same policy (bin/morsel-policy) before each pass and
  * detach it after. Workloads (host 0 = A, host 1 = B):
  *
- *   prodcons       A writes 8 records into each of 16 pages, msync() after
+ *   prodcons       A writes 32 records into each of 8 pages, msync() after
  *                  each record (its release point); then B reads them all.
  *                  op: one record on A (store + msync). Lazy should win:
  *                  eager writes back and re-faults at every record.
- *   readmostly     A updates one of 16 pages and msyncs; B scans all 16.
- *                  op: B's scan. Eager should win: B finds the page shared
+ *   readmostly     A updates one of 16 pages and msyncs; B scans all 16;
+ *                  8 times a round. op: B's scan. Eager should win: B finds the page shared
  *                  and written back, lazy makes B recall it from A.
  *   seqwrite       A writes 128 pages in order; B reads them all.
  *                  op: one page written by A. A run grant saves faults.
@@ -18,9 +18,12 @@
  *                  op: one page written by A. Readers that dropped their
  *                  copies (selfinval) spare A the recalls.
  *
- * Every value read is checked (column "errors" must be 0). Host 0 prints
- * one line per workload and policy between MORSEL-AB-BEGIN/END; the host
- * side (bench/ab.sh) makes the table, the winners and the plot.
+ * Every value read is checked (column "errors" must be 0). The policies
+ * take turns in REPS passes, each pass starting with another policy, so
+ * that a slow phase of the machine does not land on one policy only.
+ * Host 0 prints one line per workload and policy between MORSEL-AB-BEGIN
+ * and MORSEL-AB-END; the host side (bench/ab.sh) makes the table, the
+ * winners and the plot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,10 +39,11 @@
 
 #define PAGE 4096ul
 #define SLOT 40			/* the reusable barrier's slot */
-#define ROUNDS 12		/* timed rounds per workload and policy */
-#define MAX_OPS (ROUNDS * 128)
+#define ROUNDS 6		/* timed rounds per workload, policy and pass */
+#define REPS 3			/* passes over all policies */
+#define MAX_OPS (REPS * ROUNDS * 256)
 
-enum { F_MED, F_P99, F_OPS, F_XFER, F_WB, F_ERR, F_NR };	/* ctl->flag[] from host 1 */
+enum { F_MED, F_P99, F_MEAN, F_OPS, F_XFER, F_WB, F_ERR, F_NR };	/* ctl->flag[] from host 1 */
 
 struct workload {
 	const char *name;
@@ -48,7 +52,7 @@ struct workload {
 };
 
 static const struct workload workloads[] = {
-	{ "prodcons", 16, 0 },
+	{ "prodcons", 8, 0 },
 	{ "readmostly", 16, 1 },
 	{ "seqwrite", 128, 0 },
 	{ "writeafterread", 64, 0 },
@@ -60,8 +64,19 @@ static const char *const policies[] = {
 
 static struct pool_client pc;
 static unsigned int me;
-static uint64_t gen, lat[MAX_OPS];
-static unsigned int nlat;
+#define NW (sizeof(workloads) / sizeof(workloads[0]))
+#define NP (sizeof(policies) / sizeof(policies[0]))
+
+/* What one host measured of one workload under one policy, over all passes. */
+struct result {
+	uint64_t lat[MAX_OPS], round_ns[REPS * ROUNDS];
+	unsigned int nlat, nround;
+	uint64_t xfer, wb, errors;
+};
+
+static struct result results[NW][NP];
+static uint64_t gen, *lat;
+static unsigned int *nlat;
 static uint64_t errors;
 
 /* A barrier that can be used again: the k-th use waits for 2k arrivals. */
@@ -97,8 +112,8 @@ static void timed_start(uint64_t *t0)
 
 static void timed_end(uint64_t t0)
 {
-	if (nlat < MAX_OPS)
-		lat[nlat++] = now_ns() - t0;
+	if (*nlat < MAX_OPS)
+		lat[(*nlat)++] = now_ns() - t0;
 }
 
 static void expect(uint64_t got, uint64_t want)
@@ -122,7 +137,7 @@ static void round_of(const struct workload *w, volatile uint8_t *m, uint64_t r,
 	if (!strcmp(w->name, "prodcons")) {
 		if (me == 0)
 			for (p = 0; p < w->pages; p++)
-				for (k = 0; k < 8; k++) {
+				for (k = 0; k < 32; k++) {
 					timed_start(&t0);
 					*word(m, p, k * 8) = r << 16 | p << 8 | k;
 					msync((void *)(m + p * PAGE), PAGE, MS_SYNC);
@@ -131,25 +146,29 @@ static void round_of(const struct workload *w, volatile uint8_t *m, uint64_t r,
 		sync_both();
 		if (me == 1)
 			for (p = 0; p < w->pages; p++)
-				for (k = 0; k < 8; k++)
+				for (k = 0; k < 32; k++)
 					expect(*word(m, p, k * 8), r << 16 | p << 8 | k);
 		sync_both();
 	} else if (!strcmp(w->name, "readmostly")) {
-		if (me == 0) {
-			*word(m, r % w->pages, 0) = r;
-			msync((void *)(m + (r % w->pages) * PAGE), PAGE, MS_SYNC);
-		}
-		sync_both();
-		if (me == 1) {
-			uint64_t v = 0;
+		for (k = 0; k < 8; k++) {
+			unsigned int up = (r * 8 + k) % w->pages;
 
-			timed_start(&t0);
-			for (p = 0; p < w->pages; p++)
-				v += *word(m, p, 0) * (p == r % w->pages);
-			timed_end(t0);
-			expect(v, r);
+			if (me == 0) {
+				*word(m, up, 0) = r << 8 | k;
+				msync((void *)(m + up * PAGE), PAGE, MS_SYNC);
+			}
+			sync_both();
+			if (me == 1) {
+				uint64_t v = 0;
+
+				timed_start(&t0);
+				for (p = 0; p < w->pages; p++)
+					v += *word(m, p, 0) * (p == up);
+				timed_end(t0);
+				expect(v, r << 8 | k);
+			}
+			sync_both();
 		}
-		sync_both();
 	} else if (!strcmp(w->name, "seqwrite")) {
 		if (me == 0)
 			for (p = 0; p < w->pages; p++) {
@@ -185,12 +204,21 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint64_t pct(double p)
+static uint64_t pct(uint64_t *v, unsigned int n, double p)
 {
-	if (!nlat)
+	if (!n)
 		return 0;
-	qsort(lat, nlat, sizeof(lat[0]), cmp_u64);
-	return lat[(unsigned int)(p * (nlat - 1) + 0.5)];
+	qsort(v, n, sizeof(v[0]), cmp_u64);
+	return v[(unsigned int)(p * (n - 1) + 0.5)];
+}
+
+static uint64_t mean(const uint64_t *v, unsigned int n)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		sum += v[i];
+	return n ? sum / n : 0;
 }
 
 /* Attach @name with the loader (nothing for "default"); 0 or -1. */
@@ -251,15 +279,43 @@ static int open_object(const struct workload *w)
 	return fd;
 }
 
+/* One workload under the attached policy: a warm-up round, then ROUNDS. */
+static void run_workload(unsigned int wi, unsigned int pi, volatile uint8_t *m,
+			 uint64_t *r, uint64_t *last)
+{
+	const struct workload *w = &workloads[wi];
+	struct result *res = &results[wi][pi];
+	long long x0, wb0;
+	uint64_t t0;
+	unsigned int i, n0 = res->nlat;
+
+	lat = res->lat;
+	nlat = &res->nlat;
+	/* Warm-up: leaves the state of this workload, not of the last pass. */
+	errors = 0;
+	round_of(w, m, ++*r, *last);
+	*last = *r;
+	res->nlat = n0;	/* its times are not counted; its errors are */
+	x0 = own("transfers");
+	wb0 = own("writebacks");
+	for (i = 0; i < ROUNDS; i++) {
+		t0 = now_ns();
+		round_of(w, m, ++*r, *last);
+		res->round_ns[res->nround++] = now_ns() - t0;
+		*last = *r;
+	}
+	res->xfer += own("transfers") - x0;
+	res->wb += own("writebacks") - wb0;
+	res->errors += errors;
+}
+
 int main(void)
 {
-	const unsigned int nw = sizeof(workloads) / sizeof(workloads[0]);
-	const unsigned int np = sizeof(policies) / sizeof(policies[0]);
-	volatile uint8_t *maps[sizeof(workloads) / sizeof(workloads[0])];
+	volatile uint8_t *maps[NW];
+	uint64_t r = 0, last[NW] = { 0 };
 	volatile uint64_t *f;
 	char accel[16] = "?";
-	unsigned int wi, pi;
-	uint64_t round_ns[ROUNDS], r = 0, last[sizeof(workloads) / sizeof(workloads[0])] = { 0 };
+	unsigned int wi, pi, rep;
 
 	if (pool_open(&pc)) {
 		fprintf(stderr, "policybench: cannot open the pool\n");
@@ -270,7 +326,7 @@ int main(void)
 		return 0;	/* two hosts take part; others idle */
 	f = pc.ctl->flag;
 	cmdline_str("maccel", accel, sizeof(accel));
-	for (wi = 0; wi < nw; wi++) {
+	for (wi = 0; wi < NW; wi++) {
 		int fd = open_object(&workloads[wi]);
 
 		maps[wi] = mmap(NULL, workloads[wi].pages * PAGE, PROT_READ | PROT_WRITE,
@@ -280,80 +336,71 @@ int main(void)
 			return 1;
 		}
 	}
+	for (rep = 0; rep < REPS; rep++) {
+		for (unsigned int j = 0; j < NP; j++) {
+			pid_t loader;
+
+			pi = (j + rep * 2) % NP;
+			loader = attach(policies[pi]);
+			if (loader < 0)
+				return 1;
+			sync_both();
+			for (wi = 0; wi < NW; wi++)
+				run_workload(wi, pi, maps[wi], &r, &last[wi]);
+			if (detach(loader)) {
+				fprintf(stderr, "policybench: detaching %s failed\n", policies[pi]);
+				return 1;
+			}
+			sync_both();
+		}
+	}
+
 	if (me == 0) {
 		printf("MORSEL-AB-BEGIN\n");
-		printf("# platform %s, 2 hosts, %d vCPU(s) per host%s, %d rounds\n", accel,
-		       cmdline_int("mvcpus", 1),
+		printf("# platform %s, 2 hosts, %d vCPU(s) per host%s, %d passes x %d rounds\n",
+		       accel, cmdline_int("mvcpus", 1),
 		       cmdline_int("morsel.stale_cache", 0) ? ", stale-cache mode" : "",
-		       ROUNDS);
-		printf("# workload policy ops median_us p99_us round_median_ms transfers_per_op writebacks_per_op errors\n");
-		fflush(stdout);
+		       REPS, ROUNDS);
+		printf("# workload policy ops median_us p99_us mean_us round_median_ms transfers_per_op writebacks_per_op errors\n");
 	}
-	for (pi = 0; pi < np; pi++) {
-		pid_t loader = attach(policies[pi]);
+	for (wi = 0; wi < NW; wi++) {
+		for (pi = 0; pi < NP; pi++) {
+			struct result *res = &results[wi][pi];
+			uint64_t ops = res->nlat, med, p99, avg;
 
-		if (loader < 0)
-			return 1;
-		sync_both();
-		for (wi = 0; wi < nw; wi++) {
-			const struct workload *w = &workloads[wi];
-			long long x0 = own("transfers"), wb0 = own("writebacks");
-			uint64_t xfer, wb, ops, med, p99, t0;
-			unsigned int i;
-
-			/* Warm-up: leaves the state of this workload, not of the last pass. */
-			round_of(w, maps[wi], ++r, last[wi]);
-			last[wi] = r;
-			nlat = 0;
-			errors = 0;
-			x0 = own("transfers");
-			wb0 = own("writebacks");
-			for (i = 0; i < ROUNDS; i++) {
-				t0 = now_ns();
-				round_of(w, maps[wi], ++r, last[wi]);
-				round_ns[i] = now_ns() - t0;
-				last[wi] = r;
-			}
-			xfer = own("transfers") - x0;
-			wb = own("writebacks") - wb0;
-			ops = nlat;
-			med = pct(0.5);
-			p99 = pct(0.99);
+			avg = mean(res->lat, res->nlat);
+			med = pct(res->lat, res->nlat, 0.5);
+			p99 = pct(res->lat, res->nlat, 0.99);
 			if (me == 1) {
 				f[F_MED] = med;
 				f[F_P99] = p99;
+				f[F_MEAN] = avg;
 				f[F_OPS] = ops;
-				f[F_XFER] = xfer;
-				f[F_WB] = wb;
-				f[F_ERR] = errors;
+				f[F_XFER] = res->xfer;
+				f[F_WB] = res->wb;
+				f[F_ERR] = res->errors;
 			}
 			sync_both();
 			if (me == 0) {
-				if (w->measured_on == 1) {
+				if (workloads[wi].measured_on == 1) {
 					med = f[F_MED];
 					p99 = f[F_P99];
+					avg = f[F_MEAN];
 					ops = f[F_OPS];
 				}
-				xfer += f[F_XFER];
-				wb += f[F_WB];
-				errors += f[F_ERR];
-				memcpy(lat, round_ns, sizeof(round_ns));
-				nlat = ROUNDS;
-				printf("AB %s %s %llu %.1f %.1f %.2f %.3f %.3f %llu\n", w->name,
-				       policies[pi], (unsigned long long)ops, med / 1e3, p99 / 1e3,
-				       pct(0.5) / 1e6, (double)xfer / (ops ? ops : 1),
-				       (double)wb / (ops ? ops : 1), (unsigned long long)errors);
-				fflush(stdout);
+				printf("AB %s %s %llu %.1f %.1f %.1f %.2f %.3f %.3f %llu\n",
+				       workloads[wi].name, policies[pi], (unsigned long long)ops,
+				       med / 1e3, p99 / 1e3, avg / 1e3,
+				       pct(res->round_ns, res->nround, 0.5) / 1e6,
+				       (double)(res->xfer + f[F_XFER]) / (ops ? ops : 1),
+				       (double)(res->wb + f[F_WB]) / (ops ? ops : 1),
+				       (unsigned long long)(res->errors + f[F_ERR]));
 			}
 			sync_both();
 		}
-		if (detach(loader)) {
-			fprintf(stderr, "policybench: detaching %s failed\n", policies[pi]);
-			return 1;
-		}
-		sync_both();
 	}
 	if (me == 0)
 		printf("MORSEL-AB-END\n");
+	fflush(stdout);
 	return 0;
 }

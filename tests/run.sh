@@ -192,6 +192,14 @@ for mode in normal stale; do
 		done
 	done
 done
+# The A/B bench runs end to end (its numbers are not judged here; its
+# read-back checks are): every policy on every workload, table and plot.
+echo "# --- ab-2: bench/ab.sh"
+bench/ab.sh -o "$T/ab-2" >"$T/ab-2.log" 2>&1
+ok $? "ab-2: policy A/B ran every workload under every policy, no wrong value read"
+[[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner ' "$T/ab-2/ab.txt") == 4 ]]
+ok $? "ab-2: table with a winner per workload and the plot written"
+no_strays ab-2
 python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
 run_xfertrace
