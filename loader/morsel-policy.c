@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -184,7 +185,7 @@ static int load_turn(struct turn *t, const struct policy *p, const char *path)
 			t->stats = m;
 	}
 	if (!t->ops || !t->stats) {
-		fprintf(stderr, "morsel-policy: %s has no struct_ops or stats map\n", p->name);
+		fprintf(stderr, "morsel-policy: %s has no struct_ops or stats map\n", t->p->name);
 		return -1;
 	}
 	return 0;
@@ -317,7 +318,10 @@ int main(int argc, char **argv)
 		rc = errno;
 		fprintf(stderr, "morsel-policy: cannot attach %s: %s\n", turns[0].p->name,
 			strerror(rc));
-		if (rc == EBUSY && !read_sys("name", reason, sizeof(reason)))
+		if (rc == EBUSY && !read_sys("state", state, sizeof(state)) &&
+		    !strcmp(state, "error"))
+			fprintf(stderr, "morsel-policy: a policy the kernel detached still holds its link\n");
+		else if (rc == EBUSY && !read_sys("name", reason, sizeof(reason)))
 			fprintf(stderr, "morsel-policy: policy '%s' is attached already\n",
 				reason);
 		else if (!read_sys("last_detach_reason", reason, sizeof(reason)))
@@ -332,8 +336,16 @@ int main(int argc, char **argv)
 	next_print = start + interval;
 	next_swap = start + rotate;
 	while (!stop) {
+		struct pollfd pfd = { .fd = bpf_link__fd(link), .events = POLLIN };
 		uint64_t t = now_ms();
 
+		/* Detached from outside (bpftool link detach): the link hangs up. */
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
+			printf("EXIT: policy %s detached from outside (link detached)\n",
+			       turns[cur].p->name);
+			rc = 2;
+			break;
+		}
 		if (sys_num("detach_seq") != seq0) {
 			read_sys("last_detach_reason", reason, sizeof(reason));
 			printf("EXIT: policy %s detached by the kernel: %s\n",

@@ -133,8 +133,8 @@ static void ping_pong(void)
 {
 	const uint64_t total = 10000;
 	volatile uint64_t *ctr;
-	uint64_t mine = 0, v, t0;
-	int fd = -1, late = 0;
+	uint64_t mine = 0, v, t0, last_v = ~0ull, since = 0;
+	int fd = -1, late = 0, said = 0;
 
 	if (me > 1) {
 		barrier();
@@ -161,7 +161,29 @@ static void ping_pong(void)
 		} else if (now_ns() - t0 > 600000000000ull) {
 			late = 1;
 			break;
+		} else if (v == last_v && now_ns() - since > 20000000000ull && !said) {
+			uint64_t e = 0;
+			struct morsel_entries req = { .first = 0, .count = 1,
+						      .entries = (uintptr_t)&e };
+
+			/* A stall is a protocol bug: say what this host sees. */
+			uint64_t pm = 0;
+			int pf = open("/proc/self/pagemap", O_RDONLY);
+
+			ioctl(fd, MORSEL_OBJ_ENTRIES, &req);
+			if (pf >= 0) {
+				pread(pf, &pm, 8, (off_t)((uintptr_t)ctr / PAGE * 8));
+				close(pf);
+			}
+			tap_diag("ping-pong stalled 20 s at %lu: entry state %u owner %u readers %#x seq %u; pagemap %#llx",
+				 (unsigned long)v, MORSEL_PTE_STATE(e), MORSEL_PTE_OWNER(e),
+				 MORSEL_PTE_READERS(e), MORSEL_PTE_SEQ(e), (unsigned long long)pm);
+			said = 1;
 		} else {
+			if (v != last_v) {
+				last_v = v;
+				since = now_ns();
+			}
 			sched_yield();
 		}
 	}

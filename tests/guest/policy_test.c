@@ -4,9 +4,12 @@
  *
  *  - attaching: the loader attaches, a second policy is refused, the
  *    loader's exit detaches; bpftool struct_ops register with a bpffs pin
- *    attaches, removing the pin detaches; a non-link policy, a sleepable
- *    program on an atomic hook and a tracing program calling the policy
- *    kfuncs are all refused;
+ *    attaches, removing the pin detaches; bpftool link detach ends the
+ *    loader's policy and the loader says so; a non-link policy, a
+ *    sleepable program on an atomic hook and a tracing program calling the
+ *    policy kfuncs are all refused (the kfuncs are registered for
+ *    struct_ops only; the filter that keeps them from other struct_ops
+ *    types has no other type to meet in this kernel);
  *  - misbehaving policies: an out-of-range answer and a recall deferred
  *    past the bound detach the policy with the reason in sysfs and in the
  *    loader's output, and the faults that met them complete;
@@ -199,6 +202,15 @@ static void attach_ways(void)
 	tap_ok(sh("bpftool link show | grep -q struct_ops") == 0, "bpftool link show lists it");
 	tap_ok(sh("rm -r /sys/fs/bpf/morsel") == 0, "unpin the link");
 	tap_ok(wait_policy("default", "default", 5000), "without its pin the policy is detached");
+
+	l = spawn("morsel-policy -q hold", "/tmp/l-ext");
+	tap_ok(wait_policy("enabled", "hold", 10000), "loader attached hold");
+	rc = sh("bpftool link detach id $(bpftool link show | sed -n 's/^\\([0-9]*\\): struct_ops.*/\\1/p' | head -1)");
+	tap_ok(rc == 0 && wait_policy("default", "default", 5000),
+	       "bpftool link detach detaches the loader's policy (rc %d)", rc);
+	rc = reap(l, 0);
+	tap_ok(rc == 2 && file_has("/tmp/l-ext", "EXIT: policy hold detached from outside"),
+	       "the loader notices, says so and exits 2 (rc %d)", rc);
 
 	rc = sh("bpftool struct_ops register " OBJS "legacy.bpf.o >/tmp/b-legacy 2>&1");
 	tap_ok(rc != 0 && wait_policy("default", NULL, 0),

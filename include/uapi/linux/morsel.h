@@ -78,7 +78,6 @@ struct morsel_ping {
 	__u32 reserved;
 };
 
-
 struct morsel_create {
 	char name[32];		/* NUL-terminated, [A-Za-z0-9._-], not empty */
 	__u64 size;		/* bytes, > 0, at most the pool's object limit */

@@ -276,21 +276,38 @@ static struct morsel_overlay *overlay_find(unsigned int idx, u32 gen)
 }
 
 /*
+ * Deferrals of recalls, summed over a lease period. The handler thread
+ * serves every request to this host in turn, so one deferral delays all
+ * that queue behind it: the sum, not each one, must stay well inside the
+ * lease that requesters wait for an answer. Handler thread only.
+ */
+static unsigned long defer_window;	/* jiffies: start of the period */
+static u32 defer_used_us;
+
+/*
  * Ask the policy how to answer a recall of a page this host owns: later
- * (within a tenth of the lease, well inside the requester's wait), and
- * whether to keep a read copy when only a reader asked.
+ * (each deferral at most a tenth of the lease, and all of them in a lease
+ * period as well), and whether to drop the read copy when a reader asked.
  */
 static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
 				    u64 page, unsigned int mode)
 {
+	u32 bound = ov->pool->sb->lease_ms * 100, defer_us, d;
 	struct morsel_policy_ctx ctx;
-	u32 defer_us, d;
 
 	policy_ctx(ov, page, obj_pages(ov), &ctx);
+	if (!owns(ctx.entry, ov->pool->host_id))
+		return mode;	/* nothing of ours to decide about */
 	ctx.peer = src;
 	ctx.mode = mode;
-	d = morsel_policy_recall(&ctx, ov->pool->sb->lease_ms * 100, &defer_us);
+	d = morsel_policy_recall(&ctx, bound, &defer_us);
+	if (time_after(jiffies, defer_window + msecs_to_jiffies(ov->pool->sb->lease_ms))) {
+		defer_window = jiffies;
+		defer_used_us = 0;
+	}
+	defer_us = min(defer_us, bound - defer_used_us);
 	if (defer_us) {
+		defer_used_us += defer_us;
 		morsel_policy_count_deferred();
 		fsleep(defer_us);
 	}
@@ -397,13 +414,18 @@ static bool recover_dead(struct morsel_pool *p, u64 *pte, u64 e)
  * @ov: the overlay.
  * @page: page index.
  * @write: exclusive access wanted.
+ * @grant: a page the policy asked for beside the faulting one: only if no
+ *	other host owns it and no transition is in flight (readers are
+ *	revoked); the faulting page is mapped already and must not wait.
  * @e: the entry that grants it.
  *
  * Return: 0 with ov->lock held, or a negative errno without it
  * (-ESTALE: object deleted; -ENOSPC: no frame; -ETIMEDOUT: no progress
- * within the bound; -ENOTCONN: this host is not online).
+ * within the bound; -ENOTCONN: this host is not online; -EAGAIN: a grant
+ * that is not to be had now).
  */
-static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 *e)
+static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write,
+			   bool grant, u64 *e)
 {
 	struct morsel_pool *p = ov->pool;
 	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
@@ -424,6 +446,10 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 			return -EINTR;
 		mutex_lock(&ov->lock);
 		old = READ_ONCE(*pte);
+		if (grant && page >= obj_pages(ov)) {
+			mutex_unlock(&ov->lock);
+			return -EAGAIN;	/* shrunk since the fault began */
+		}
 		switch (morsel_own_fault(old, p->host_id, write, &new, &target)) {
 		case MORSEL_OWN_GRANTED:
 			if (new != old && cmpxchg(pte, old, new) != old)
@@ -454,6 +480,8 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 			continue;
 		case MORSEL_OWN_RECALL:
 			mutex_unlock(&ov->lock);
+			if (grant)
+				return -EAGAIN;	/* another host's writer keeps it */
 			if (recover_dead(p, pte, old))
 				continue;
 			if (!morsel_host_alive(p, target, NULL)) {
@@ -495,6 +523,8 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write, u64 
 			continue;
 		case MORSEL_OWN_WAIT:
 			mutex_unlock(&ov->lock);
+			if (grant)
+				return -EAGAIN;
 			if (!recover_dead(p, pte, old))
 				usleep_range(20, 100);
 			continue;
@@ -533,7 +563,8 @@ static vm_fault_t overlay_map(struct morsel_overlay *ov, struct vm_area_struct *
 
 /*
  * Take the pages after a write-faulted one as well, as many as the policy
- * asks (a hint: stop at the first that cannot be had).
+ * asks (a hint: stop at the first that another host's writer holds or
+ * that is in transition; readers are revoked).
  */
 static void overlay_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
 			  unsigned long addr, u64 page, u64 pages)
@@ -548,7 +579,7 @@ static void overlay_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
 		if (owns(READ_ONCE(*morsel_obj_pte(ov->pool, ov->idx, page + i)),
 			 ov->pool->host_id))
 			continue;
-		if (overlay_acquire(ov, page + i, true, &e))
+		if (overlay_acquire(ov, page + i, true, true, &e))
 			break;
 		if (overlay_map(ov, vma, addr + i * PAGE_SIZE, page + i, e) & VM_FAULT_ERROR)
 			break;
@@ -573,9 +604,11 @@ static vm_fault_t overlay_fault_common(struct vm_fault *vmf, bool write)
 	} else {
 		COUNT(ov, read_faults);
 		policy_ctx(ov, page, pages, &ctx);
-		take = morsel_policy_read_fault(&ctx) == MORSEL_READ_EXCLUSIVE;
+		/* Only where this host could write it: no writable PTE otherwise. */
+		take = morsel_policy_read_fault(&ctx) == MORSEL_READ_EXCLUSIVE &&
+		       (vmf->vma->vm_flags & VM_WRITE);
 	}
-	err = overlay_acquire(ov, page, take, &e);
+	err = overlay_acquire(ov, page, take, false, &e);
 	if (err) {
 		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
 				    ov->idx, page, err);
@@ -694,6 +727,8 @@ static int overlay_fsync(struct file *file, loff_t start, loff_t end, int datasy
 		return 0;
 	last = min_t(u64, (u64)end >> PAGE_SHIFT, pages - 1);
 	for (page = (u64)start >> PAGE_SHIFT; page <= last; page++) {
+		if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+			return -ENOTCONN;	/* fenced: its pages are not ours */
 		if (!owns(READ_ONCE(*morsel_obj_pte(p, ov->idx, page)), p->host_id))
 			continue;
 		policy_ctx(ov, page, pages, &ctx);
@@ -712,6 +747,8 @@ static void overlay_tick(struct morsel_overlay *ov)
 	struct morsel_policy_ctx ctx;
 
 	for (page = 0; page < pages && overlay_live(ov); page++) {
+		if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+			return;
 		e = READ_ONCE(*morsel_obj_pte(p, ov->idx, page));
 		if (!owns(e, p->host_id) && !reads(e, p->host_id))
 			continue;
@@ -889,7 +926,7 @@ static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 
 		if (!MORSEL_PTE_FRAME1(READ_ONCE(*pte)))
 			continue;
-		err = overlay_acquire(ov, page, true, &e);	/* with ov->lock */
+		err = overlay_acquire(ov, page, true, false, &e);	/* with ov->lock */
 		if (err)
 			return err;
 		overlay_zap(ov, page);

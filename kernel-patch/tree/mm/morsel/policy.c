@@ -16,7 +16,8 @@
  * policy_fail() from inside a hook; both clear it with cmpxchg, so exactly
  * one of them reports. The ops memory itself is freed by the BPF core only
  * after an RCU grace period (bpf_struct_ops_map_free()). reason_lock
- * protects the text that sysfs shows.
+ * protects the text that sysfs shows, and orders publishing a policy
+ * against reporting the failure of the one before.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -131,10 +132,13 @@ static void policy_fail(struct morsel_ops *ops, const char *why)
 		return;	/* already out: one report per policy */
 	spin_lock(&reason_lock);
 	snprintf(last_reason, sizeof(last_reason), "%s: %s", ops->name, why);
-	state = POLICY_ERROR;
-	strscpy(name, "default", sizeof(name));
+	/* A policy swapped in meanwhile (update) is in force: leave its state. */
+	if (!rcu_access_pointer(morsel_policy)) {
+		state = POLICY_ERROR;
+		strscpy(name, "default", sizeof(name));
+		atomic64_inc(&detach_seq);
+	}
 	spin_unlock(&reason_lock);
-	atomic64_inc(&detach_seq);
 	pr_err("morsel: policy %s detached: %s\n", ops->name, why);
 }
 
@@ -302,7 +306,7 @@ static void tick_fn(struct work_struct *work)
 		return;	/* the next policy with a tick starts it again */
 	if (READ_ONCE(morsel_pool.state) == MORSEL_POOL_ONLINE)
 		morsel_overlays_tick();
-	schedule_delayed_work(&tick_work, msecs_to_jiffies(ms));
+	queue_delayed_work(system_unbound_wq, &tick_work, msecs_to_jiffies(ms));
 }
 
 /* Make @ops the answering policy (policy_mutex held). */
@@ -318,15 +322,16 @@ static int policy_enable(struct morsel_ops *ops)
 		pr_warn("morsel: policy %s refused: init returned %d\n", ops->name, err);
 		return err < 0 ? err : -EINVAL;
 	}
+	/* Published under reason_lock: see policy_fail(). */
 	spin_lock(&reason_lock);
 	strscpy(name, ops->name, sizeof(name));
 	state = POLICY_ENABLED;
-	spin_unlock(&reason_lock);
 	rcu_assign_pointer(morsel_policy, ops);
+	spin_unlock(&reason_lock);
 	atomic64_inc(&enable_seq);
 	pr_info("morsel: policy %s enabled\n", ops->name);
 	if (ops->tick)
-		mod_delayed_work(system_wq, &tick_work, 0);
+		mod_delayed_work(system_unbound_wq, &tick_work, 0);
 	return 0;
 }
 
