@@ -72,9 +72,13 @@ awk '
 				if (W[i] == w && P[i] == "eager") e = avg[i]
 				if (W[i] == w && P[i] == "lazy") l = avg[i]
 			}
+			r = e < l ? l / e : e / l
+			if (r < 1.1)
+				v = sprintf("no difference (%.2fx, under 10%%)", r)
+			else
+				v = sprintf("%s wins by %.2fx", (e < l ? "eager" : "lazy"), r)
 			if (e > 0 && l > 0)
-				printf "%-15s %s by %.2fx (eager %.1f us, lazy %.1f us)\n", w,
-				       (e < l ? "eager wins" : "lazy wins"), (e < l ? l / e : e / l), e, l
+				printf "%-15s %s (eager %.1f us, lazy %.1f us)\n", w, v, e, l
 		}
 		if (errs)
 			printf "DATA ERRORS: %d values read were wrong\n", errs
