@@ -573,6 +573,8 @@ static void overlay_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
 	struct morsel_policy_ctx ctx;
 	u64 i, n, e;
 
+	if (!room)
+		return;	/* last page of the object or mapping: nothing to ask */
 	policy_ctx(ov, page, pages, &ctx);
 	n = morsel_policy_write_fault(&ctx, room);
 	for (i = 1; i <= n; i++) {
