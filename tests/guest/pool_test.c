@@ -3,7 +3,8 @@
  * In-guest TAP tests of the pool platform. Every host of a run executes the
  * same job; each acts by its host id. Jobs:
  *
- *   basic    N hosts: registry, shared bytes, 10,000 doorbell round trips
+ *   basic    N hosts: registry, shared bytes, 10,000 doorbell round trips,
+ *            cross-host atomics on the scratch area
  *   late     3 hosts, host 2 boots late: it sees the others, they see it
  *   failure  3 hosts: host 1 crashes, host 2 powers off; host 0 notices both
  *   refused  the pool was corrupted before boot: attach refuses it
@@ -129,6 +130,173 @@ static void round_trips(void)
 		       irqs);
 }
 
+/*
+ * The ownership protocol rests on one property of the platform: a locked
+ * read-modify-write on the pool is atomic between hosts, not only between
+ * the vCPUs of one QEMU process. Check it the way the protocol uses it:
+ * every host increments shared counters with cmpxchg loops and counts its
+ * successes; if two hosts ever both succeed from the same old value, the
+ * counter ends below the sum. First from user space (lock xadd and lock
+ * cmpxchg), then in the kernel through debugfs morsel/atomic_stress: with
+ * pool_cmpxchg(), which every pool update uses, and, for information only,
+ * with the kernel's cmpxchg(), whose LOCK prefix a one-CPU kernel drops.
+ */
+struct atomics_area {
+	uint64_t xadd __attribute__((aligned(64)));
+	uint64_t cas __attribute__((aligned(64)));
+	uint64_t kernel __attribute__((aligned(64)));
+	uint64_t plain __attribute__((aligned(64)));
+	uint64_t wins[64] __attribute__((aligned(64)));
+	uint64_t retries[3 * 8][64];	/* per run and round: hosts collided */
+};
+
+#define STRESS_PATH "/sys/kernel/debug/morsel/atomic_stress"
+
+/* Run the kernel's stress on one word; returns its retries, or -errno. */
+static long long kernel_stress(uint64_t *word, unsigned int count, int plain)
+{
+	char cmd[64];
+	long long retries = -1;
+	FILE *f;
+	int fd, n, err = 0;
+
+	n = snprintf(cmd, sizeof(cmd), "%zu %u%s", (size_t)((unsigned char *)word -
+		     (unsigned char *)pc.ctl), count, plain ? " plain" : "");
+	fd = open(STRESS_PATH, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, n) != n)
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	f = fopen(STRESS_PATH, "r");
+	if (!f || fscanf(f, "%*s %*u %lld", &retries) != 1)
+		retries = -EIO;
+	if (f)
+		fclose(f);
+	return retries;
+}
+
+/*
+ * Start every host at once: the sleeping barrier releases hosts
+ * milliseconds apart, longer than a short run takes. Spins on a flag word.
+ */
+static int spin_start(unsigned int i)
+{
+	uint64_t end = now_ns() + BARRIER_MS * 1000000ull;
+
+	__atomic_fetch_add(&pc.ctl->flag[i], 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&pc.ctl->flag[i], __ATOMIC_ACQUIRE) < nhosts)
+		if (now_ns() > end)
+			return tap_ok(0, "start %u: %u hosts", i, nhosts);
+	return 1;
+}
+
+#define ATOMIC_COUNT	200000
+#define ATOMIC_ROUNDS	8	/* vCPU threads share 2 cores: runs may miss */
+#define ATOMIC_FLAG0	10
+#define ATOMIC_BARRIER0	16
+
+enum atomic_run { RUN_USER, RUN_KERNEL, RUN_PLAIN, RUN_MAX };
+
+/* One run of ATOMIC_COUNT increments by this host; returns its retries. */
+static long long atomic_body(enum atomic_run run)
+{
+	struct atomics_area *a = (struct atomics_area *)pc.data;
+	long long lost = 0;
+	unsigned int i;
+
+	switch (run) {
+	case RUN_USER:
+		for (i = 0; i < ATOMIC_COUNT; i++) {
+			uint64_t old = __atomic_load_n(&a->cas, __ATOMIC_RELAXED);
+
+			__atomic_fetch_add(&a->xadd, 1, __ATOMIC_SEQ_CST);
+			while (!__atomic_compare_exchange_n(&a->cas, &old, old + 1, 0,
+							    __ATOMIC_SEQ_CST,
+							    __ATOMIC_RELAXED))
+				lost++;
+		}
+		return lost;
+	case RUN_KERNEL:
+		return kernel_stress(&a->kernel, ATOMIC_COUNT, 0);
+	default:
+		return kernel_stress(&a->plain, ATOMIC_COUNT, 1);
+	}
+}
+
+/*
+ * Repeat a run on all hosts at once until two hosts collided (some host
+ * retried), at most ATOMIC_ROUNDS times. Returns the rounds run, with the
+ * retries of all hosts in *@retries, or -errno of this host's failure.
+ */
+static int contended(enum atomic_run run, uint64_t *retries)
+{
+	struct atomics_area *a = (struct atomics_area *)pc.data;
+	unsigned int r, h, slot;
+	int err = 0;
+
+	for (r = 0; r < ATOMIC_ROUNDS; r++) {
+		long long n;
+
+		slot = run * ATOMIC_ROUNDS + r;
+		spin_start(ATOMIC_FLAG0 + slot);
+		n = atomic_body(run);
+		if (n < 0)
+			err = (int)n;
+		__atomic_store_n(&a->retries[slot][me], n > 0 ? n : 0, __ATOMIC_RELEASE);
+		barrier(ATOMIC_BARRIER0 + slot, nhosts);
+		*retries = 0;
+		for (h = 0; h < nhosts; h++)
+			*retries += __atomic_load_n(&a->retries[slot][h], __ATOMIC_ACQUIRE);
+		if (err || *retries || nhosts == 1)
+			break;
+	}
+	return err ? err : (int)(r + (r < ATOMIC_ROUNDS));
+}
+
+static void cross_host_atomics(void)
+{
+	struct atomics_area *a = (struct atomics_area *)pc.data;
+	uint64_t retries, total;
+	unsigned int i;
+	int rounds;
+
+	if (me == 0) {
+		memset(a, 0, sizeof(*a));
+		for (i = 0; i < RUN_MAX * ATOMIC_ROUNDS; i++)
+			__atomic_store_n(&pc.ctl->flag[ATOMIC_FLAG0 + i], 0, __ATOMIC_RELAXED);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	barrier(5, nhosts);
+
+	rounds = contended(RUN_USER, &retries);
+	total = (uint64_t)nhosts * ATOMIC_COUNT * (rounds > 0 ? rounds : 0);
+	tap_ok(__atomic_load_n(&a->xadd, __ATOMIC_ACQUIRE) == total,
+	       "user lock xadd from %u hosts: %llu of %llu increments", nhosts,
+	       (unsigned long long)a->xadd, (unsigned long long)total);
+	tap_ok(rounds > 0 && a->cas == total && (nhosts == 1 || retries),
+	       "user lock cmpxchg from %u hosts: %llu of %llu increments, the hosts collided %llu times (round %d)",
+	       nhosts, (unsigned long long)a->cas, (unsigned long long)total,
+	       (unsigned long long)retries, rounds);
+
+	rounds = contended(RUN_KERNEL, &retries);
+	total = (uint64_t)nhosts * ATOMIC_COUNT * (rounds > 0 ? rounds : 0);
+	tap_ok(rounds > 0 && a->kernel == total && (nhosts == 1 || retries),
+	       "kernel pool_cmpxchg from %u hosts: %llu of %llu increments, the hosts collided %llu times (round %d%s%s)",
+	       nhosts, (unsigned long long)a->kernel, (unsigned long long)total,
+	       (unsigned long long)retries, rounds, rounds < 0 ? ": " : "",
+	       rounds < 0 ? strerror(-rounds) : "");
+
+	rounds = contended(RUN_PLAIN, &retries);
+	total = (uint64_t)nhosts * ATOMIC_COUNT * (rounds > 0 ? rounds : 0);
+	tap_diag("kernel cmpxchg() from %u hosts (its LOCK is patched away when a host boots with one CPU): %llu of %llu increments, %llu collisions",
+		 nhosts, (unsigned long long)__atomic_load_n(&a->plain, __ATOMIC_ACQUIRE),
+		 (unsigned long long)total, (unsigned long long)retries);
+	barrier(6, nhosts);
+}
+
 static int job_basic(void)
 {
 	int err;
@@ -143,6 +311,7 @@ static int job_basic(void)
 	if (nhosts > 1)
 		round_trips();
 	barrier(4, nhosts);
+	cross_host_atomics();
 	return tap_end();
 }
 

@@ -31,7 +31,7 @@ s64 morsel_frame_alloc(struct morsel_pool *p)
 	for (pass = 0; pass < 2; pass++) {
 		for (f = find_next_zero_bit(map, n, start); f < n;
 		     f = find_next_zero_bit(map, n, f + 1)) {
-			if (!test_and_set_bit(f, map))
+			if (!pool_test_and_set_bit(f, map))
 				return f;
 		}
 		start = 0;
@@ -48,5 +48,5 @@ void morsel_frame_free(struct morsel_pool *p, u64 frame)
 {
 	if (WARN_ON_ONCE(frame >= morsel_sb_frames(p->sb)))
 		return;
-	WARN_ON_ONCE(!test_and_clear_bit(frame, frame_bitmap(p)));
+	WARN_ON_ONCE(!pool_test_and_clear_bit(frame, frame_bitmap(p)));
 }

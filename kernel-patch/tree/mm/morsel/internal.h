@@ -16,6 +16,7 @@
 
 struct seq_file;
 #include "layout.h"
+#include "pool_atomic.h"
 
 /* superblock.c: pure functions on a superblock image */
 static inline u64 morsel_sb_frames(const struct morsel_sb *sb)
@@ -242,6 +243,8 @@ bool morsel_shadow_drop(struct xarray *xa, u64 page);
 /* dev.c, sysfs.c */
 int morsel_dev_init(void);
 int morsel_sysfs_init(void);
+struct dentry;
+void morsel_stress_debugfs(struct dentry *dir);
 
 #define MORSEL_DEFAULT_TIMEOUT_MS	1000
 

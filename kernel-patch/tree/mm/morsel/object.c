@@ -35,12 +35,12 @@ void morsel_dir_lock(struct morsel_pool *p)
 
 	mutex_lock(&dir_mutex);
 	for (;;) {
-		old = cmpxchg(lock, 0, me);
+		old = pool_cmpxchg(lock, 0, me);
 		if (!old)
 			return;
 		if (old != me && !morsel_host_alive(p, old - 1, NULL)) {
 			/* The holder is dead. */
-			if (cmpxchg(lock, old, me) == old) {
+			if (pool_cmpxchg(lock, old, me) == old) {
 				pr_warn("morsel: broke the directory lock of host %llu\n",
 					old - 1);
 				return;
@@ -71,7 +71,7 @@ void morsel_dir_lock_reset(struct morsel_pool *p)
 {
 	u64 me = p->host_id + 1;
 
-	if (cmpxchg(&dir(p)->dir_lock, me, 0) == me)
+	if (pool_cmpxchg(&dir(p)->dir_lock, me, 0) == me)
 		pr_warn("morsel: released the directory lock of this host's previous incarnation\n");
 }
 

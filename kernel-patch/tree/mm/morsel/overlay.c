@@ -196,9 +196,9 @@ static int overlay_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
 			morsel_cache_writeback(frame_addr(p, e));
 		if (ov && mode == MORSEL_RECALL_INVALIDATE)
 			overlay_invalidate(ov, page, e);
-		if (cmpxchg(pte, e, new) == e) {
+		if (pool_cmpxchg(pte, e, new) == e) {
 			trace_morsel_release(idx, page, p->host_id,
-					     mode == MORSEL_RECALL_DOWNGRADE);
+					     mode == MORSEL_RECALL_DOWNGRADE, new);
 			break;
 		}
 		e = READ_ONCE(*pte);
@@ -232,13 +232,13 @@ static void overlay_release(struct kref *ref)
 				overlay_writeback(ov, page, e);
 			else if (morsel_own_drop_reader(e, p->host_id, &new))
 				break;
-			if (cmpxchg(pte, e, new) == e)
+			if (pool_cmpxchg(pte, e, new) == e)
 				break;
 		}
 		cond_resched();
 	}
 	if (overlay_live(ov))
-		atomic_and(~BIT(p->host_id), (atomic_t *)&obj_entry(ov)->views);
+		pool_and32(&obj_entry(ov)->views, ~BIT(p->host_id));
 	if (morsel_stale_cache) {
 		struct page *pg;
 		unsigned long i;
@@ -403,7 +403,7 @@ static bool recover_dead(struct morsel_pool *p, u64 *pte, u64 e)
 		if (h == p->host_id || morsel_host_alive(p, h, NULL) ||
 		    !morsel_host_fenced(p, h))
 			continue;
-		if (!morsel_own_host_failed(e, h, &new) && cmpxchg(pte, e, new) == e)
+		if (!morsel_own_host_failed(e, h, &new) && pool_cmpxchg(pte, e, new) == e)
 			return true;
 	}
 	return false;
@@ -452,7 +452,7 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write,
 		}
 		switch (morsel_own_fault(old, p->host_id, write, &new, &target)) {
 		case MORSEL_OWN_GRANTED:
-			if (new != old && cmpxchg(pte, old, new) != old)
+			if (new != old && pool_cmpxchg(pte, old, new) != old)
 				break;
 			if (new != old)
 				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
@@ -473,7 +473,7 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write,
 			new = morsel_own_fill(old, frame, p->host_id, write);
 			memset(frame_addr(p, new), 0, PAGE_SIZE);
 			morsel_cache_writeback(frame_addr(p, new));
-			if (cmpxchg(pte, old, new) != old)
+			if (pool_cmpxchg(pte, old, new) != old)
 				morsel_frame_free(p, frame);
 			else
 				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
@@ -499,7 +499,7 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write,
 				return err;
 			continue;
 		case MORSEL_OWN_INVALIDATE:
-			if (cmpxchg(pte, old, new) != old)
+			if (pool_cmpxchg(pte, old, new) != old)
 				break;
 			was_reader = MORSEL_PTE_READERS(old) & BIT(p->host_id);
 			mutex_unlock(&ov->lock);
@@ -510,7 +510,7 @@ static int overlay_acquire(struct morsel_overlay *ov, u64 page, bool write,
 			/* Only we change a BUSY entry of ours. */
 			old = READ_ONCE(*pte);
 			if (!morsel_own_busy_done(old, p->host_id, &new) &&
-			    cmpxchg(pte, old, new) == old) {
+			    pool_cmpxchg(pte, old, new) == old) {
 				trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
 				/* Without a copy of ours, ours may be stale. */
 				if (!was_reader) {
@@ -645,9 +645,9 @@ static void set_mapped(struct morsel_overlay *ov, int delta)
 	ov->vmas += delta;
 	if (overlay_live(ov)) {
 		if (ov->vmas)
-			atomic_or(BIT(ov->pool->host_id), (atomic_t *)&obj_entry(ov)->mapped);
+			pool_or32(&obj_entry(ov)->mapped, BIT(ov->pool->host_id));
 		else
-			atomic_and(~BIT(ov->pool->host_id), (atomic_t *)&obj_entry(ov)->mapped);
+			pool_and32(&obj_entry(ov)->mapped, ~BIT(ov->pool->host_id));
 	}
 	mutex_unlock(&overlays_lock);
 }
@@ -679,7 +679,7 @@ static void overlay_drop_copy(struct morsel_overlay *ov, u64 page)
 	/* The copy itself is dropped by the next acquire (not a reader then). */
 	for (e = READ_ONCE(*pte); !morsel_own_drop_reader(e, ov->pool->host_id, &new);
 	     e = READ_ONCE(*pte))
-		if (cmpxchg(pte, e, new) == e)
+		if (pool_cmpxchg(pte, e, new) == e)
 			break;
 	mutex_unlock(&ov->lock);
 }
@@ -895,7 +895,7 @@ int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen)
 		} else {
 			/* Replace only an overlay of a deleted generation. */
 			smp_store_release(&overlays[idx], fresh);
-			atomic_or(BIT(p->host_id), (atomic_t *)&obj_entry(fresh)->views);
+			pool_or32(&obj_entry(fresh)->views, BIT(p->host_id));
 			mutex_unlock(&overlays_lock);
 			ov = fresh;
 		}
@@ -935,7 +935,7 @@ static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 		if (morsel_stale_cache)
 			morsel_shadow_drop(&ov->shadow, page);
 		e = READ_ONCE(*pte);
-		if (!morsel_own_punch(e, p->host_id, &new) && cmpxchg(pte, e, new) == e) {
+		if (!morsel_own_punch(e, p->host_id, &new) && pool_cmpxchg(pte, e, new) == e) {
 			/* No dirty line of ours may land in the next owner's data. */
 			morsel_cache_invalidate(frame_addr(p, e));
 			morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);

@@ -3,9 +3,9 @@
  * Page ownership: multiple readers / single writer per page, across hosts.
  *
  * The authoritative entry of a page (8 bytes, coherent, encoding in
- * include/uapi/linux/morsel.h) is changed only by cmpxchg around the pure
- * functions below, which say what the caller must do next. No function here
- * does I/O; overlay.c performs the actions, KUnit drives the table.
+ * include/uapi/linux/morsel.h) is changed only by pool_cmpxchg() around the
+ * pure functions below, which say what the caller must do next. No function
+ * here does I/O; overlay.c performs the actions, KUnit drives the table.
  *
  * H is the host taking action, O the owner, R the reader set.
  *

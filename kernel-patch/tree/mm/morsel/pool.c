@@ -73,7 +73,7 @@ static int pool_format(struct morsel_pool *p)
 
 	if (memchr_inv(p->base, 0, PAGE_SIZE))
 		return 0;	/* not empty: validation decides */
-	if (cmpxchg(&sb->magic, 0, MORSEL_POOL_FORMATTING) != 0)
+	if (pool_cmpxchg(&sb->magic, 0, MORSEL_POOL_FORMATTING) != 0)
 		return 0;	/* another host is formatting it */
 	get_random_bytes(uuid, sizeof(uuid));
 	err = morsel_sb_layout(&img, p->size, (u64)coherent_mb << 20, lease_ms,

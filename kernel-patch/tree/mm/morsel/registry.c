@@ -160,7 +160,7 @@ static void watch_host(struct morsel_pool *p, unsigned int h)
 	if (morsel_hs_declare_dead(se, morsel_hs_epoch(se), &dead))
 		return;
 	WRITE_ONCE(e->declared_by, p->host_id);
-	if (cmpxchg(&e->state_epoch, se, dead) != se)
+	if (pool_cmpxchg(&e->state_epoch, se, dead) != se)
 		return;		/* it joined again, or another survivor won */
 	pr_warn("morsel: host %u (epoch %u) declared dead: no heartbeat for %u ms\n",
 		h, morsel_hs_epoch(se),
@@ -231,7 +231,7 @@ void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoc
 	if (morsel_hs_declare_dead(se, epoch, &dead))
 		return;
 	WRITE_ONCE(e->declared_by, p->host_id);
-	if (cmpxchg(&e->state_epoch, se, dead) != se)
+	if (pool_cmpxchg(&e->state_epoch, se, dead) != se)
 		return;
 	pr_warn("morsel: host %u (epoch %u) declared dead: it did not answer within its lease\n",
 		host, morsel_hs_epoch(se));
@@ -294,7 +294,7 @@ int morsel_registry_join(struct morsel_pool *p)
 		WRITE_ONCE(self->ncpus, num_online_cpus());
 		WRITE_ONCE(self->declared_by, 0);
 		WRITE_ONCE(self->heartbeat, READ_ONCE(self->heartbeat) + 1);
-	} while (cmpxchg(&self->state_epoch, old, new) != old);
+	} while (pool_cmpxchg(&self->state_epoch, old, new) != old);
 	p->epoch = morsel_hs_epoch(new);
 	if (morsel_hs_state(old) == MORSEL_HOST_ALIVE)
 		pr_warn("morsel: host %d took over its entry from epoch %u, which never left\n",
@@ -326,7 +326,7 @@ void morsel_registry_leave(struct morsel_pool *p)
 
 	cancel_delayed_work(&p->heartbeat_work);
 	if (morsel_hs_leave(old, p->epoch, &new) ||
-	    cmpxchg(&self->state_epoch, old, new) != old)
+	    pool_cmpxchg(&self->state_epoch, old, new) != old)
 		return;
 	trace_morsel_host_state(p->host_id, p->epoch, MORSEL_HOST_ALIVE,
 				MORSEL_HOST_LEFT);

@@ -279,5 +279,6 @@ int morsel_sysfs_init(void)
 	dir = debugfs_create_dir("morsel", NULL);
 	debugfs_create_file("hosts", 0444, dir, NULL, &hosts_fops);
 	debugfs_create_file("objects", 0444, dir, NULL, &objects_fops);
+	morsel_stress_debugfs(dir);
 	return 0;
 }

@@ -131,27 +131,31 @@ TRACE_EVENT(morsel_acquire,
 			   __entry->host = host;
 			   __entry->old = old;
 			   __entry->new = new;),
-	    TP_printk("obj %u page %llu host %u state %llu -> %llu readers %#llx -> %#llx",
+	    TP_printk("obj %u page %llu host %u state %llu -> %llu readers %#llx -> %#llx seq %llu -> %llu",
 		      __entry->obj, __entry->page, __entry->host,
 		      __entry->old & 3, __entry->new & 3,
-		      (__entry->old >> 6) & 0xffff, (__entry->new >> 6) & 0xffff)
+		      (__entry->old >> 6) & 0xffff, (__entry->new >> 6) & 0xffff,
+		      __entry->old >> 50, __entry->new >> 50)
 );
 
 /* morsel_release: an exclusive owner gave a page up (recall or close) */
 TRACE_EVENT(morsel_release,
 	    TP_PROTO(unsigned int obj, u64 page, unsigned int host,
-		     bool downgrade),
-	    TP_ARGS(obj, page, host, downgrade),
+		     bool downgrade, u64 new),
+	    TP_ARGS(obj, page, host, downgrade, new),
 	    TP_STRUCT__entry(__field(unsigned int, obj)
 			     __field(u64, page)
 			     __field(unsigned int, host)
-			     __field(bool, downgrade)),
+			     __field(bool, downgrade)
+			     __field(u64, new)),
 	    TP_fast_assign(__entry->obj = obj;
 			   __entry->page = page;
 			   __entry->host = host;
-			   __entry->downgrade = downgrade;),
-	    TP_printk("obj %u page %llu host %u downgrade %d", __entry->obj,
-		      __entry->page, __entry->host, __entry->downgrade)
+			   __entry->downgrade = downgrade;
+			   __entry->new = new;),
+	    TP_printk("obj %u page %llu host %u downgrade %d seq %llu",
+		      __entry->obj, __entry->page, __entry->host,
+		      __entry->downgrade, __entry->new >> 50)
 );
 
 DECLARE_EVENT_CLASS(morsel_recall,
