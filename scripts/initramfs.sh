@@ -20,6 +20,7 @@ build object_test "$REPO/tests/guest/object_test.c"
 build objbench "$REPO/bench/objbench.c"
 build policy_test "$REPO/tests/guest/policy_test.c"
 build policybench "$REPO/bench/policybench.c"
+build revokebench "$REPO/bench/revokebench.c"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -30,7 +31,7 @@ file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/objbench "$G"/policy_test \
-	"$G"/policybench "$root/bin/"
+	"$G"/policybench "$G"/revokebench "$root/bin/"
 # The policy loader and every BPF object (policies and test fixtures), for
 # morsel-policy and for bpftool struct_ops register.
 [[ -x $G/morsel-policy ]] || die "out/guest/morsel-policy missing: run scripts/bpf.sh"

@@ -204,6 +204,17 @@ ok $? "ab-2: policy A/B ran every workload under every policy, no wrong value re
 [[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner [a-z]' "$T/ab-2/ab.txt") == 4 ]]
 ok $? "ab-2: table with a winner per workload and the plot written"
 no_strays ab-2
+# The reader-revocation bench runs end to end on 4 hosts (numbers printed,
+# not judged).
+echo "# --- revokebench-4: 4 host(s), job revokebench"
+scripts/hosts.sh -n 4 -t 240 -o "$T/revokebench-4" revokebench >"$T/revokebench-4.launcher.log" 2>&1
+ok $? "revokebench-4: the launcher ran every host to the end"
+[[ $(cat "$T"/revokebench-4/host*.log | grep -ac '^MORSEL-JOB-END rc=0') == 4 ]]
+ok $? "revokebench-4: the bench exited 0 on all 4 hosts"
+grep -aq 'serial / split-phase' "$T/revokebench-4/host0.log"
+ok $? "revokebench-4: host 0 printed both modes and their ratio"
+sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/revokebench-4/host0.log" | tr -d '\r' | sed 's/^/  # /'
+no_strays revokebench-4
 python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
 run_xfertrace

@@ -5,7 +5,8 @@
  * launcher adds morsel.stale_cache=1). Jobs:
  *
  *   objects   N hosts: own pages / others' pages, ping-pong counter,
- *             random stress with version stamps and the MRSW invariant
+ *             readers revoked at once (3+ hosts), random stress with
+ *             version stamps and the MRSW invariant
  *   objerr    bad input to every object ioctl gets its errno
  *   objfail   punch and delete while another host maps; a host that
  *             crashes holding pages exclusively
@@ -200,6 +201,76 @@ out:
 		close(fd);
 }
 
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, s, strlen(s));
+		close(fd);
+	}
+	return n == (ssize_t)strlen(s);
+}
+
+#define TRACING "/sys/kernel/tracing/"
+
+/*
+ * A write to a page that every other host reads revokes all of them: the
+ * recalls must all be sent before the first answer is awaited, so that the
+ * readers drop their copies at the same time (the fault waits for the
+ * slowest, not the sum). Checked in the order of host 0's trace.
+ */
+static void readers_at_once(void)
+{
+	unsigned int all = (1u << nhosts) - 1, sent = 0, acked_before = 0;
+	uint64_t e = 0;
+	struct morsel_entries req = { .first = 0, .count = 1, .entries = (uintptr_t)&e };
+	volatile unsigned char *m;
+	char line[512];
+	int fd = shared_object("readers", PAGE);
+	FILE *f;
+
+	m = fd >= 0 ? map(fd, PAGE) : NULL;
+	if (me == 0 && m)
+		m[0] = 1;
+	barrier();
+	tap_ok(m && m[0] == 1, "readers: host 0's value read");
+	barrier();
+	if (me == 0 && m) {
+		ioctl(fd, MORSEL_OBJ_ENTRIES, &req);
+		tap_ok(MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED && MORSEL_PTE_READERS(e) == all,
+		       "readers: all %u hosts read the page (state %u readers %#x)", nhosts,
+		       MORSEL_PTE_STATE(e), MORSEL_PTE_READERS(e));
+		write_file(TRACING "trace", "");
+		write_file(TRACING "events/morsel/morsel_recall_send/enable", "1");
+		write_file(TRACING "events/morsel/morsel_msg_ack/enable", "1");
+		m[0] = 2;
+		write_file(TRACING "events/morsel/morsel_recall_send/enable", "0");
+		write_file(TRACING "events/morsel/morsel_msg_ack/enable", "0");
+		f = fopen(TRACING "trace", "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strstr(line, "morsel_recall_send:") && strstr(line, "mode 2"))
+				sent++;
+			else if (strstr(line, "morsel_msg_ack:") && strstr(line, "type 3") &&
+				 sent < nhosts - 1)
+				acked_before++;
+		}
+		if (f)
+			fclose(f);
+		tap_ok(sent == nhosts - 1 && !acked_before,
+		       "readers: %u reader recalls sent before the first answer (%u answers came earlier)",
+		       sent, acked_before);
+	}
+	barrier();
+	tap_ok(m && m[0] == 2, "readers: host 0's new value read after the revocation");
+	barrier();
+	if (m)
+		munmap((void *)m, PAGE);
+	if (fd >= 0)
+		close(fd);
+}
+
 struct stamp_page {
 	uint64_t version;		/* incremented atomically by writers */
 	uint64_t last_writer;
@@ -295,6 +366,8 @@ static int job_objects(void)
 	own_and_others();
 	if (nhosts >= 2)
 		ping_pong();
+	if (nhosts >= 3)
+		readers_at_once();
 	tr = sysfs_num("/sys/kernel/morsel/ownership/transfers");
 	stress();
 	tap_diag("this host: %lld transfers, %lld recalls handled, %lld write-backs, %lld shootdowns",

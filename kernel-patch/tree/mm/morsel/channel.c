@@ -224,43 +224,43 @@ static bool gone(struct morsel_pool *p, unsigned int dst, u32 dst_epoch)
 }
 
 /**
- * morsel_channel_call() - send a request to another host and wait for it.
+ * morsel_channel_post() - send a request to another host, without waiting.
  * @p: the pool.
  * @dst: receiving host.
  * @type: enum morsel_msg_type.
  * @arg: two arguments.
- * @ret: the receiver's two return values.
- * @timeout_ms: bound on the whole call; 0 for the default.
- * @polled: poll for the answer instead of sleeping until the doorbell, and
- *	ask the receiver not to ring back.
+ * @timeout_ms: bound on the whole call, posting and answer; 0 for the
+ *	default.
+ * @polled: the answer will be polled for: ask the receiver not to ring back.
+ * @c: the call in flight, for morsel_channel_wait().
  *
- * Context: process context; may sleep unless @polled.
- * Return: the receiver's result, or -EINVAL (bad @dst), -ENOTCONN (this
- * host is not online), -EHOSTDOWN (@dst not alive, or it died or restarted
- * while we waited), -ETIMEDOUT (no answer within the bound), -EUCLEAN
- * (the ring is corrupt).
+ * Posting several requests before waiting for any lets their receivers work
+ * at the same time. Every successful post must be followed by exactly one
+ * morsel_channel_wait() on @c: until then the slot stays reserved.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EINVAL (bad @dst), -ENOTCONN (this host is not online),
+ * -EHOSTDOWN (@dst not alive), -ETIMEDOUT (its ring stayed full within the
+ * bound), -EUCLEAN (the ring is corrupt); nothing is posted then.
  */
-int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
-			const u64 arg[2], u64 ret[2], unsigned int timeout_ms,
-			bool polled)
+int morsel_channel_post(struct morsel_pool *p, unsigned int dst, u16 type,
+			const u64 arg[2], unsigned int timeout_ms, bool polled,
+			struct morsel_call *c)
 {
-	unsigned long deadline;
-	struct morsel_ring *r;
 	u16 flags = polled ? MORSEL_MSG_F_POLLED : 0;
-	unsigned int slot;
-	u32 dst_epoch;
-	u64 seq, t0;
-	s32 result;
-	bool ring;
+	struct morsel_ring *r;
 	int err;
 
 	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
 		return -ENOTCONN;
 	if (dst >= MORSEL_MAX_HOSTS || dst == p->host_id)
 		return -EINVAL;
-	if (!morsel_host_alive(p, dst, &dst_epoch))
+	if (!morsel_host_alive(p, dst, &c->dst_epoch))
 		return -EHOSTDOWN;
-	deadline = jiffies + msecs_to_jiffies(timeout_ms ?: MORSEL_DEFAULT_TIMEOUT_MS);
+	c->dst = dst;
+	c->type = type;
+	c->polled = polled;
+	c->deadline = jiffies + msecs_to_jiffies(timeout_ms ?: MORSEL_DEFAULT_TIMEOUT_MS);
 	r = morsel_ring_of(p, p->host_id, dst);
 	for (;;) {
 		spin_lock(&p->tx_lock[dst]);
@@ -269,22 +269,22 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 		 * the answer (or given up): the receiver moving past it is not
 		 * enough when several local tasks share the ring.
 		 */
-		slot = READ_ONCE(r->ctl.tail) & (MORSEL_RING_SLOTS - 1);
-		if (test_bit(slot, p->uncollected[dst])) {
+		c->slot = READ_ONCE(r->ctl.tail) & (MORSEL_RING_SLOTS - 1);
+		if (test_bit(c->slot, p->uncollected[dst])) {
 			err = -EAGAIN;
 		} else {
-			err = morsel_ring_post(r, type, flags, p->epoch, dst_epoch,
-					       arg, &seq);
+			err = morsel_ring_post(r, type, flags, p->epoch, c->dst_epoch,
+					       arg, &c->seq);
 			if (!err)
-				__set_bit(slot, p->uncollected[dst]);
+				__set_bit(c->slot, p->uncollected[dst]);
 		}
 		spin_unlock(&p->tx_lock[dst]);
 		if (err != -EAGAIN)
 			break;
 		atomic64_inc(&p->stats.ring_full);
-		if (gone(p, dst, dst_epoch))
+		if (gone(p, dst, c->dst_epoch))
 			return -EHOSTDOWN;
-		if (time_after(jiffies, deadline)) {
+		if (time_after(jiffies, c->deadline)) {
 			atomic64_inc(&p->stats.timeouts);
 			return -ETIMEDOUT;	/* nothing posted */
 		}
@@ -296,51 +296,95 @@ int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 		atomic64_inc(&p->stats.failed);
 		return err;
 	}
-	t0 = ktime_get_ns();
+	c->t0 = ktime_get_ns();
 	smp_mb();	/* the new tail before the receiver's polling flag */
-	ring = !polled && !READ_ONCE(p->hosts[dst].polling);
-	if (ring)
+	c->rang = !polled && !READ_ONCE(p->hosts[dst].polling);
+	if (c->rang)
 		morsel_doorbell_ring(p, dst);
 	atomic64_inc(&p->stats.sent);
-	trace_morsel_msg_send(p->host_id, dst, type, seq, ring);
+	trace_morsel_msg_send(p->host_id, dst, type, c->seq, c->rang);
+	return 0;
+}
+
+/**
+ * morsel_channel_wait() - wait for the answer to a posted request.
+ * @p: the pool.
+ * @c: the call, as morsel_channel_post() filled it.
+ * @ret: the receiver's two return values.
+ *
+ * Context: process context; may sleep unless the call is polled.
+ * Return: the receiver's result, or -EHOSTDOWN (the receiver died or
+ * restarted while we waited, or this host went offline), -ETIMEDOUT (no
+ * answer within the call's bound).
+ */
+int morsel_channel_wait(struct morsel_pool *p, struct morsel_call *c, u64 ret[2])
+{
+	struct morsel_ring *r = morsel_ring_of(p, p->host_id, c->dst);
+	s32 result;
 
 	/* Without a doorbell back-end no interrupt brings the answer. */
-	if (polled || morsel_doorbell_kind() == MORSEL_DOORBELL_NONE ||
-	    READ_ONCE(p->hosts[dst].doorbell) == MORSEL_DOORBELL_NONE) {
-		while (!morsel_ring_answered(r, seq, &result, ret)) {
-			if (gone(p, dst, dst_epoch))
+	if (c->polled || morsel_doorbell_kind() == MORSEL_DOORBELL_NONE ||
+	    READ_ONCE(p->hosts[c->dst].doorbell) == MORSEL_DOORBELL_NONE) {
+		while (!morsel_ring_answered(r, c->seq, &result, ret)) {
+			if (gone(p, c->dst, c->dst_epoch))
 				goto down;
-			if (time_after(jiffies, deadline))
+			if (time_after(jiffies, c->deadline))
 				goto timeout;
 			cpu_relax();
 			cond_resched();
 		}
 	} else {
-		long left = max_t(long, deadline - jiffies, 1);
+		long left = max_t(long, c->deadline - jiffies, 1);
 
 		wait_event_timeout(p->ack_wq,
-				   morsel_ring_answered(r, seq, &result, ret) ||
-				   gone(p, dst, dst_epoch), left);
-		if (!morsel_ring_answered(r, seq, &result, ret)) {
-			if (gone(p, dst, dst_epoch))
+				   morsel_ring_answered(r, c->seq, &result, ret) ||
+				   gone(p, c->dst, c->dst_epoch), left);
+		if (!morsel_ring_answered(r, c->seq, &result, ret)) {
+			if (gone(p, c->dst, c->dst_epoch))
 				goto down;
 			goto timeout;
 		}
 	}
-	collected(p, dst, slot);
+	collected(p, c->dst, c->slot);
 	atomic64_inc(&p->stats.acked);
-	trace_morsel_msg_ack(p->host_id, dst, type, seq, result,
-			     ktime_get_ns() - t0);
+	trace_morsel_msg_ack(p->host_id, c->dst, c->type, c->seq, result,
+			     ktime_get_ns() - c->t0);
 	return result;
 
 down:
-	collected(p, dst, slot);
+	collected(p, c->dst, c->slot);
 	atomic64_inc(&p->stats.failed);
 	return -EHOSTDOWN;
 timeout:
-	collected(p, dst, slot);
+	collected(p, c->dst, c->slot);
 	atomic64_inc(&p->stats.timeouts);
 	return -ETIMEDOUT;
+}
+
+/**
+ * morsel_channel_call() - send a request to another host and wait for it.
+ * @p: the pool.
+ * @dst: receiving host.
+ * @type: enum morsel_msg_type.
+ * @arg: two arguments.
+ * @ret: the receiver's two return values.
+ * @timeout_ms: bound on the whole call; 0 for the default.
+ * @polled: poll for the answer instead of sleeping until the doorbell, and
+ *	ask the receiver not to ring back.
+ *
+ * Context: process context; may sleep unless @polled.
+ * Return: the receiver's result, or an error of morsel_channel_post() or
+ * morsel_channel_wait().
+ */
+int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
+			const u64 arg[2], u64 ret[2], unsigned int timeout_ms,
+			bool polled)
+{
+	struct morsel_call c;
+	int err;
+
+	err = morsel_channel_post(p, dst, type, arg, timeout_ms, polled, &c);
+	return err ?: morsel_channel_wait(p, &c, ret);
 }
 
 /**

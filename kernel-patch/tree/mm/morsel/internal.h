@@ -189,6 +189,20 @@ int morsel_doorbell_init(void);
 int morsel_channel_start(struct morsel_pool *p);
 void morsel_channel_stop(struct morsel_pool *p);
 void morsel_channel_kick(struct morsel_pool *p);
+/* A request posted by morsel_channel_post(), until morsel_channel_wait(). */
+struct morsel_call {
+	u64 seq, t0;
+	unsigned long deadline;
+	u32 dst_epoch;
+	u16 type;
+	u8 dst, slot;
+	bool polled, rang;
+};
+
+int morsel_channel_post(struct morsel_pool *p, unsigned int dst, u16 type,
+			const u64 arg[2], unsigned int timeout_ms, bool polled,
+			struct morsel_call *c);
+int morsel_channel_wait(struct morsel_pool *p, struct morsel_call *c, u64 ret[2]);
 int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 			const u64 arg[2], u64 ret[2], unsigned int timeout_ms,
 			bool polled);

@@ -23,6 +23,7 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mount.h>
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
@@ -346,6 +347,25 @@ int morsel_handle_recall(struct morsel_pool *p, unsigned int src, u64 obj,
 	return ret;
 }
 
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "morsel."
+
+/*
+ * Ablation for benchmarks: ask the hosts of a recall one after another,
+ * each answer awaited before the next host is asked, as a design without
+ * split-phase requests would. Read once per recall.
+ */
+static bool serial_recalls;
+module_param(serial_recalls, bool, 0644);
+MODULE_PARM_DESC(serial_recalls, "benchmarks: send a recall's requests one at a time");
+
+/* A host that did not answer a recall: its access cannot be taken back. */
+static void recall_failed(struct morsel_pool *p, unsigned int h, u32 epoch, int err)
+{
+	pr_warn("morsel: host %u failed a recall (%d): declaring it dead\n", h, err);
+	morsel_host_declare_dead(p, h, epoch);
+}
+
 /**
  * morsel_recall() - revoke a page on other hosts and wait for them.
  * @p: the pool.
@@ -355,8 +375,10 @@ int morsel_handle_recall(struct morsel_pool *p, unsigned int src, u64 obj,
  * @page: page index.
  * @mode: enum morsel_recall_mode.
  *
- * A host that does not answer within its lease is declared dead; a dead
- * host is not asked. Either way its access is gone when this returns.
+ * Every host is asked before any answer is awaited, so that several readers
+ * revoke their copies at the same time: the wait is the slowest answer, not
+ * the sum. A host that does not answer within its lease is declared dead; a
+ * dead host is not asked. Either way its access is gone when this returns.
  *
  * Return: 0, or -ENOTCONN if this host is no longer online.
  */
@@ -364,30 +386,37 @@ int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 		  u32 gen, u64 page, enum morsel_recall_mode mode)
 {
 	u64 arg[2] = { idx | (u64)gen << 32, page | (u64)mode << 56 }, ret[2];
-	unsigned long h, mask = hosts;
-	int err;
+	struct morsel_call calls[MORSEL_MAX_HOSTS];
+	unsigned long h, mask = hosts, posted = 0;
+	bool serial = READ_ONCE(serial_recalls);
+	int err, first = 0;
 
 	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
-		u32 epoch;
-
-		if (h == p->host_id || !morsel_host_alive(p, h, &epoch))
+		if (h == p->host_id || !morsel_host_alive(p, h, NULL))
 			continue;
 		trace_morsel_recall_send(idx, page, p->host_id, h, mode);
 		atomic64_inc(&morsel_host_counters.recalls_sent);
-		err = morsel_channel_call(p, h, MORSEL_MSG_RECALL, arg, ret,
-					  p->sb->lease_ms, false);
-		if (!err || err == -EHOSTDOWN)
+		err = morsel_channel_post(p, h, MORSEL_MSG_RECALL, arg,
+					  p->sb->lease_ms, false, &calls[h]);
+		if (!err && serial)
+			err = morsel_channel_wait(p, &calls[h], ret);
+		else if (!err)
+			__set_bit(h, &posted);
+		if (!err)
 			continue;
 		if (err == -ENOTCONN)
-			return err;
-		/*
-		 * No answer within the lease, or a wrong one: the page cannot
-		 * be taken back from this host in any other way.
-		 */
-		pr_warn("morsel: host %lu failed a recall (%d): declaring it dead\n", h, err);
-		morsel_host_declare_dead(p, h, epoch);
+			first = first ?: err;
+		else if (err != -EHOSTDOWN)
+			recall_failed(p, h, calls[h].dst_epoch, err);
 	}
-	return 0;
+	/* Every post is awaited, also after an error: each holds a slot. */
+	for_each_set_bit(h, &posted, MORSEL_MAX_HOSTS) {
+		err = morsel_channel_wait(p, &calls[h], ret);
+		if (!err || err == -EHOSTDOWN)
+			continue;
+		recall_failed(p, h, calls[h].dst_epoch, err);
+	}
+	return first;
 }
 
 /* Recover an entry that names a dead host; true if it changed. */

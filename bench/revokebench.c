@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Revoking readers: every host but host 0 reads the pages of an object;
+ * host 0 then writes each page once and times the store, which takes a
+ * write fault that must revoke all N-1 readers before the page is mapped
+ * writable. The recalls go out split-phase (all posted, then all awaited)
+ * or, as the ablation morsel.serial_recalls=1, one at a time; rounds of the
+ * two alternate in one run so that the ratio compares like with like.
+ *
+ * Run on 3 or more hosts: scripts/hosts.sh -n 4 revokebench.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "pool_client.h"
+
+#define PAGE 4096ul
+#define PAGES 40
+#define ROUNDS 10	/* alternating: 5 split-phase, 5 serial */
+#define B0 30	/* barriers used here: 30.. */
+#define SERIAL "/sys/module/morsel/parameters/serial_recalls"
+
+static struct pool_client pc;
+static unsigned int me, hosts;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(uint64_t *v, unsigned int n, double p)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[(unsigned int)(p * (n - 1) + 0.5)] / 1000.0;
+}
+
+static void sync_all(unsigned int i)
+{
+	if (pool_barrier(&pc, B0 + i, hosts, 600000)) {
+		fprintf(stderr, "revokebench: barrier %u timed out\n", i);
+		exit(1);
+	}
+}
+
+static int set_serial(int on)
+{
+	FILE *f = fopen(SERIAL, "w");
+	int ok = f && fprintf(f, "%d\n", on) > 0;
+
+	if (f && fclose(f))
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+int main(void)
+{
+	static uint64_t lat[2][ROUNDS / 2 * PAGES];
+	unsigned int n[2] = { 0, 0 }, r, i;
+	struct morsel_create c = { .name = "revoke", .size = PAGES * PAGE };
+	struct morsel_open o = { .name = "revoke" };
+	long long sent0 = 0;
+	char accel[16] = "?";
+	volatile unsigned char *m;
+	double med[2], p99[2];
+	int fd = -1;
+
+	if (pool_open(&pc)) {
+		fprintf(stderr, "revokebench: cannot open the pool\n");
+		return 1;
+	}
+	me = pc.info.host_id;
+	hosts = (unsigned int)cmdline_int("mhosts", 2);
+	cmdline_str("maccel", accel, sizeof(accel));
+	for (char *p = accel; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	if (hosts < 3) {
+		fprintf(stderr, "revokebench: needs 3 or more hosts (got %u)\n", hosts);
+		return 1;
+	}
+	if (me == 0) {
+		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+		if (set_serial(0)) {
+			fprintf(stderr, "revokebench: %s: %s\n", SERIAL, strerror(errno));
+			return 1;
+		}
+	}
+	sync_all(0);
+	if (me != 0)
+		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+	m = fd >= 0 ? mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+		    : MAP_FAILED;
+	if (m == MAP_FAILED) {
+		fprintf(stderr, "revokebench: object: %s\n", strerror(errno));
+		return 1;
+	}
+	if (me == 0)
+		for (i = 0; i < PAGES; i++)
+			m[i * PAGE] = 1;
+	sync_all(1);
+	if (me == 0)
+		sent0 = chan_stat("sent");
+	for (r = 0; r < ROUNDS; r++) {
+		unsigned int serial = r % 2;
+
+		if (me != 0)
+			for (i = 0; i < PAGES; i++)
+				(void)m[i * PAGE];	/* become a reader */
+		if (me == 0 && set_serial((int)serial))
+			return 1;
+		sync_all(2 + 2 * r);
+		if (me == 0) {
+			for (i = 0; i < PAGES; i++) {
+				uint64_t t0 = now_ns();
+
+				m[i * PAGE] = (unsigned char)(r + 2);
+				lat[serial][n[serial]++] = now_ns() - t0;
+			}
+		}
+		sync_all(3 + 2 * r);
+	}
+	if (me != 0)
+		return 0;
+	set_serial(0);
+	sent0 = chan_stat("sent") - sent0;
+	for (i = 0; i < 2; i++) {
+		med[i] = pct(lat[i], n[i], 0.5);
+		p99[i] = pct(lat[i], n[i], 0.99);
+	}
+	printf("MORSEL-RESULT-BEGIN\n");
+	printf("revoking %u readers per write, host 0 writes, accelerator %s, %u hosts, %d vCPU(s) per host\n",
+	       hosts - 1, accel, hosts, cmdline_int("mvcpus", 1));
+	printf("%-44s %12s %12s\n", "recalls of one write fault", "median (us)", "p99 (us)");
+	printf("%-44s %12.1f %12.1f\n", "split-phase (all sent, then awaited)", med[0], p99[0]);
+	printf("%-44s %12.1f %12.1f\n", "serial (morsel.serial_recalls=1)", med[1], p99[1]);
+	printf("%-44s %11.2fx\n", "  serial / split-phase", med[1] / med[0]);
+	printf("%u writes per mode in %u interleaved rounds; %.2f messages sent per write\n",
+	       n[0], ROUNDS, (double)sent0 / (n[0] + n[1]));
+	printf("MORSEL-RESULT-END\n");
+	return 0;
+}
