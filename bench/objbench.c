@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "percentile.h"
 #include "pool_client.h"
 
 #define PAGE 4096ul
@@ -32,17 +33,9 @@
 static struct pool_client pc;
 static unsigned int me, hosts;
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double pct(uint64_t *v, unsigned int n, double p)
 {
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[(unsigned int)(p * (n - 1) + 0.5)] / 1000.0;
+	return percentile(v, n, p) / 1000.0;
 }
 
 static int sync_all(unsigned int i)

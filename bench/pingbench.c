@@ -10,20 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "percentile.h"
 #include "pool_client.h"
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double pct(uint64_t *v, unsigned int n, double p)
 {
-	unsigned int i = (unsigned int)(p * (n - 1) + 0.5);
-
-	return v[i] / 1000.0;
+	return percentile(v, n, p) / 1000.0;
 }
 
 static int measure(struct pool_client *pc, const char *name, unsigned int flags,
@@ -44,7 +36,6 @@ static int measure(struct pool_client *pc, const char *name, unsigned int flags,
 		free(rtt);
 		return err ? err : -EIO;
 	}
-	qsort(rtt, n, sizeof(*rtt), cmp_u64);
 	*p50 = pct(rtt, n, 0.50);
 	*p99 = pct(rtt, n, 0.99);
 	free(rtt);

@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "percentile.h"
 #include "pool_client.h"
 
 #define PAGE 4096ul
@@ -197,19 +198,9 @@ static void round_of(const struct workload *w, volatile uint8_t *m, uint64_t r,
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static uint64_t pct(uint64_t *v, unsigned int n, double p)
 {
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof(v[0]), cmp_u64);
-	return v[(unsigned int)(p * (n - 1) + 0.5)];
+	return percentile(v, n, p);
 }
 
 static uint64_t mean(const uint64_t *v, unsigned int n)
