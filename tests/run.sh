@@ -180,6 +180,7 @@ run objdetect-2-stale-nowriteback 2 objdetect -a "morsel.stale_cache=1 morsel.de
 # Ownership policies: their own tests, then the data-integrity suite under
 # each policy in both cache modes, and under all of them swapped every 100 ms.
 run policy-2 2 policy
+run park-3 3 park
 for mode in normal stale; do
 	opt=()
 	[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)

@@ -18,6 +18,9 @@
  *    drops read copies at its tick; hold defers a recall while this host
  *    writes and takes an untouched page exclusively on a read.
  *
+ * Job "park", 3 hosts: a deferred recall does not hold up the handler
+ * thread; another host's request is answered meanwhile.
+ *
  * The data-integrity suite under each policy, and under policies swapped
  * every 100 ms, runs as job "objects" with mpolicy= (tests/run.sh).
  */
@@ -373,7 +376,119 @@ static void hold(void)
 	}
 }
 
-int main(void)
+#define TRACING "/sys/kernel/tracing/"
+#define PARK_FLAG 50	/* scratch flag: host 1 has parked the recall */
+
+static void pbar(unsigned int i)
+{
+	if (pool_barrier(&pc, 40 + i, 3, BARRIER_MS))
+		tap_ok(0, "barrier %u of 3 hosts", i);
+}
+
+static void write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(s, f);
+		fclose(f);
+	}
+}
+
+/* Line number of the first line of @path containing @needle, or -1. */
+static int line_of(const char *path, const char *needle)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int n = 0, at = -1;
+
+	while (f && fgets(line, sizeof(line), f) && at < 0) {
+		if (strstr(line, needle))
+			at = n;
+		n++;
+	}
+	if (f)
+		fclose(f);
+	return at;
+}
+
+/*
+ * Job "park", 3 hosts: host 1's policy defers a recall from host 0 by 280
+ * ms (within the bound). The deferred recall is parked at the head of host
+ * 0's ring while host 1's handler thread serves host 2: host 2's ping,
+ * sent once the recall is parked, is handled before the recall is answered
+ * (the order of host 1's trace).
+ */
+static int job_park(void)
+{
+	volatile uint64_t *flag = &pc.ctl->flag[PARK_FLAG];
+	struct morsel_create c = { .name = "park", .size = PAGE };
+	struct morsel_open o = { .name = "park" };
+	unsigned int done = 0;
+	pid_t l = 0;
+	int ping, recall, ms, err;
+	uint64_t t0;
+
+	tap_ok(pool_wait_alive(&pc, 7, 60000) == 0, "hosts 0, 1, 2 online");
+	if (me == 0) {
+		*flag = 0;
+		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+	}
+	pbar(0);
+	if (me == 1)
+		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+	if (me <= 1) {
+		m = fd < 0 ? MAP_FAILED : mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+					       MAP_SHARED, fd, 0);
+		tap_ok(m != MAP_FAILED, "object 'park' mapped");
+	}
+	if (me == 1 && m != MAP_FAILED) {
+		l = spawn("morsel-policy -o " OBJS "defer_long.bpf.o", "/tmp/l-park");
+		tap_ok(wait_policy("enabled", "defer_long", 10000), "defer_long attached on host 1");
+		m[0] = 1;	/* host 1 owns the page */
+		write_str(TRACING "trace", "");
+		write_str(TRACING "events/morsel/morsel_msg_handle/enable", "1");
+	}
+	pbar(1);
+	switch (me) {
+	case 0:
+		t0 = now_ns();
+		if (m != MAP_FAILED)
+			m[0] = 2;	/* the recall that host 1 defers */
+		ms = (int)((now_ns() - t0) / 1000000);
+		tap_ok(m != MAP_FAILED && ms >= 280,
+		       "host 0's write waited for the deferral (%d ms, deferral 280 ms)", ms);
+		break;
+	case 1:
+		for (ms = 0; ms < 10000 && pol_num("deferred") < 1; ms++)
+			usleep(1000);
+		__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+		tap_ok(pol_num("deferred") == 1, "host 1 deferred host 0's recall");
+		break;
+	default:
+		for (ms = 0; ms < 10000 && !__atomic_load_n(flag, __ATOMIC_ACQUIRE); ms++)
+			usleep(1000);
+		err = pool_ping(&pc, 1, 1, 0, 2000, NULL, &done);
+		tap_ok(!err && done == 1, "host 2 pinged host 1 during the deferral (%s)",
+		       strerror(-err));
+	}
+	pbar(2);
+	if (me == 1) {
+		write_str(TRACING "events/morsel/morsel_msg_handle/enable", "0");
+		ping = line_of(TRACING "trace", "host 2 -> 1 type 1 ");
+		recall = line_of(TRACING "trace", "host 0 -> 1 type 3 ");
+		tap_ok(ping >= 0 && recall >= 0 && ping < recall,
+		       "host 1 answered host 2's ping before the parked recall (trace lines %d, %d)",
+		       ping, recall);
+		tap_ok(m[0] == 2, "host 1 reads host 0's write after the recall");
+		tap_ok(reap(l, SIGTERM) == 0, "loader detached defer_long");
+	}
+	pbar(3);
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
 	char s[32];
 
@@ -382,6 +497,13 @@ int main(void)
 		return 1;
 	}
 	me = pc.info.host_id;
+	if (argc > 1 && !strcmp(argv[1], "park")) {
+		static char prefix[16];
+
+		snprintf(prefix, sizeof(prefix), "host%u: ", me);
+		tap_start(prefix);
+		return job_park();
+	}
 	tap_start(me ? "host1: " : "host0: ");
 	pol("state", s, sizeof(s));
 	tap_ok(!strcmp(s, "default"), "at boot the default policy answers (state %s)", s);

@@ -10,7 +10,11 @@
  *
  * Receiving: the thread "morsel-rx" is the single consumer of every ring
  * towards this host. It sleeps until a doorbell interrupt, or busy-polls
- * while asked to (MORSEL_MSG_POLL) or when no doorbell exists.
+ * while asked to (MORSEL_MSG_POLL) or when no doorbell exists. A handler
+ * that answers later parks its request (morsel_channel_park()): the request
+ * stays at the head of its ring, which waits (each ring is in order), and
+ * is handled again, "resumed", once the time is up; the other rings are
+ * served meanwhile.
  *
  * Polling flag race: a sender that sees the receiver's polling flag skips
  * the doorbell. The receiver clears the flag, then (after a full barrier)
@@ -27,10 +31,10 @@
 #include "internal.h"
 
 typedef int (*morsel_handler_t)(struct morsel_pool *p, unsigned int src,
-				const struct morsel_slot *s, u64 ret[2]);
+				const struct morsel_slot *s, u64 ret[2], bool resumed);
 
 static int handle_ping(struct morsel_pool *p, unsigned int src,
-		       const struct morsel_slot *s, u64 ret[2])
+		       const struct morsel_slot *s, u64 ret[2], bool resumed)
 {
 	ret[0] = ~s->arg[0];
 	ret[1] = p->host_id;
@@ -40,7 +44,7 @@ static int handle_ping(struct morsel_pool *p, unsigned int src,
 #define MORSEL_POLL_MAX_MS	10000
 
 static int handle_poll(struct morsel_pool *p, unsigned int src,
-		       const struct morsel_slot *s, u64 ret[2])
+		       const struct morsel_slot *s, u64 ret[2], bool resumed)
 {
 	u64 ms = min_t(u64, s->arg[0], MORSEL_POLL_MAX_MS);
 
@@ -49,9 +53,28 @@ static int handle_poll(struct morsel_pool *p, unsigned int src,
 }
 
 static int handle_recall(struct morsel_pool *p, unsigned int src,
-			 const struct morsel_slot *s, u64 ret[2])
+			 const struct morsel_slot *s, u64 ret[2], bool resumed)
 {
-	return morsel_handle_recall(p, src, s->arg[0], s->arg[1]);
+	return morsel_handle_recall(p, src, s->arg[0], s->arg[1], resumed);
+}
+
+/**
+ * morsel_channel_park() - answer the request being handled later.
+ * @p: the pool.
+ * @src: the request's sender.
+ * @delay_ns: how much later (at least 1 ns).
+ *
+ * Called by a handler, which then returns its result. The request is
+ * handled again, with @resumed set, once @delay_ns have passed; until
+ * then the sender's ring waits and the other rings are served.
+ *
+ * Context: the handler thread.
+ * Return: -EINPROGRESS, for the handler to return.
+ */
+int morsel_channel_park(struct morsel_pool *p, unsigned int src, u64 delay_ns)
+{
+	p->rx_park_until[src] = ktime_get_ns() + max_t(u64, delay_ns, 1);
+	return -EINPROGRESS;
 }
 
 static const morsel_handler_t handlers[MORSEL_MSG_NR] = {
@@ -60,8 +83,10 @@ static const morsel_handler_t handlers[MORSEL_MSG_NR] = {
 	[MORSEL_MSG_RECALL] = handle_recall,
 };
 
-static void handle_one(struct morsel_pool *p, unsigned int src,
-		       struct morsel_ring *r, struct morsel_slot *s, int err)
+/* Handle the request at the head of @r; false if its handler parked it. */
+static bool handle_one(struct morsel_pool *p, unsigned int src,
+		       struct morsel_ring *r, struct morsel_slot *s, int err,
+		       bool resumed)
 {
 	u64 t0 = ktime_get_ns();
 	u64 ret[2] = { 0, 0 };
@@ -80,7 +105,10 @@ static void handle_one(struct morsel_pool *p, unsigned int src,
 		result = -EOPNOTSUPP;
 		atomic64_inc(&p->stats.bad);
 	} else {
-		result = handlers[type](p, src, s, ret);
+		result = handlers[type](p, src, s, ret, resumed);
+		if (result == -EINPROGRESS && p->rx_park_until[src])
+			return false;
+		p->rx_park_until[src] = 0;	/* parked, but answered now */
 	}
 	morsel_ring_complete(r, result, ret);
 	atomic64_inc(&p->stats.handled);
@@ -88,23 +116,41 @@ static void handle_one(struct morsel_pool *p, unsigned int src,
 				ktime_get_ns() - t0);
 	if (!(flags & MORSEL_MSG_F_POLLED))
 		morsel_doorbell_ring(p, src);
+	return true;
 }
 
-/* Handle every pending request; return how many. */
-static unsigned int rx_scan(struct morsel_pool *p)
+/*
+ * Handle every pending request but parked ones; return how many. *@next is
+ * lowered to the earliest time a parked request is due (ktime ns).
+ */
+static unsigned int rx_scan(struct morsel_pool *p, u64 *next)
 {
 	unsigned int src, n = 0;
+	u64 now = ktime_get_ns();
 
 	for (src = 0; src < MORSEL_MAX_HOSTS; src++) {
 		struct morsel_ring *r;
 		struct morsel_slot *s;
-		int err;
+		bool resumed = false;
+		int err = 0;
 
 		if (src == p->host_id)
 			continue;
+		if (p->rx_park_until[src]) {
+			if (now < p->rx_park_until[src]) {
+				*next = min(*next, p->rx_park_until[src]);
+				continue;
+			}
+			p->rx_park_until[src] = 0;
+			resumed = true;
+		}
 		r = morsel_ring_of(p, src, p->host_id);
 		while ((s = morsel_ring_peek(r, &err))) {
-			handle_one(p, src, r, s, err);
+			if (!handle_one(p, src, r, s, err, resumed)) {
+				*next = min(*next, p->rx_park_until[src]);
+				break;
+			}
+			resumed = false;
 			n++;
 		}
 		if (err == -EUCLEAN) {
@@ -137,7 +183,8 @@ static int rx_thread(void *data)
 
 	while (!kthread_should_stop()) {
 		int seen = atomic_read(&p->rx_kicks);
-		unsigned int n = rx_scan(p);
+		u64 next = U64_MAX;
+		unsigned int n = rx_scan(p, &next);
 
 		if (no_doorbell || time_before(jiffies, READ_ONCE(p->poll_until))) {
 			set_polling(p, true);
@@ -154,11 +201,20 @@ static int rx_thread(void *data)
 			set_polling(p, false);
 			continue;	/* one more scan after clearing the flag */
 		}
+		/* Until a parked request is due: then scan again. */
+		if (next != U64_MAX) {
+			ktime_t left = ns_to_ktime(next - min(next, ktime_get_ns()));
+
+			wait_event_interruptible_hrtimeout(p->rx_wq,
+							   atomic_read(&p->rx_kicks) != seen ||
+							   kthread_should_stop(), left);
+			continue;
+		}
 		/* The timeout only guards against a lost interrupt. */
 		if (!wait_event_interruptible_timeout(p->rx_wq,
 						      atomic_read(&p->rx_kicks) != seen ||
 						      kthread_should_stop(), HZ) &&
-		    rx_scan(p))
+		    rx_scan(p, &next))
 			atomic64_inc(&p->stats.late);
 	}
 	set_polling(p, false);

@@ -148,6 +148,12 @@ struct morsel_pool {
 	wait_queue_head_t rx_wq;
 	atomic_t rx_kicks;
 	unsigned long poll_until;	/* jiffies; handler polls until then */
+	/*
+	 * A request whose handler answers later (morsel_channel_park()) stays
+	 * at the head of its ring, which is not served until then (ktime ns,
+	 * 0: not parked); the other rings are. Handler thread only.
+	 */
+	u64 rx_park_until[MORSEL_MAX_HOSTS];
 	struct task_struct *rx_thread;
 	struct morsel_chan_stats stats;
 };
@@ -203,6 +209,7 @@ int morsel_channel_post(struct morsel_pool *p, unsigned int dst, u16 type,
 			const u64 arg[2], unsigned int timeout_ms, bool polled,
 			struct morsel_call *c);
 int morsel_channel_wait(struct morsel_pool *p, struct morsel_call *c, u64 ret[2]);
+int morsel_channel_park(struct morsel_pool *p, unsigned int src, u64 delay_ns);
 int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 			const u64 arg[2], u64 ret[2], unsigned int timeout_ms,
 			bool polled);
@@ -238,7 +245,7 @@ void morsel_dir_lock_reset(struct morsel_pool *p);
 int morsel_overlay_init(void);
 int morsel_overlays_show(struct seq_file *m);
 int morsel_handle_recall(struct morsel_pool *p, unsigned int src,
-			 u64 obj, u64 page_mode);
+			 u64 obj, u64 page_mode, bool resumed);
 int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 		  u32 gen, u64 page, enum morsel_recall_mode mode);
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);

@@ -277,40 +277,47 @@ static struct morsel_overlay *overlay_find(unsigned int idx, u32 gen)
 }
 
 /*
- * Deferrals of recalls, summed over a lease period. The handler thread
- * serves every request to this host in turn, so one deferral delays all
- * that queue behind it: the sum, not each one, must stay well inside the
- * lease that requesters wait for an answer. Handler thread only.
+ * Deferrals of recalls, per requesting host, summed over a lease period. A
+ * deferred recall is parked at the head of its sender's ring, so the
+ * sender's later requests queue behind it: their sum, not each one, must
+ * stay well inside the lease that the sender waits for an answer. The
+ * decision taken before parking is applied on resumption. Handler thread
+ * only.
  */
-static unsigned long defer_window;	/* jiffies: start of the period */
-static u32 defer_used_us;
+static struct {
+	unsigned long window;	/* jiffies: start of the period */
+	u32 used_us;
+	u8 mode;		/* of the parked recall */
+} deferrals[MORSEL_MAX_HOSTS];
 
 /*
  * Ask the policy how to answer a recall of a page this host owns: later
- * (each deferral at most a tenth of the lease, and all of them in a lease
- * period as well), and whether to drop the read copy when a reader asked.
+ * (each deferral at most a tenth of the lease, and all of one sender's in
+ * a lease period as well), and whether to drop the read copy when a reader
+ * asked. Sets *@defer_us to the deferral granted.
  */
 static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
-				    u64 page, unsigned int mode)
+				    u64 page, unsigned int mode, u32 *defer_us)
 {
-	u32 bound = ov->pool->sb->lease_ms * 100, defer_us, d;
+	u32 bound = ov->pool->sb->lease_ms * 100, d;
 	struct morsel_policy_ctx ctx;
 
+	*defer_us = 0;
 	policy_ctx(ov, page, obj_pages(ov), &ctx);
 	if (!owns(ctx.entry, ov->pool->host_id))
 		return mode;	/* nothing of ours to decide about */
 	ctx.peer = src;
 	ctx.mode = mode;
-	d = morsel_policy_recall(&ctx, bound, &defer_us);
-	if (time_after(jiffies, defer_window + msecs_to_jiffies(ov->pool->sb->lease_ms))) {
-		defer_window = jiffies;
-		defer_used_us = 0;
+	d = morsel_policy_recall(&ctx, bound, defer_us);
+	if (time_after(jiffies, deferrals[src].window +
+		       msecs_to_jiffies(ov->pool->sb->lease_ms))) {
+		deferrals[src].window = jiffies;
+		deferrals[src].used_us = 0;
 	}
-	defer_us = min(defer_us, bound - defer_used_us);
-	if (defer_us) {
-		defer_used_us += defer_us;
+	*defer_us = min(*defer_us, bound - deferrals[src].used_us);
+	if (*defer_us) {
+		deferrals[src].used_us += *defer_us;
 		morsel_policy_count_deferred();
-		fsleep(defer_us);
 	}
 	return d == MORSEL_RECALL_GIVE_UP ? MORSEL_RECALL_INVALIDATE : mode;
 }
@@ -321,27 +328,40 @@ static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
  * @src: the requesting host.
  * @obj: directory index | generation << 32.
  * @page_mode: page index | mode << 56.
+ * @resumed: the recall was parked (deferred) and is now due.
  *
- * Return: 0, or -EINVAL for a malformed request.
+ * Return: 0, -EINPROGRESS when parked by a deferral, or -EINVAL for a
+ * malformed request.
  */
 int morsel_handle_recall(struct morsel_pool *p, unsigned int src, u64 obj,
-			 u64 page_mode)
+			 u64 page_mode, bool resumed)
 {
 	unsigned int idx = (u32)obj, mode = page_mode >> 56;
 	u64 page = page_mode & GENMASK_ULL(55, 0);
 	struct morsel_overlay *ov;
+	u32 defer_us = 0;
 	int ret;
 
 	if (idx >= MORSEL_MAX_OBJECTS || page >= morsel_obj_max_pages(p) ||
-	    mode > MORSEL_RECALL_READER)
+	    mode > MORSEL_RECALL_READER || src >= MORSEL_MAX_HOSTS)
 		return -EINVAL;
 	ov = overlay_find(idx, obj >> 32);
-	trace_morsel_recall_handle(idx, page, src, p->host_id, mode);
-	if (ov && mode != MORSEL_RECALL_READER)
-		mode = recall_decision(ov, src, page, mode);
-	ret = overlay_revoke(ov, p, idx, page, mode);
+	if (resumed) {
+		mode = deferrals[src].mode;
+	} else {
+		trace_morsel_recall_handle(idx, page, src, p->host_id, mode);
+		if (ov && mode != MORSEL_RECALL_READER)
+			mode = recall_decision(ov, src, page, mode, &defer_us);
+	}
+	if (defer_us) {
+		deferrals[src].mode = mode;
+		ret = morsel_channel_park(p, src, (u64)defer_us * NSEC_PER_USEC);
+	} else {
+		ret = overlay_revoke(ov, p, idx, page, mode);
+	}
 	if (ov) {
-		COUNT(ov, recalls_handled);
+		if (!defer_us)
+			COUNT(ov, recalls_handled);
 		overlay_put(ov);
 	}
 	return ret;

@@ -13,9 +13,12 @@
  *   recall       another host asks for a page    AS_ASKED or GIVE_UP (drop
  *                this host owns                  the read copy too), plus a
  *                                                deferral in us: more than
- *                                                lease / 10 detaches; all
- *                                                deferrals of a lease period
- *                                                share that budget (clamped)
+ *                                                lease / 10 detaches; one
+ *                                                sender's deferrals in a
+ *                                                lease period share that
+ *                                                budget (clamped); the
+ *                                                handler thread serves the
+ *                                                others meanwhile
  *   release      msync()/fsync() of a range,     KEEP (lazy), WRITEBACK, or
  *                per page owned exclusively      RELEASE (write back, share)
  *   tick         every tick_ms, per page this    KEEP, WRITEBACK, RELEASE
