@@ -244,6 +244,8 @@ int morsel_channel_start(struct morsel_pool *p)
 {
 	struct task_struct *t;
 
+	/* Nothing parked survives an earlier incarnation's handler thread. */
+	memset(p->rx_park_until, 0, sizeof(p->rx_park_until));
 	t = kthread_run(rx_thread, p, "morsel-rx");
 	if (IS_ERR(t))
 		return PTR_ERR(t);
