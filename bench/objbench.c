@@ -100,9 +100,7 @@ int main(void)
 	}
 	me = pc.info.host_id;
 	hosts = (unsigned int)cmdline_int("mhosts", 2);
-	cmdline_str("maccel", accel, sizeof(accel));
-	for (char *c = accel; *c; c++)
-		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	cmdline_accel(accel, sizeof(accel));
 	ctl = pc.ctl->flag;
 
 	/* Transfers: host 1 owns every page, host 0 takes them one by one. */

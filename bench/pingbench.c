@@ -51,9 +51,7 @@ int main(int argc, char **argv)
 	char accel[16] = "?";
 	int err;
 
-	cmdline_str("maccel", accel, sizeof(accel));
-	for (char *c = accel; *c; c++)
-		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	cmdline_accel(accel, sizeof(accel));
 	err = pool_open(&pc);
 	if (err) {
 		fprintf(stderr, "pingbench: cannot open the pool: %s\n", strerror(-err));

@@ -70,9 +70,7 @@ int main(void)
 	}
 	me = pc.info.host_id;
 	hosts = (unsigned int)cmdline_int("mhosts", 2);
-	cmdline_str("maccel", accel, sizeof(accel));
-	for (char *p = accel; *p; p++)
-		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	cmdline_accel(accel, sizeof(accel));
 	if (hosts < 3) {
 		fprintf(stderr, "revokebench: needs 3 or more hosts (got %u)\n", hosts);
 		return 1;

@@ -201,18 +201,6 @@ out:
 		close(fd);
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, s, strlen(s));
-		close(fd);
-	}
-	return n == (ssize_t)strlen(s);
-}
-
 #define TRACING "/sys/kernel/tracing/"
 
 /*
@@ -242,12 +230,12 @@ static void readers_at_once(void)
 		tap_ok(MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED && MORSEL_PTE_READERS(e) == all,
 		       "readers: all %u hosts read the page (state %u readers %#x)", nhosts,
 		       MORSEL_PTE_STATE(e), MORSEL_PTE_READERS(e));
-		write_file(TRACING "trace", "");
-		write_file(TRACING "events/morsel/morsel_recall_send/enable", "1");
-		write_file(TRACING "events/morsel/morsel_msg_ack/enable", "1");
+		sysfs_write(TRACING "trace", "");
+		sysfs_write(TRACING "events/morsel/morsel_recall_send/enable", "1");
+		sysfs_write(TRACING "events/morsel/morsel_msg_ack/enable", "1");
 		m[0] = 2;
-		write_file(TRACING "events/morsel/morsel_recall_send/enable", "0");
-		write_file(TRACING "events/morsel/morsel_msg_ack/enable", "0");
+		sysfs_write(TRACING "events/morsel/morsel_recall_send/enable", "0");
+		sysfs_write(TRACING "events/morsel/morsel_msg_ack/enable", "0");
 		f = fopen(TRACING "trace", "r");
 		while (f && fgets(line, sizeof(line), f)) {
 			if (strstr(line, "morsel_recall_send:") && strstr(line, "mode 2"))

@@ -385,16 +385,6 @@ static void pbar(unsigned int i)
 		tap_ok(0, "barrier %u of 3 hosts", i);
 }
 
-static void write_str(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(s, f);
-		fclose(f);
-	}
-}
-
 /* Line number of the first line of @path containing @needle, or -1. */
 static int line_of(const char *path, const char *needle)
 {
@@ -446,8 +436,8 @@ static int job_park(void)
 		l = spawn("morsel-policy -o " OBJS "defer_long.bpf.o", "/tmp/l-park");
 		tap_ok(wait_policy("enabled", "defer_long", 10000), "defer_long attached on host 1");
 		m[0] = 1;	/* host 1 owns the page */
-		write_str(TRACING "trace", "");
-		write_str(TRACING "events/morsel/morsel_msg_handle/enable", "1");
+		sysfs_write(TRACING "trace", "");
+		sysfs_write(TRACING "events/morsel/morsel_msg_handle/enable", "1");
 	}
 	pbar(1);
 	switch (me) {
@@ -474,7 +464,7 @@ static int job_park(void)
 	}
 	pbar(2);
 	if (me == 1) {
-		write_str(TRACING "events/morsel/morsel_msg_handle/enable", "0");
+		sysfs_write(TRACING "events/morsel/morsel_msg_handle/enable", "0");
 		ping = line_of(TRACING "trace", "host 2 -> 1 type 1 ");
 		recall = line_of(TRACING "trace", "host 0 -> 1 type 3 ");
 		tap_ok(ping >= 0 && recall >= 0 && ping < recall,

@@ -158,16 +158,11 @@ static long long kernel_stress(uint64_t *word, unsigned int count, int plain)
 	char cmd[64];
 	long long retries = -1;
 	FILE *f;
-	int fd, n, err = 0;
+	int err;
 
-	n = snprintf(cmd, sizeof(cmd), "%zu %u%s", (size_t)((unsigned char *)word -
-		     (unsigned char *)pc.ctl), count, plain ? " plain" : "");
-	fd = open(STRESS_PATH, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, cmd, n) != n)
-		err = -errno;
-	close(fd);
+	snprintf(cmd, sizeof(cmd), "%zu %u%s", (size_t)((unsigned char *)word -
+		 (unsigned char *)pc.ctl), count, plain ? " plain" : "");
+	err = sysfs_write(STRESS_PATH, cmd);
 	if (err)
 		return err;
 	f = fopen(STRESS_PATH, "r");
@@ -547,16 +542,6 @@ static int job_ioctl(void)
 	return tap_end();
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	int ok = fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 static int count_in_file(const char *path, const char *needle)
 {
 	char line[512];
@@ -580,9 +565,9 @@ static int job_trace(void)
 	if (!online())
 		return tap_end();
 	pool_wait_alive(&pc, all_hosts(), 60000);
-	tap_ok(write_file("/sys/kernel/tracing/events/morsel/enable", "1"),
+	tap_ok(!sysfs_write("/sys/kernel/tracing/events/morsel/enable", "1"),
 	       "enable the morsel:* events in tracefs");
-	write_file(tr, "");
+	sysfs_write(tr, "");
 	if (me == 0)	/* perf follows the transfer below from the taker */
 		system("perf record -q -e 'morsel:*' -a -o /tmp/perf.data -- sleep 6 "
 		       ">/tmp/perf.log 2>&1 &");
@@ -614,7 +599,7 @@ static int job_trace(void)
 		tap_ok(m != MAP_FAILED, "map a traced object");
 	}
 	barrier(1, nhosts);
-	write_file("/sys/kernel/tracing/events/morsel/enable", "0");
+	sysfs_write("/sys/kernel/tracing/events/morsel/enable", "0");
 	if (me == 0) {
 		n = count_in_file(tr, "morsel_msg_send:");
 		tap_ok(n >= 20, "morsel_msg_send fired for each request (%d)", n);

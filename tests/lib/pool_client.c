@@ -112,6 +112,19 @@ int sysfs_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int sysfs_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), err = 0;
+	ssize_t n = (ssize_t)strlen(s);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, (size_t)n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 long long sysfs_num(const char *path)
 {
 	char buf[64];
@@ -150,4 +163,14 @@ int cmdline_int(const char *key, int def)
 	char buf[32];
 
 	return cmdline_str(key, buf, sizeof(buf)) ? def : atoi(buf);
+}
+
+void cmdline_accel(char *buf, size_t len)
+{
+	char *c;
+
+	if (cmdline_str("maccel", buf, len))
+		snprintf(buf, len, "?");
+	for (c = buf; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
 }

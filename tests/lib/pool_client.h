@@ -36,11 +36,15 @@ int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
 
 long long sysfs_num(const char *path);
 int sysfs_str(const char *path, char *buf, size_t len);
+/* Write @s to a sysfs, tracefs or debugfs file: 0 or -errno. */
+int sysfs_write(const char *path, const char *s);
 long long chan_stat(const char *name);
 
 uint64_t now_ns(void);
 void sleep_ms(unsigned int ms);
 int cmdline_int(const char *key, int def);
 int cmdline_str(const char *key, char *buf, size_t len);
+/* The accelerator (maccel=), upper-case as the benchmarks print it. */
+void cmdline_accel(char *buf, size_t len);
 
 #endif

@@ -195,7 +195,11 @@ int morsel_doorbell_init(void);
 int morsel_channel_start(struct morsel_pool *p);
 void morsel_channel_stop(struct morsel_pool *p);
 void morsel_channel_kick(struct morsel_pool *p);
-/* A request posted by morsel_channel_post(), until morsel_channel_wait(). */
+/*
+ * A request posted by morsel_channel_post(), until morsel_channel_wait():
+ * private to the posting task; its ring slot stays reserved in
+ * uncollected[dst] (under tx_lock[dst]) until the wait collects the answer.
+ */
 struct morsel_call {
 	u64 seq, t0;
 	unsigned long deadline;

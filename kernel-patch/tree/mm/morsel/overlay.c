@@ -379,9 +379,15 @@ static bool serial_recalls;
 module_param(serial_recalls, bool, 0644);
 MODULE_PARM_DESC(serial_recalls, "benchmarks: send a recall's requests one at a time");
 
-/* A host that did not answer a recall: its access cannot be taken back. */
-static void recall_failed(struct morsel_pool *p, unsigned int h, u32 epoch, int err)
+/*
+ * The outcome of one host's recall. A host that is gone has nothing to
+ * give back; one that did not answer (or answered wrongly) keeps access
+ * that cannot be taken back any other way: it is declared dead.
+ */
+static void recall_answered(struct morsel_pool *p, unsigned int h, u32 epoch, int err)
 {
+	if (!err || err == -EHOSTDOWN)
+		return;
 	pr_warn("morsel: host %u failed a recall (%d): declaring it dead\n", h, err);
 	morsel_host_declare_dead(p, h, epoch);
 }
@@ -409,7 +415,7 @@ int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 	struct morsel_call calls[MORSEL_MAX_HOSTS];
 	unsigned long h, mask = hosts, posted = 0;
 	bool serial = READ_ONCE(serial_recalls);
-	int err, first = 0;
+	int err, offline = 0;
 
 	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
 		if (h == p->host_id || !morsel_host_alive(p, h, NULL))
@@ -418,25 +424,22 @@ int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
 		atomic64_inc(&morsel_host_counters.recalls_sent);
 		err = morsel_channel_post(p, h, MORSEL_MSG_RECALL, arg,
 					  p->sb->lease_ms, false, &calls[h]);
-		if (!err && serial)
-			err = morsel_channel_wait(p, &calls[h], ret);
-		else if (!err)
+		if (!err && !serial) {
 			__set_bit(h, &posted);
-		if (!err)
 			continue;
+		}
+		if (!err)
+			err = morsel_channel_wait(p, &calls[h], ret);
 		if (err == -ENOTCONN)
-			first = first ?: err;
-		else if (err != -EHOSTDOWN)
-			recall_failed(p, h, calls[h].dst_epoch, err);
+			offline = err;	/* no post: this host is not online */
+		else
+			recall_answered(p, h, calls[h].dst_epoch, err);
 	}
 	/* Every post is awaited, also after an error: each holds a slot. */
-	for_each_set_bit(h, &posted, MORSEL_MAX_HOSTS) {
-		err = morsel_channel_wait(p, &calls[h], ret);
-		if (!err || err == -EHOSTDOWN)
-			continue;
-		recall_failed(p, h, calls[h].dst_epoch, err);
-	}
-	return first;
+	for_each_set_bit(h, &posted, MORSEL_MAX_HOSTS)
+		recall_answered(p, h, calls[h].dst_epoch,
+				morsel_channel_wait(p, &calls[h], ret));
+	return offline;
 }
 
 /* Recover an entry that names a dead host; true if it changed. */
