@@ -721,18 +721,25 @@ static const struct vm_operations_struct overlay_vm_ops = {
 	.pfn_mkwrite = overlay_pfn_mkwrite,
 };
 
-/* Reader self-invalidation: unmap, then leave the reader set. */
+/*
+ * Reader self-invalidation: unmap, leave the reader set, drop the copy.
+ * The copy goes with the membership: nobody recalls a non-reader, so a
+ * copy kept past this point could be mapped again as if current (e.g. after
+ * another host punched the page and this host took a fresh frame for it).
+ */
 static void overlay_drop_copy(struct morsel_overlay *ov, u64 page)
 {
 	u64 *pte = morsel_obj_pte(ov->pool, ov->idx, page), e, new;
 
 	mutex_lock(&ov->lock);
 	overlay_zap(ov, page);
-	/* The copy itself is dropped by the next acquire (not a reader then). */
 	for (e = READ_ONCE(*pte); !morsel_own_drop_reader(e, ov->pool->host_id, &new);
-	     e = READ_ONCE(*pte))
-		if (pool_cmpxchg(pte, e, new) == e)
+	     e = READ_ONCE(*pte)) {
+		if (pool_cmpxchg(pte, e, new) == e) {
+			overlay_invalidate(ov, page, e);
 			break;
+		}
+	}
 	mutex_unlock(&ov->lock);
 }
 
