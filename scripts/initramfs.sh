@@ -5,8 +5,11 @@
 set -euo pipefail
 . "$(dirname "$0")/config.sh"
 
+# The tests print KTAP through the tree's kselftest.h (tests/lib/tap.h).
+KSELFTEST=$KSRC/tools/testing/selftests
+[[ -f $KSELFTEST/kselftest.h ]] || die "$KSELFTEST/kselftest.h missing: run scripts/kernel.sh first"
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2 -static
-	-I "$REPO/include/uapi" -I "$REPO/tests/lib")
+	-I "$REPO/include/uapi" -I "$REPO/tests/lib" -I "$KSELFTEST")
 G=$OUT/guest
 mkdir -p "$G"
 build() {

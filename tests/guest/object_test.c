@@ -36,10 +36,11 @@ static unsigned int me, nhosts, bar;
 static char prefix[32];
 static int stale;
 
+/* A barrier is a step, not a result: "# barrier ..." or "not ok ...". */
 static void barrier(void)
 {
-	if (pool_barrier(&pc, bar, nhosts, BARRIER_MS))
-		tap_ok(0, "barrier %u: %u hosts", bar, nhosts);
+	tap_step(!pool_barrier(&pc, bar, nhosts, BARRIER_MS), "barrier %u: %u hosts",
+		 bar, nhosts);
 	bar++;
 }
 
@@ -75,7 +76,7 @@ static int obj_delete(const char *name)
 	return ioctl(pc.fd, MORSEL_IOC_DELETE, &o) ? -errno : 0;
 }
 
-/* Host 0 creates, the others open after a barrier. */
+/* Host 0 creates, the others open after a barrier: a set-up step. */
 static int shared_object(const char *name, uint64_t size)
 {
 	int fd = -1;
@@ -85,8 +86,8 @@ static int shared_object(const char *name, uint64_t size)
 	barrier();
 	if (me != 0)
 		fd = obj_open(name);
-	tap_ok(fd >= 0, "%s object '%s' of %lu KiB (%s)", me ? "open" : "create",
-	       name, (unsigned long)(size >> 10), fd < 0 ? strerror(errno) : "ok");
+	tap_step(fd >= 0, "%s object '%s' of %lu KiB (%s)", me ? "open" : "create",
+		 name, (unsigned long)(size >> 10), fd < 0 ? strerror(errno) : "ok");
 	return fd;
 }
 
@@ -116,7 +117,7 @@ static void own_and_others(void)
 	int fd = shared_object("pages", size);
 
 	m = fd >= 0 ? map(fd, size) : NULL;
-	if (!tap_ok(m != NULL, "map the object"))
+	if (!tap_step(m != NULL, "map the object"))
 		return;
 	for (i = 0; i < per; i++)
 		m[me * per + i] = pat(me, i);
@@ -149,7 +150,7 @@ static void ping_pong(void)
 		fd = obj_open("pingpong");
 	ctr = fd >= 0 ? map(fd, PAGE) : NULL;
 	barrier();
-	if (!tap_ok(ctr != NULL, "ping-pong object mapped"))
+	if (!tap_step(ctr != NULL, "ping-pong object mapped"))
 		goto out;
 	t0 = now_ns();
 	for (;;) {
@@ -297,7 +298,7 @@ static void stress(void)
 	int fd = shared_object("stress", pages * PAGE);
 
 	m = fd >= 0 ? map(fd, pages * PAGE) : NULL;
-	if (!tap_ok(m != NULL, "stress object mapped"))
+	if (!tap_step(m != NULL, "stress object mapped"))
 		return;
 	barrier();
 	for (i = 0; i < ops; i++) {
@@ -598,13 +599,13 @@ int main(int argc, char **argv)
 	stale = cmdline_int("morsel.stale_cache", 0);
 	tap_start("");
 	err = pool_open(&pc);
-	if (!tap_ok(!err, "open the pool (%s)", strerror(-err)))
+	if (!tap_step(!err, "open the pool (%s)", strerror(-err)))
 		return tap_end();
 	me = pc.info.host_id;
 	snprintf(prefix, sizeof(prefix), "host%u%s: ", me, stale ? " stale" : "");
 	tap_prefix = prefix;
-	if (pool_wait_alive(&pc, (1u << nhosts) - 1, 60000))
-		tap_ok(0, "all %u hosts alive", nhosts);
+	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000), "all %u hosts alive",
+		 nhosts);
 	if (!strcmp(job, "objects"))
 		return job_objects();
 	if (!strcmp(job, "objerr"))

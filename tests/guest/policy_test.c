@@ -52,10 +52,10 @@ static unsigned int me, bar;
 static volatile uint8_t *m;
 static int fd;
 
+/* A barrier is a step, not a result: "# barrier ..." or "not ok ...". */
 static void barrier(void)
 {
-	if (pool_barrier(&pc, bar, 2, BARRIER_MS))
-		tap_ok(0, "barrier %u", bar);
+	tap_step(!pool_barrier(&pc, bar, 2, BARRIER_MS), "barrier %u: 2 hosts", bar);
 	bar++;
 }
 
@@ -195,8 +195,8 @@ static void attach_ways(void)
 	       "SIGTERM: the loader detaches and exits 0 (rc %d)", rc);
 	tap_ok(wait_policy("default", "default", 5000), "after the loader: state default");
 
-	tap_ok(mkdir("/sys/fs/bpf", 0755) == 0 || errno == EEXIST, "/sys/fs/bpf exists");
-	tap_ok(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL) == 0, "bpffs mounted");
+	tap_step(mkdir("/sys/fs/bpf", 0755) == 0 || errno == EEXIST, "/sys/fs/bpf exists");
+	tap_step(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL) == 0, "bpffs mounted");
 	rc = sh("bpftool struct_ops register " OBJS "lazy.bpf.o /sys/fs/bpf/morsel >/tmp/b-lazy 2>&1");
 	if (rc)
 		sh("sed 's/^/# /' /tmp/b-lazy");
@@ -234,8 +234,8 @@ static void broken_answer(void)
 	int rc;
 
 	rc = sh("bpftool struct_ops register " OBJS "broken_answer.bpf.o /sys/fs/bpf/broken >/dev/null 2>&1");
-	tap_ok(rc == 0 && wait_policy("enabled", "broken_answer", 5000),
-	       "broken_answer attached (rc %d)", rc);
+	tap_step(rc == 0 && wait_policy("enabled", "broken_answer", 5000),
+		 "broken_answer attached (rc %d)", rc);
 	tap_ok(pg(40)[0] == 0, "a read fault meets the broken answer and completes");
 	tap_ok(wait_policy("error", "default", 2000), "the kernel detached it: state error");
 	tap_ok(file_has(POL "last_detach_reason", "broken_answer: read_fault returned 7, out of range"),
@@ -260,7 +260,8 @@ static void defer_forever(void)
 
 	if (me == 1) {
 		l = spawn("morsel-policy -o " OBJS "defer_forever.bpf.o", "/tmp/l-defer");
-		tap_ok(wait_policy("enabled", NULL, 10000), "defer_forever attached by morsel-policy -o");
+		tap_step(wait_policy("enabled", NULL, 10000),
+			 "defer_forever attached by morsel-policy -o");
 		pg(0)[0] = 0xb1;
 	}
 	barrier();
@@ -297,7 +298,7 @@ static void eager_vs_default(void)
 	tap_ok(owned_by(entry(2), 0) && msync_page(2) == 0 && owned_by(entry(2), 0),
 	       "default: msync keeps an owned page exclusive (lazy)");
 	l = spawn("morsel-policy -q eager", "/tmp/l-eager2");
-	tap_ok(wait_policy("enabled", "eager", 10000), "eager attached");
+	tap_step(wait_policy("enabled", "eager", 10000), "eager attached");
 	pg(3)[0] = 3;
 	ioctl(fd, MORSEL_OBJ_STAT, &st);
 	wb = st.writebacks;
@@ -318,7 +319,7 @@ static void seqgrant(void)
 	pid_t l = spawn("morsel-policy -q seqgrant", "/tmp/l-seq");
 	unsigned int p, run = 0;
 
-	tap_ok(wait_policy("enabled", "seqgrant", 10000), "seqgrant attached");
+	tap_step(wait_policy("enabled", "seqgrant", 10000), "seqgrant attached");
 	pg(10)[0] = 10;
 	pg(11)[0] = 11;
 	for (p = 12; p < 20; p++)
@@ -334,7 +335,7 @@ static void selfinval(void)
 	pid_t l = spawn("morsel-policy -q selfinval", "/tmp/l-si");
 	uint64_t e;
 
-	tap_ok(wait_policy("enabled", "selfinval", 10000), "selfinval attached");
+	tap_step(wait_policy("enabled", "selfinval", 10000), "selfinval attached");
 	tap_ok(pg(21)[0] == 0 && (MORSEL_PTE_READERS(entry(21)) & 1), "read: host 0 is a reader");
 	sleep_ms(300);
 	e = entry(21);
@@ -352,7 +353,7 @@ static void hold(void)
 
 	if (me == 1) {
 		l = spawn("morsel-policy -q hold", "/tmp/l-hold");
-		tap_ok(wait_policy("enabled", "hold", 10000), "hold attached on host 1");
+		tap_step(wait_policy("enabled", "hold", 10000), "hold attached on host 1");
 		tap_ok(pg(26)[0] == 0 && owned_by(entry(26), 1),
 		       "hold: a read of an untouched page takes it exclusively");
 	}
@@ -381,8 +382,7 @@ static void hold(void)
 
 static void pbar(unsigned int i)
 {
-	if (pool_barrier(&pc, 40 + i, 3, BARRIER_MS))
-		tap_ok(0, "barrier %u of 3 hosts", i);
+	tap_step(!pool_barrier(&pc, 40 + i, 3, BARRIER_MS), "barrier %u: 3 hosts", i);
 }
 
 /* Line number of the first line of @path containing @needle, or -1. */
@@ -419,7 +419,7 @@ static int job_park(void)
 	int ping, recall, ms, err;
 	uint64_t t0;
 
-	tap_ok(pool_wait_alive(&pc, 7, 60000) == 0, "hosts 0, 1, 2 online");
+	tap_step(pool_wait_alive(&pc, 7, 60000) == 0, "hosts 0, 1, 2 online");
 	if (me == 0) {
 		*flag = 0;
 		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
@@ -430,11 +430,12 @@ static int job_park(void)
 	if (me <= 1) {
 		m = fd < 0 ? MAP_FAILED : mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 					       MAP_SHARED, fd, 0);
-		tap_ok(m != MAP_FAILED, "object 'park' mapped");
+		tap_step(m != MAP_FAILED, "object 'park' mapped");
 	}
 	if (me == 1 && m != MAP_FAILED) {
 		l = spawn("morsel-policy -o " OBJS "defer_long.bpf.o", "/tmp/l-park");
-		tap_ok(wait_policy("enabled", "defer_long", 10000), "defer_long attached on host 1");
+		tap_step(wait_policy("enabled", "defer_long", 10000),
+			 "defer_long attached on host 1");
 		m[0] = 1;	/* host 1 owns the page */
 		sysfs_write(TRACING "trace", "");
 		sysfs_write(TRACING "events/morsel/morsel_msg_handle/enable", "1");
@@ -474,30 +475,27 @@ static int job_park(void)
 		tap_ok(reap(l, SIGTERM) == 0, "loader detached defer_long");
 	}
 	pbar(3);
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	return tap_end();
 }
 
 int main(int argc, char **argv)
 {
+	static char prefix[16];
 	char s[32];
+	int err;
 
-	if (pool_open(&pc)) {
-		printf("Bail out! cannot open the pool\n");
-		return 1;
-	}
+	tap_start("");
+	err = pool_open(&pc);
+	if (!tap_step(!err, "open the pool (%s)", strerror(-err)))
+		ksft_exit_fail_msg("cannot open the pool\n");
 	me = pc.info.host_id;
-	if (argc > 1 && !strcmp(argv[1], "park")) {
-		static char prefix[16];
-
-		snprintf(prefix, sizeof(prefix), "host%u: ", me);
-		tap_start(prefix);
+	snprintf(prefix, sizeof(prefix), "host%u: ", me);
+	tap_prefix = prefix;
+	if (argc > 1 && !strcmp(argv[1], "park"))
 		return job_park();
-	}
-	tap_start(me ? "host1: " : "host0: ");
 	pol("state", s, sizeof(s));
 	tap_ok(!strcmp(s, "default"), "at boot the default policy answers (state %s)", s);
-	tap_ok(pool_wait_alive(&pc, 3, 60000) == 0, "both hosts online");
+	tap_step(pool_wait_alive(&pc, 3, 60000) == 0, "both hosts online");
 
 	if (me == 0) {
 		struct morsel_create c = { .name = "policy", .size = PAGES * PAGE };
@@ -512,10 +510,8 @@ int main(int argc, char **argv)
 	}
 	m = fd < 0 ? MAP_FAILED : mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE,
 				       MAP_SHARED, fd, 0);
-	if (!tap_ok(m != MAP_FAILED, "object 'policy' mapped")) {
-		printf("Bail out! no object\n");
-		return 1;
-	}
+	if (!tap_step(m != MAP_FAILED, "object 'policy' mapped"))
+		ksft_exit_fail_msg("no object\n");
 	if (me == 0) {
 		attach_ways();
 		broken_answer();
@@ -528,6 +524,5 @@ int main(int argc, char **argv)
 	barrier();
 	hold();
 	barrier();
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	return tap_end();
 }

@@ -46,8 +46,8 @@ static int online(void)
 	if (!tap_ok(!strcmp(state, "online"), "pool state is online (got '%s')", state))
 		return 0;
 	err = pool_open(&pc);
-	if (!tap_ok(!err, "open %s, pool info, map scratch (%s)", MORSEL_DEV_PATH,
-		    strerror(-err)))
+	if (!tap_step(!err, "open %s, pool info, map scratch (%s)",
+		      MORSEL_DEV_PATH, strerror(-err)))
 		return 0;
 	me = pc.info.host_id;
 	snprintf(prefix, sizeof(prefix), "host%u: ", me);
@@ -63,10 +63,11 @@ static uint32_t all_hosts(void)
 	return (1u << nhosts) - 1;
 }
 
+/* A barrier is a step, not a result: "# barrier ..." or "not ok ...". */
 static int barrier(unsigned int idx, unsigned int n)
 {
-	return tap_ok(!pool_barrier(&pc, idx, n, BARRIER_MS),
-		      "barrier %u: %u hosts", idx, n);
+	return tap_step(!pool_barrier(&pc, idx, n, BARRIER_MS),
+			"barrier %u: %u hosts", idx, n);
 }
 
 /* Each host writes its own slice; every host checks every other slice. */
@@ -176,6 +177,8 @@ static long long kernel_stress(uint64_t *word, unsigned int count, int plain)
 /*
  * Start every host at once: the sleeping barrier releases hosts
  * milliseconds apart, longer than a short run takes. Spins on a flag word.
+ * A step that says nothing when it succeeds: a line on the serial console
+ * would cost the start it is there to align.
  */
 static int spin_start(unsigned int i)
 {
@@ -184,7 +187,7 @@ static int spin_start(unsigned int i)
 	__atomic_fetch_add(&pc.ctl->flag[i], 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&pc.ctl->flag[i], __ATOMIC_ACQUIRE) < nhosts)
 		if (now_ns() > end)
-			return tap_ok(0, "start %u: %u hosts", i, nhosts);
+			return tap_step(0, "start %u: %u hosts", i, nhosts);
 	return 1;
 }
 
@@ -398,7 +401,7 @@ static int job_failure(void)
 
 	if (!online())
 		return tap_end();
-	tap_ok(!pool_wait_alive(&pc, 7, 60000), "hosts 0, 1, 2 alive");
+	tap_step(!pool_wait_alive(&pc, 7, 60000), "hosts 0, 1, 2 alive");
 	barrier(0, 3);
 	switch (me) {
 	case 1:
@@ -507,7 +510,8 @@ static int job_ioctl(void)
 	if (!online())
 		return tap_end();
 	other = (me + 1) % nhosts;
-	pool_wait_alive(&pc, all_hosts(), 60000);
+	tap_step(!pool_wait_alive(&pc, all_hosts(), 60000), "all %u hosts alive",
+		 nhosts);
 	tap_ok(ping_errno((struct morsel_ping){ .dst = other, .count = 0 }) == EINVAL,
 	       "PING count 0: EINVAL");
 	tap_ok(ping_errno((struct morsel_ping){ .dst = other, .count = MORSEL_PING_MAX + 1 }) == EINVAL,
@@ -564,9 +568,10 @@ static int job_trace(void)
 
 	if (!online())
 		return tap_end();
-	pool_wait_alive(&pc, all_hosts(), 60000);
-	tap_ok(!sysfs_write("/sys/kernel/tracing/events/morsel/enable", "1"),
-	       "enable the morsel:* events in tracefs");
+	tap_step(!pool_wait_alive(&pc, all_hosts(), 60000), "all %u hosts alive",
+		 nhosts);
+	tap_step(!sysfs_write("/sys/kernel/tracing/events/morsel/enable", "1"),
+		 "enable the morsel:* events in tracefs");
 	sysfs_write(tr, "");
 	if (me == 0)	/* perf follows the transfer below from the taker */
 		system("perf record -q -e 'morsel:*' -a -o /tmp/perf.data -- sleep 6 "
@@ -586,17 +591,17 @@ static int job_trace(void)
 
 		if (me == 1)
 			fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
-		pool_barrier(&pc, 5, 2, BARRIER_MS);
+		barrier(5, 2);
 		if (me == 0)
 			fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
 		if (fd >= 0)
 			m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (me == 1 && m != MAP_FAILED)
 			m[0] = 1;
-		pool_barrier(&pc, 6, 2, BARRIER_MS);
+		barrier(6, 2);
 		if (me == 0 && m != MAP_FAILED)
 			m[0] = 2;
-		tap_ok(m != MAP_FAILED, "map a traced object");
+		tap_step(m != MAP_FAILED, "map a traced object");
 	}
 	barrier(1, nhosts);
 	sysfs_write("/sys/kernel/tracing/events/morsel/enable", "0");
