@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lazy: a release point changes nothing; a page is written back only when
+ * lazy: a sync point changes nothing; a page is written back only when
  * another host recalls it. A writer keeps writing without faults or
  * write-backs until someone reads; the reader pays a recall round trip.
  * (The built-in default behaves the same; this one counts what it sees.)
  */
 #include "morsel_policy.bpf.h"
 
-u32 MORSEL_HOOK(release, struct morsel_policy_ctx *c)
+u32 MORSEL_HOOK(sync, struct morsel_policy_ctx *c)
 {
-	stat_inc(STAT_RELEASE);
-	return MORSEL_HOLD_KEEP;
+	stat_inc(STAT_SYNC);
+	return MORSEL_SYNC_KEEP;
 }
 
 u64 MORSEL_HOOK(recall, struct morsel_policy_ctx *c)
@@ -20,7 +20,7 @@ u64 MORSEL_HOOK(recall, struct morsel_policy_ctx *c)
 }
 
 MORSEL_POLICY(lazy_ops) = {
-	.release = (void *)release,
+	.sync = (void *)sync,
 	.recall = (void *)recall,
 	.name = "lazy",
 };

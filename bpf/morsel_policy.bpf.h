@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What every morsel policy includes: the kernel's types (vmlinux.h, with
- * struct morsel_ops and the answer enums of mm/morsel/policy.h), the page
+ * struct morsel_ops, the answer enums and the interface's limits as enum
+ * morsel_policy_consts, all of mm/morsel/policy.h), the page
  * entry encoding, the kfuncs, and the "stats" map the loader prints.
  */
 #ifndef MORSEL_POLICY_BPF_H
@@ -24,7 +25,6 @@ extern u64 bpf_morsel_obj_counter(u32 obj, u32 counter) __ksym;
 /* The recall answer: what to do, and how long to wait first. */
 #define MORSEL_RECALL_ANSWER(decision, defer_us) \
 	((u64)(decision) | (u64)(defer_us) << MORSEL_RECALL_DEFER_SHIFT)
-#define MORSEL_RECALL_DEFER_SHIFT 8
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

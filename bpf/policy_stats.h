@@ -10,7 +10,7 @@ enum policy_stat {
 	STAT_READ_FAULT,	/* read_fault asked */
 	STAT_WRITE_FAULT,	/* write_fault asked */
 	STAT_RECALL,		/* recall asked */
-	STAT_RELEASE,		/* release asked */
+	STAT_SYNC,		/* sync asked (msync/fsync) */
 	STAT_TICK,		/* tick asked */
 	STAT_GIVEN,		/* a policy-specific "yes": exclusive read, run
 				 * granted, recall deferred, page released */
@@ -18,6 +18,6 @@ enum policy_stat {
 };
 
 #define POLICY_STAT_NAMES \
-	{ "read_fault", "write_fault", "recall", "release", "tick", "given" }
+	{ "read_fault", "write_fault", "recall", "sync", "tick", "given" }
 
 #endif

@@ -13,9 +13,9 @@ u32 MORSEL_HOOK(tick, struct morsel_policy_ctx *c)
 {
 	stat_inc(STAT_TICK);
 	if (MORSEL_PTE_STATE(c->entry) != MORSEL_PTE_SHARED)
-		return MORSEL_HOLD_KEEP;	/* pages it owns stay lazy */
+		return MORSEL_SYNC_KEEP;	/* pages it owns stay lazy */
 	stat_inc(STAT_GIVEN);
-	return MORSEL_HOLD_RELEASE;
+	return MORSEL_SYNC_RELEASE;
 }
 
 MORSEL_POLICY(selfinval_ops) = {

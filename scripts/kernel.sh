@@ -125,38 +125,87 @@ build() {
 	log "kernel built in $((SECONDS - t0)) s: out/bzImage"
 }
 
+# The series, one concept per patch: "files|subject|message file" per line.
+# Every new file of kernel-patch/tree and include/ belongs to one patch (a
+# file in none is an error); kernel-patch/series/NN.msg holds the commit
+# messages and 0000-cover.msg the cover letter.
+SERIES=$KP/series
+
+# MAINTAINERS with the morsel entry naming the files added so far.
+maintainers() {	# maintainers WORKTREE FILES...
+	local wt=$1 f
+	shift
+	{
+		echo "MORSELS: SHARED VIRTUAL-MEMORY OBJECTS ON A CXL MEMORY POOL"
+		echo "M:	morsel developers <morsel@invalid>"
+		echo "L:	linux-mm@kvack.org"
+		echo "S:	Maintained"
+		for f in $(printf '%s\n' "$@" | sort); do
+			echo "F:	$f"
+		done
+		echo
+	} >"$wt/.morsel-maint"
+	"${GIT[@]}" show pristine:MAINTAINERS |
+		awk -v entry="$wt/.morsel-maint" '
+			/^MOST\(R\) TECHNOLOGY DRIVER$/ { while ((getline l < entry) > 0) print l }
+			{ print }' >"$wt/MAINTAINERS"
+	rm -f "$wt/.morsel-maint"
+}
+
 format_patch() {
 	prepare_tree
-	local wt dest=${1:-$OUT/kernel-patch}
+	local wt dest=${1:-$OUT/kernel-patch} line files subject msg f all=() p
+	[[ -f $SERIES/series ]] || die "$SERIES/series missing"
 	wt=$(mktemp -d)
 	"${GIT[@]}" worktree add -q --detach "$wt" pristine
 	local G=(git -C "$wt" -c user.name="morsel developers" -c user.email=morsel@invalid)
-	# The new files and their MAINTAINERS entry first, so that every
-	# commit builds; then the hooks into existing files that switch them on.
-	mkdir -p "$wt/include/uapi"
-	cp -r "$REPO/include/uapi/." "$wt/include/uapi/"
-	cp -r "$KP/tree/." "$wt/"
-	"${G[@]}" apply --index "$KP"/patches/*MAINTAINERS*.patch
-	"${G[@]}" add -f include/uapi include/trace mm/morsel
-	"${G[@]}" commit -q -m "mm/morsel: shared virtual-memory objects on a CXL memory pool" \
-		-m "$(fold -s -w 72 <<'MSG' | sed 's/ *$//'
-Attach a memory pool shared by several hosts (a CXL 3.0 shared region, presented as a soft-reserved DAX range), validate or format its versioned, checksummed superblock, register the host with an epoch and a heartbeat lease, and exchange requests with the other hosts through mailbox rings in the pool's coherent region plus a doorbell interrupt per host (ivshmem-doorbell MSI-X under QEMU, or polling where no interrupt exists).
-
-Named objects live entirely on the pool: a directory and one authoritative page table per object in the coherent region (8 bytes per 4 KiB page), frames in the data region. Every host maps an object through its own overlay (one address_space per object per host); pages are shared read-only or owned exclusively by one host (multiple readers / single writer), and a write fault revokes every other host's access through recalls on the channel (unmap_mapping_range and its TLB shootdown, write-back, acknowledgment) before the PTE becomes writable. Every wait is bounded by the lease; pages of a dead host return to their last written-back content. A stale-cache mode maps host-local shadows so that a missing write-back or invalidate shows up as wrong data.
-
-/dev/morsel (include/uapi/linux/morsel.h) creates, opens and deletes objects and runs timed round trips; object fds map, resize, punch and report state. /sys/kernel/morsel shows the pool, the channel and the ownership counters; TRACE_SYSTEM morsel marks messages, faults, recalls, write-backs, invalidates and shootdowns. KUnit covers the superblock, the rings, the registry and the ownership transitions.
-MSG
-)"
+	# Every new file, as the kernel tree names it.
+	local want
+	want=$( (cd "$KP/tree" && find . -type f -printf '%P\n'; cd "$REPO/include" &&
+		find . -type f -printf 'include/%P\n') | sort)
+	# The new files first, a concept per commit, each with its MAINTAINERS
+	# lines; nothing builds them until the last commit hooks mm/morsel into
+	# mm/Kconfig and mm/Makefile, so every commit builds.
+	while IFS='|' read -r files subject msg; do
+		[[ -z $files || $files == \#* ]] && continue
+		for f in $files; do
+			if [[ $f == include/uapi/* ]]; then
+				[[ -f $REPO/$f ]] || die "series: $f does not exist"
+				mkdir -p "$wt/$(dirname "$f")"
+				cp "$REPO/$f" "$wt/$f"
+			else
+				[[ -f $KP/tree/$f ]] || die "series: $f does not exist"
+				mkdir -p "$wt/$(dirname "$f")"
+				cp "$KP/tree/$f" "$wt/$f"
+			fi
+			all+=("$f")
+		done
+		maintainers "$wt" "${all[@]}"
+		"${G[@]}" add -f MAINTAINERS $files
+		"${G[@]}" commit -q -m "$subject" -m "$(fold -s -w 72 "$SERIES/$msg" | sed 's/ *$//')"
+	done <"$SERIES/series"
+	local missing
+	missing=$(comm -23 <(echo "$want") <(printf '%s\n' "${all[@]}" | sort))
+	[[ -z $missing ]] || die "series: files in no patch: $missing"
 	for p in "$KP"/patches/*.patch; do
-		[[ $p == *MAINTAINERS* ]] && continue
 		"${G[@]}" apply --index "$p"
 		"${G[@]}" commit -q -m "$(sed -n 's/^Subject: \(\[PATCH\] \)\?//p' "$p" | head -1)" \
 			-m "$(sed -n '/^$/,/^---$/p' "$p" | sed '1d;$d')"
 	done
 	rm -rf "$dest"
-	"${G[@]}" format-patch -q -o "$dest" pristine..HEAD
+	"${G[@]}" format-patch -q --cover-letter -o "$dest" pristine..HEAD
+	# The cover letter's blurb: kernel-patch/series/0000-cover.msg.
+	python3 - "$dest/0000-cover-letter.patch" "$SERIES/0000-cover.msg" <<'PY'
+import sys
+path, msg = sys.argv[1], open(sys.argv[2]).read().splitlines()
+text = open(path).read()
+subject, blurb = msg[0], "\n".join(msg[2:]).rstrip() + "\n"
+text = text.replace("*** SUBJECT HERE ***", subject)
+text = text.replace("*** BLURB HERE ***\n", blurb)
+open(path, "w").write(text)
+PY
 	git -C "$KSRC" worktree remove --force "$wt"
-	log "patch series: $dest ($(ls "$dest" | wc -l) patches)"
+	log "patch series: $dest ($(ls "$dest" | wc -l) files, cover letter included)"
 }
 
 case "${1:-build}" in

@@ -20,7 +20,7 @@
  *   ioctl MORSEL_OBJ_RESIZE      grow or shrink (shrinking punches the tail)
  *   ioctl MORSEL_OBJ_PUNCH       remove pages, on every host
  *   ioctl MORSEL_OBJ_ENTRIES     read authoritative page-table entries
- *   fsync, msync(MS_SYNC)        a release point: the ownership policy
+ *   fsync, msync(MS_SYNC)        a sync point: the ownership policy
  *                                decides, per page this host owns, whether
  *                                to write it back and share it now
  */

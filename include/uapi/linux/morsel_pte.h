@@ -21,10 +21,24 @@
 #define MORSEL_PTE_SHARED	1
 #define MORSEL_PTE_EXCLUSIVE	2
 #define MORSEL_PTE_BUSY		3
-#define MORSEL_PTE_STATE(e)	((__u32)((e) & 3))
-#define MORSEL_PTE_OWNER(e)	((__u32)(((e) >> 2) & 0xf))
-#define MORSEL_PTE_READERS(e)	((__u32)(((e) >> 6) & 0xffff))
-#define MORSEL_PTE_FRAME1(e)	((__u64)(((e) >> 22) & 0xfffffffULL))
-#define MORSEL_PTE_SEQ(e)	((__u32)((e) >> 50))
+
+#define MORSEL_PTE_STATE_SHIFT		0
+#define MORSEL_PTE_STATE_MASK		0x3
+#define MORSEL_PTE_OWNER_SHIFT		2
+#define MORSEL_PTE_OWNER_MASK		0xf
+#define MORSEL_PTE_READERS_SHIFT	6
+#define MORSEL_PTE_READERS_MASK		0xffff
+#define MORSEL_PTE_FRAME_SHIFT		22
+#define MORSEL_PTE_FRAME_MASK		0xfffffff
+#define MORSEL_PTE_SEQ_SHIFT		50
+#define MORSEL_PTE_SEQ_MASK		0x3fff
+
+#define MORSEL_PTE_FIELD(e, f) \
+	(((__u64)(e) >> MORSEL_PTE_##f##_SHIFT) & MORSEL_PTE_##f##_MASK)
+#define MORSEL_PTE_STATE(e)	((__u32)MORSEL_PTE_FIELD(e, STATE))
+#define MORSEL_PTE_OWNER(e)	((__u32)MORSEL_PTE_FIELD(e, OWNER))
+#define MORSEL_PTE_READERS(e)	((__u32)MORSEL_PTE_FIELD(e, READERS))
+#define MORSEL_PTE_FRAME1(e)	((__u64)MORSEL_PTE_FIELD(e, FRAME))
+#define MORSEL_PTE_SEQ(e)	((__u32)MORSEL_PTE_FIELD(e, SEQ))
 
 #endif /* _UAPI_LINUX_MORSEL_PTE_H */

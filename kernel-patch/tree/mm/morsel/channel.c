@@ -10,11 +10,13 @@
  *
  * Receiving: the thread "morsel-rx" is the single consumer of every ring
  * towards this host. It sleeps until a doorbell interrupt, or busy-polls
- * while asked to (MORSEL_MSG_POLL) or when no doorbell exists. A handler
- * that answers later parks its request (morsel_channel_park()): the request
- * stays at the head of its ring, which waits (each ring is in order), and
- * is handled again, "resumed", once the time is up; the other rings are
- * served meanwhile.
+ * while asked to (MORSEL_MSG_POLL) or when no doorbell exists. It calls
+ * the handler registered for each message type (morsel_channel_register());
+ * the channel knows nothing of what the messages mean. A handler that
+ * answers later says so in its answer (park time and a cookie): the
+ * request stays at the head of its ring, which waits (each ring is in
+ * order), and is handed to the handler again, resumed with its cookie, once
+ * the time is up; the other rings are served meanwhile.
  *
  * Polling flag race: a sender that sees the receiver's polling flag skips
  * the doorbell. The receiver clears the flag, then (after a full barrier)
@@ -30,89 +32,88 @@
 #include <trace/events/morsel.h>
 #include "internal.h"
 
-typedef int (*morsel_handler_t)(struct morsel_pool *p, unsigned int src,
-				const struct morsel_slot *s, u64 ret[2], bool resumed);
-
-static int handle_ping(struct morsel_pool *p, unsigned int src,
-		       const struct morsel_slot *s, u64 ret[2], bool resumed)
+static void handle_ping(struct morsel_pool *p, const struct morsel_msg *m,
+			struct morsel_answer *a)
 {
-	ret[0] = ~s->arg[0];
-	ret[1] = p->host_id;
-	return 0;
+	a->ret[0] = ~m->arg[0];
+	a->ret[1] = p->host_id;
 }
 
 #define MORSEL_POLL_MAX_MS	10000
 
-static int handle_poll(struct morsel_pool *p, unsigned int src,
-		       const struct morsel_slot *s, u64 ret[2], bool resumed)
+static void handle_poll(struct morsel_pool *p, const struct morsel_msg *m,
+			struct morsel_answer *a)
 {
-	u64 ms = min_t(u64, s->arg[0], MORSEL_POLL_MAX_MS);
+	u64 ms = min_t(u64, m->arg[0], MORSEL_POLL_MAX_MS);
 
 	WRITE_ONCE(p->poll_until, jiffies + msecs_to_jiffies(ms));
+}
+
+/*
+ * Handlers per message type: the channel's own, and those registered by
+ * the layers above it before the handler thread starts.
+ */
+static morsel_handler_t handlers[MORSEL_MSG_NR] = {
+	[MORSEL_MSG_PING] = handle_ping,
+	[MORSEL_MSG_POLL] = handle_poll,
+};
+
+/**
+ * morsel_channel_register() - serve a message type.
+ * @type: enum morsel_msg_type.
+ * @fn: its handler, run by the handler thread.
+ *
+ * Context: init, before any host is online.
+ * Return: 0, or -EINVAL (no such type) / -EBUSY (served already).
+ */
+int morsel_channel_register(u16 type, morsel_handler_t fn)
+{
+	if (type >= MORSEL_MSG_NR)
+		return -EINVAL;
+	if (handlers[type])
+		return -EBUSY;
+	handlers[type] = fn;
 	return 0;
 }
 
-static int handle_recall(struct morsel_pool *p, unsigned int src,
-			 const struct morsel_slot *s, u64 ret[2], bool resumed)
-{
-	return morsel_handle_recall(p, src, s->arg[0], s->arg[1], resumed);
-}
-
-/**
- * morsel_channel_park() - answer the request being handled later.
- * @p: the pool.
- * @src: the request's sender.
- * @delay_ns: how much later (at least 1 ns).
- *
- * Called by a handler, which then returns its result. The request is
- * handled again, with @resumed set, once @delay_ns have passed; until
- * then the sender's ring waits and the other rings are served.
- *
- * Context: the handler thread.
- * Return: -EINPROGRESS, for the handler to return.
- */
-int morsel_channel_park(struct morsel_pool *p, unsigned int src, u64 delay_ns)
-{
-	p->rx_park_until[src] = ktime_get_ns() + max_t(u64, delay_ns, 1);
-	return -EINPROGRESS;
-}
-
-static const morsel_handler_t handlers[MORSEL_MSG_NR] = {
-	[MORSEL_MSG_PING] = handle_ping,
-	[MORSEL_MSG_POLL] = handle_poll,
-	[MORSEL_MSG_RECALL] = handle_recall,
-};
-
 /* Handle the request at the head of @r; false if its handler parked it. */
 static bool handle_one(struct morsel_pool *p, unsigned int src,
-		       struct morsel_ring *r, struct morsel_slot *s, int err,
-		       bool resumed)
+		       struct morsel_ring *r, struct morsel_slot *s, int err)
 {
-	u64 t0 = ktime_get_ns();
-	u64 ret[2] = { 0, 0 };
-	u16 type = READ_ONCE(s->type), flags = READ_ONCE(s->flags);
-	u64 seq = READ_ONCE(s->seq);
-	int result;
+	struct morsel_parked *parked = &p->parked[src];
+	struct morsel_msg m = {
+		.src = src,
+		.type = READ_ONCE(s->type),
+		.arg = { READ_ONCE(s->arg[0]), READ_ONCE(s->arg[1]) },
+		.resumed = parked->resumed,
+		.cookie = parked->cookie,
+	};
+	struct morsel_answer a = {};
+	u16 flags = READ_ONCE(s->flags);
+	u64 seq = READ_ONCE(s->seq), t0 = ktime_get_ns();
 
+	*parked = (struct morsel_parked){};
 	if (err) {
-		result = err;
+		a.result = err;
 		atomic64_inc(&p->stats.bad);
 	} else if (READ_ONCE(s->dst_epoch) != p->epoch) {
 		/* Sent to an earlier incarnation of this host. */
-		result = -ESTALE;
+		a.result = -ESTALE;
 		atomic64_inc(&p->stats.stale);
-	} else if (type >= MORSEL_MSG_NR || !handlers[type]) {
-		result = -EOPNOTSUPP;
+	} else if (m.type >= MORSEL_MSG_NR || !handlers[m.type]) {
+		a.result = -EOPNOTSUPP;
 		atomic64_inc(&p->stats.bad);
 	} else {
-		result = handlers[type](p, src, s, ret, resumed);
-		if (result == -EINPROGRESS && p->rx_park_until[src])
+		handlers[m.type](p, &m, &a);
+		if (a.park_ns) {
+			parked->until = t0 + a.park_ns;
+			parked->cookie = a.cookie;
 			return false;
-		p->rx_park_until[src] = 0;	/* parked, but answered now */
+		}
 	}
-	morsel_ring_complete(r, result, ret);
+	morsel_ring_complete(r, a.result, a.ret);
 	atomic64_inc(&p->stats.handled);
-	trace_morsel_msg_handle(src, p->host_id, type, seq, result,
+	trace_morsel_msg_handle(src, p->host_id, m.type, seq, a.result,
 				ktime_get_ns() - t0);
 	if (!(flags & MORSEL_MSG_F_POLLED))
 		morsel_doorbell_ring(p, src);
@@ -129,28 +130,27 @@ static unsigned int rx_scan(struct morsel_pool *p, u64 *next)
 	u64 now = ktime_get_ns();
 
 	for (src = 0; src < MORSEL_MAX_HOSTS; src++) {
+		struct morsel_parked *parked = &p->parked[src];
 		struct morsel_ring *r;
 		struct morsel_slot *s;
-		bool resumed = false;
 		int err = 0;
 
 		if (src == p->host_id)
 			continue;
-		if (p->rx_park_until[src]) {
-			if (now < p->rx_park_until[src]) {
-				*next = min(*next, p->rx_park_until[src]);
+		if (parked->until) {
+			if (now < parked->until) {
+				*next = min(*next, parked->until);
 				continue;
 			}
-			p->rx_park_until[src] = 0;
-			resumed = true;
+			parked->until = 0;
+			parked->resumed = true;	/* its cookie is handed back */
 		}
 		r = morsel_ring_of(p, src, p->host_id);
 		while ((s = morsel_ring_peek(r, &err))) {
-			if (!handle_one(p, src, r, s, err, resumed)) {
-				*next = min(*next, p->rx_park_until[src]);
+			if (!handle_one(p, src, r, s, err)) {
+				*next = min(*next, parked->until);
 				break;
 			}
-			resumed = false;
 			n++;
 		}
 		if (err == -EUCLEAN) {
@@ -158,6 +158,7 @@ static unsigned int rx_scan(struct morsel_pool *p, u64 *next)
 			pr_err_ratelimited("morsel: ring %u -> %d corrupt (head %llu tail %llu), resynchronised\n",
 					   src, p->host_id, r->ctl.head, r->ctl.tail);
 			atomic64_inc(&p->stats.bad);
+			*parked = (struct morsel_parked){};
 			/* Release: we are done with every slot before tail. */
 			smp_store_release(&r->ctl.head, READ_ONCE(r->ctl.tail));
 		}
@@ -245,7 +246,7 @@ int morsel_channel_start(struct morsel_pool *p)
 	struct task_struct *t;
 
 	/* Nothing parked survives an earlier incarnation's handler thread. */
-	memset(p->rx_park_until, 0, sizeof(p->rx_park_until));
+	memset(p->parked, 0, sizeof(p->parked));
 	t = kthread_run(rx_thread, p, "morsel-rx");
 	if (IS_ERR(t))
 		return PTR_ERR(t);

@@ -34,6 +34,11 @@ struct morsel_doorbell {
 /* Written once at probe; the pool's lock orders it against online. */
 static struct morsel_doorbell *the_doorbell;
 
+/* What the layers above asked to be told (morsel_doorbell_init()). */
+static struct morsel_pool *rx_pool;
+static void (*rang_fn)(struct morsel_pool *p);
+static void (*ready_fn)(void);
+
 #undef MODULE_PARAM_PREFIX
 #define MODULE_PARAM_PREFIX "morsel."
 
@@ -91,7 +96,7 @@ static irqreturn_t ivshmem_irq(int irq, void *data)
 
 	atomic64_inc(&p->stats.doorbell_irqs);
 	trace_morsel_doorbell_irq(p->host_id);
-	morsel_channel_kick(p);
+	rang_fn(p);
 	return IRQ_HANDLED;
 }
 
@@ -123,7 +128,7 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_master(pdev);
 	db->irq = pci_irq_vector(pdev, 0);
 	ret = devm_request_irq(&pdev->dev, db->irq, ivshmem_irq, 0,
-			       "morsel-doorbell", &morsel_pool);
+			       "morsel-doorbell", rx_pool);
 	if (ret) {
 		pci_free_irq_vectors(pdev);
 		return ret;
@@ -133,7 +138,7 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 db->peer_id, db->irq);
 	pci_set_drvdata(pdev, db);
 	WRITE_ONCE(the_doorbell, db);
-	morsel_pool_try_online();
+	ready_fn();
 	return 0;
 }
 
@@ -152,10 +157,20 @@ static struct pci_driver ivshmem_doorbell_driver = {
 
 /**
  * morsel_doorbell_init() - register the doorbell back-ends.
+ * @p: the pool whose receiver a doorbell interrupt wakes.
+ * @rang: called from the interrupt handler when another host rang.
+ * @ready: called once the back-end knows this host's id.
+ *
+ * The channel and the pool register here, so that the doorbell never
+ * calls up into them.
  *
  * Return: 0 or a negative errno from the PCI core.
  */
-int morsel_doorbell_init(void)
+int morsel_doorbell_init(struct morsel_pool *p, void (*rang)(struct morsel_pool *p),
+			 void (*ready)(void))
 {
+	rx_pool = p;
+	rang_fn = rang;
+	ready_fn = ready;
 	return pci_register_driver(&ivshmem_doorbell_driver);
 }

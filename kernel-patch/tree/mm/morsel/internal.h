@@ -17,6 +17,7 @@
 struct seq_file;
 #include "layout.h"
 #include "pool_atomic.h"
+#include "ownership.h"
 
 /* superblock.c: pure functions on a superblock image */
 static inline u64 morsel_sb_frames(const struct morsel_sb *sb)
@@ -52,25 +53,6 @@ int morsel_hs_leave(u64 old, u32 epoch, u64 *new);
 int morsel_hs_declare_dead(u64 old, u32 epoch, u64 *new);
 const char *morsel_hs_name(u32 state);
 
-/* ownership.c: pure transitions of an authoritative page-table entry */
-enum morsel_own_action {
-	MORSEL_OWN_GRANTED,	/* install *new (if changed), then map */
-	MORSEL_OWN_NEED_FRAME,	/* first touch: allocate a frame, fill */
-	MORSEL_OWN_RECALL,	/* ask the exclusive owner to give it up */
-	MORSEL_OWN_INVALIDATE,	/* install BUSY, revoke the readers */
-	MORSEL_OWN_WAIT,	/* another host is in transition */
-};
-
-u64 morsel_pte_make(u32 state, u32 owner, u32 readers, u64 frame1, u64 seq);
-bool morsel_pte_valid(u64 e);
-int morsel_own_fault(u64 e, u32 host, bool write, u64 *new, u32 *target);
-u64 morsel_own_fill(u64 e, u64 frame, u32 host, bool write);
-int morsel_own_busy_done(u64 e, u32 host, u64 *new);
-int morsel_own_release(u64 e, u32 host, bool downgrade, u64 *new);
-int morsel_own_drop_reader(u64 e, u32 host, u64 *new);
-int morsel_own_host_failed(u64 e, u32 dead, u64 *new);
-int morsel_own_punch(u64 e, u32 host, u64 *new);
-
 /* Message types carried by the channel. */
 enum morsel_msg_type {
 	MORSEL_MSG_PING = 1,	/* arg0: cookie; ret0: ~cookie, ret1: host id */
@@ -79,11 +61,48 @@ enum morsel_msg_type {
 	MORSEL_MSG_NR,
 };
 
-/* Recall modes, in the top bits of arg1 of MORSEL_MSG_RECALL. */
-enum morsel_recall_mode {
-	MORSEL_RECALL_DOWNGRADE = 0,	/* exclusive owner: keep a read copy */
-	MORSEL_RECALL_INVALIDATE,	/* exclusive owner: give it all up */
-	MORSEL_RECALL_READER,		/* a reader: unmap, drop the copy */
+/**
+ * struct morsel_msg - a request, as its handler sees it.
+ * @src: the sending host.
+ * @type: enum morsel_msg_type.
+ * @arg: the sender's two arguments.
+ * @resumed: the handler parked this request before; @cookie is what it
+ *	said then.
+ * @cookie: see @resumed.
+ */
+struct morsel_msg {
+	unsigned int src;
+	u16 type;
+	bool resumed;
+	u64 arg[2];
+	u64 cookie;
+};
+
+/**
+ * struct morsel_answer - what a handler answers (all zero to start with).
+ * @result: 0 or -errno, for the sender.
+ * @ret: two return values, for the sender.
+ * @park_ns: not zero: answer later. The request stays at the head of its
+ *	ring and is handed back, resumed, after this many ns; the result and
+ *	return values are not sent.
+ * @cookie: with @park_ns: handed back when the request is resumed.
+ */
+struct morsel_answer {
+	s32 result;
+	u64 ret[2];
+	u64 park_ns;
+	u64 cookie;
+};
+
+struct morsel_pool;
+typedef void (*morsel_handler_t)(struct morsel_pool *p, const struct morsel_msg *m,
+				 struct morsel_answer *a);
+
+/* A request parked by its handler: the head of one sender's ring. */
+struct morsel_parked {
+	u64 until;	/* ktime ns; 0: nothing parked */
+	u64 cookie;
+	bool resumed;	/* due: hand it back with @cookie */
 };
 
 /* Host-side bookkeeping of the lease of every other host. */
@@ -149,11 +168,11 @@ struct morsel_pool {
 	atomic_t rx_kicks;
 	unsigned long poll_until;	/* jiffies; handler polls until then */
 	/*
-	 * A request whose handler answers later (morsel_channel_park()) stays
-	 * at the head of its ring, which is not served until then (ktime ns,
-	 * 0: not parked); the other rings are. Handler thread only.
+	 * Per sender, the request its handler parked: it stays at the head of
+	 * its ring, which is not served until then; the other rings are.
+	 * Handler thread only.
 	 */
-	u64 rx_park_until[MORSEL_MAX_HOSTS];
+	struct morsel_parked parked[MORSEL_MAX_HOSTS];
 	struct task_struct *rx_thread;
 	struct morsel_chan_stats stats;
 };
@@ -189,7 +208,8 @@ u32 morsel_hosts_alive_mask(struct morsel_pool *p);
 int morsel_doorbell_ring(struct morsel_pool *p, unsigned int host);
 int morsel_doorbell_peer_id(void);
 u32 morsel_doorbell_kind(void);
-int morsel_doorbell_init(void);
+int morsel_doorbell_init(struct morsel_pool *p, void (*rang)(struct morsel_pool *p),
+			 void (*ready)(void));
 
 /* channel.c */
 int morsel_channel_start(struct morsel_pool *p);
@@ -213,7 +233,7 @@ int morsel_channel_post(struct morsel_pool *p, unsigned int dst, u16 type,
 			const u64 arg[2], unsigned int timeout_ms, bool polled,
 			struct morsel_call *c);
 int morsel_channel_wait(struct morsel_pool *p, struct morsel_call *c, u64 ret[2]);
-int morsel_channel_park(struct morsel_pool *p, unsigned int src, u64 delay_ns);
+int morsel_channel_register(u16 type, morsel_handler_t fn);
 int morsel_channel_call(struct morsel_pool *p, unsigned int dst, u16 type,
 			const u64 arg[2], u64 ret[2], unsigned int timeout_ms,
 			bool polled);
@@ -225,38 +245,34 @@ int morsel_channel_ping(struct morsel_pool *p, unsigned int dst, u32 count,
 s64 morsel_frame_alloc(struct morsel_pool *p);
 void morsel_frame_free(struct morsel_pool *p, u64 frame);
 
-/* Ownership counters, per overlay and summed per host. */
-struct morsel_obj_counters {
-	atomic64_t read_faults, write_faults, transfers, recalls_sent;
-	atomic64_t recalls_handled, writebacks, invalidates, shootdowns;
-};
-
-extern struct morsel_obj_counters morsel_host_counters;
-
-/* object.c, overlay.c, recall.c, cache.c */
-struct morsel_overlay;
+/* directory.c: the object directory and the authoritative tables */
 int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size);
 int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen);
 int morsel_obj_delete(struct morsel_pool *p, const char *name);
-int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);
-long morsel_obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 bool morsel_obj_name_valid(const char *name, size_t len);
+struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int idx);
 u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page);
 u64 morsel_obj_max_pages(struct morsel_pool *p);
 void morsel_dir_lock(struct morsel_pool *p);
 void morsel_dir_unlock(struct morsel_pool *p);
 void morsel_dir_lock_reset(struct morsel_pool *p);
-int morsel_overlay_init(void);
-int morsel_overlays_show(struct seq_file *m);
-int morsel_handle_recall(struct morsel_pool *p, unsigned int src,
-			 u64 obj, u64 page_mode, bool resumed);
-int morsel_recall(struct morsel_pool *p, u32 hosts, unsigned int idx,
-		  u32 gen, u64 page, enum morsel_recall_mode mode);
+
+/* object.c: an object as a file of this host */
+int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);
+
+/* registry.c: failures */
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);
 bool morsel_host_fenced(struct morsel_pool *p, unsigned int host);
-void morsel_overlays_fence(void);
-void morsel_overlays_tick(void);
+void morsel_registry_on_fence(void (*fn)(void));
+
+/* overlay.c, fault.c, recall.c, writeback.c: overlay.h */
+int morsel_overlay_init(void);
+int morsel_overlays_show(struct seq_file *m);
 u64 morsel_overlay_counter(unsigned int idx, unsigned int which);
+u64 morsel_host_counter(unsigned int which);
+const char *morsel_counter_name(unsigned int which);
+int morsel_recall_init(void);
+void morsel_writeback_init(void);
 
 extern bool morsel_stale_cache;
 void morsel_cache_writeback(void *addr);

@@ -1,240 +1,229 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Named objects: the directory in the coherent region and the objects'
- * authoritative page tables.
+ * An object as a file of this host: MORSEL_IOC_CREATE and MORSEL_IOC_OPEN
+ * return one, a file of the host's overlay of the object. Its operations:
  *
- * Directory changes (create, delete, resize) take dir_lock, a cross-host
- * lock word holding the holder's host id + 1. A waiter that finds the
- * holder dead in the registry breaks the lock; every wait is bounded.
- * Page-table entries are not under dir_lock: each changes by cmpxchg
- * (ownership.c).
+ *   mmap (MAP_SHARED)   map the overlay (faults: fault.c)
+ *   fsync, msync        a sync point (writeback.c)
+ *   MORSEL_OBJ_STAT     size, pages, this host's counters
+ *   MORSEL_OBJ_ENTRIES  the authoritative entries of a range of pages
+ *   MORSEL_OBJ_RESIZE   grow, or shrink (the tail is punched)
+ *   MORSEL_OBJ_PUNCH    remove pages on every host: this host takes each
+ *                       page exclusively (recalling the others), then
+ *                       frees its frame
  */
-#include <linux/ctype.h>
-#include <linux/delay.h>
-#include <linux/jiffies.h>
-#include <linux/string.h>
-#include "internal.h"
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include "overlay.h"
 
-/* The pool's lock word names a host; this mutex orders the host's threads. */
-static DEFINE_MUTEX(dir_mutex);
-
-static struct morsel_dir *dir(struct morsel_pool *p)
+static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 {
-	return morsel_pool_ptr(p, p->sb->dir_off);
-}
+	struct morsel_pool *p = ov->pool;
+	struct morsel_own_req me = overlay_req(ov, 0);
+	u64 page, e, old, new;
+	int err;
 
-/**
- * morsel_dir_lock() - take the cross-host directory lock.
- * @p: the pool, online.
- *
- * Spins with sleeps; breaks the lock of a holder that is not alive.
- */
-void morsel_dir_lock(struct morsel_pool *p)
-{
-	u64 *lock = &dir(p)->dir_lock, me = p->host_id + 1, old;
-
-	mutex_lock(&dir_mutex);
-	for (;;) {
-		old = pool_cmpxchg(lock, 0, me);
-		if (!old)
-			return;
-		if (old != me && !morsel_host_alive(p, old - 1, NULL)) {
-			/* The holder is dead. */
-			if (pool_cmpxchg(lock, old, me) == old) {
-				pr_warn("morsel: broke the directory lock of host %llu\n",
-					old - 1);
-				return;
-			}
+	for (page = first; page < first + count; page++) {
+		if (!MORSEL_PTE_FRAME1(READ_ONCE(*overlay_pte(ov, page))))
 			continue;
+		err = morsel_acquire(ov, page, MORSEL_ACCESS_WRITE, &e);
+		if (err)
+			return err;
+		/* ov->lock held: no PTE of this host comes back meanwhile. */
+		morsel_overlay_zap(ov, page);
+		if (morsel_stale_cache)
+			morsel_shadow_drop(&ov->shadow, page);
+		if (!morsel_pte_update(overlay_pte(ov, page), morsel_own_punch, &me,
+				       &old, &new)) {
+			/* No dirty line of ours may land in the next owner's data. */
+			morsel_cache_invalidate(morsel_frame_addr(p, old));
+			morsel_frame_free(p, MORSEL_PTE_FRAME1(old) - 1);
 		}
-		usleep_range(20, 100);
+		mutex_unlock(&ov->lock);
+		if (fatal_signal_pending(current))
+			return -EINTR;
 	}
+	return 0;
 }
 
-/**
- * morsel_dir_unlock() - release the directory lock.
- * @p: the pool.
- */
-void morsel_dir_unlock(struct morsel_pool *p)
+static long obj_stat(struct morsel_overlay *ov, void __user *uarg)
 {
-	/* Release: the directory changes before the lock word. */
-	smp_store_release(&dir(p)->dir_lock, 0);
-	mutex_unlock(&dir_mutex);
-}
+	struct morsel_pool *p = ov->pool;
+	struct morsel_obj_entry *o = overlay_obj(ov);
+	struct morsel_obj_stat st = {};
+	u64 page, pages, *cnt = &st.read_faults;
+	unsigned int c;
 
-/**
- * morsel_dir_lock_reset() - drop a directory lock left by an earlier
- * incarnation of this host (called once when the host joins).
- * @p: the pool.
- */
-void morsel_dir_lock_reset(struct morsel_pool *p)
-{
-	u64 me = p->host_id + 1;
+	/* The UAPI counters are in the order of counters.h, read_faults first. */
+	BUILD_BUG_ON(sizeof(st) - offsetof(struct morsel_obj_stat, read_faults) !=
+		     MORSEL_CNT_NR * sizeof(u64));
+	st.size = READ_ONCE(o->size);
+	st.max_size = morsel_obj_max_pages(p) << PAGE_SHIFT;
+	st.index = ov->idx;
+	st.gen = ov->gen;
+	st.views = READ_ONCE(o->views);
+	st.mapped = READ_ONCE(o->mapped);
+	pages = DIV_ROUND_UP(st.size, PAGE_SIZE);
+	for (page = 0; page < pages; page++) {
+		u64 e = READ_ONCE(*overlay_pte(ov, page));
 
-	if (pool_cmpxchg(&dir(p)->dir_lock, me, 0) == me)
-		pr_warn("morsel: released the directory lock of this host's previous incarnation\n");
-}
-
-/**
- * morsel_obj_max_pages() - the largest object this pool allows, in pages.
- * @p: the pool.
- *
- * Return: pages per page-table slot.
- */
-u64 morsel_obj_max_pages(struct morsel_pool *p)
-{
-	return min(p->sb->pt_slot_bytes / sizeof(u64), morsel_sb_frames(p->sb));
-}
-
-/**
- * morsel_obj_pte() - the authoritative entry of a page.
- * @p: the pool.
- * @idx: directory index.
- * @page: page index, below morsel_obj_max_pages().
- *
- * Return: a pointer into the coherent region.
- */
-u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page)
-{
-	u64 *slot = morsel_pool_ptr(p, p->sb->pt_off + idx * p->sb->pt_slot_bytes);
-
-	return &slot[page];
-}
-
-/**
- * morsel_obj_name_valid() - is this an acceptable object name?
- * @name: the name, within a buffer of @len bytes.
- * @len: buffer size.
- *
- * Return: true for 1..31 characters of [A-Za-z0-9._-], NUL-terminated.
- */
-bool morsel_obj_name_valid(const char *name, size_t len)
-{
-	size_t n = strnlen(name, len), i;
-
-	if (!n || n == len || n >= MORSEL_NAME_LEN)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum(name[i]) && name[i] != '.' && name[i] != '_' &&
-		    name[i] != '-')
-			return false;
-	return true;
-}
-
-static int find_locked(struct morsel_pool *p, const char *name)
-{
-	int i;
-
-	for (i = 0; i < MORSEL_MAX_OBJECTS; i++) {
-		struct morsel_obj_entry *o = &dir(p)->obj[i];
-
-		if (READ_ONCE(o->state) == MORSEL_OBJ_LIVE &&
-		    !strncmp(o->name, name, MORSEL_NAME_LEN))
-			return i;
+		st.pages_present += !!MORSEL_PTE_FRAME1(e);
+		st.pages_exclusive += MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE;
+		st.pages_shared += MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED;
 	}
-	return -ENOENT;
+	for (c = 0; c < MORSEL_CNT_NR; c++)
+		cnt[c] = atomic64_read(&ov->cnt.c[c]);
+	if (!overlay_live(ov))
+		return -ESTALE;
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-/**
- * morsel_obj_create() - create a named object.
- * @p: the pool, online.
- * @name: a valid name.
- * @size: bytes.
- *
- * Return: the directory index, or -EINVAL (size 0), -EFBIG (too large),
- * -EEXIST (name taken), -ENOSPC (directory full).
- */
-int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size)
+static long obj_entries(struct morsel_overlay *ov, void __user *uarg)
 {
-	struct morsel_obj_entry *o;
-	int i;
+	struct morsel_pool *p = ov->pool;
+	struct morsel_entries req;
+	u64 __user *out;
+	u64 i;
 
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (!req.count || req.first >= morsel_obj_max_pages(p) ||
+	    req.count > morsel_obj_max_pages(p) - req.first)
+		return -EINVAL;
+	out = u64_to_user_ptr(req.entries);
+	for (i = 0; i < req.count; i++)
+		if (put_user(READ_ONCE(*overlay_pte(ov, req.first + i)), &out[i]))
+			return -EFAULT;
+	return overlay_live(ov) ? 0 : -ESTALE;
+}
+
+static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
+{
+	struct morsel_pool *p = ov->pool;
+	u64 size, old, keep;
+
+	if (get_user(size, uarg))
+		return -EFAULT;
 	if (!size)
 		return -EINVAL;
 	if (size > morsel_obj_max_pages(p) << PAGE_SHIFT)
 		return -EFBIG;
 	morsel_dir_lock(p);
-	if (find_locked(p, name) >= 0) {
-		morsel_dir_unlock(p);
-		return -EEXIST;
-	}
-	for (i = 0; i < MORSEL_MAX_OBJECTS; i++)
-		if (READ_ONCE(dir(p)->obj[i].state) == MORSEL_OBJ_FREE)
-			break;
-	if (i == MORSEL_MAX_OBJECTS) {
-		morsel_dir_unlock(p);
-		return -ENOSPC;
-	}
-	o = &dir(p)->obj[i];
-	memset(morsel_obj_pte(p, i, 0), 0, p->sb->pt_slot_bytes);
-	strscpy(o->name, name, MORSEL_NAME_LEN);
-	o->size = size;
-	o->views = 0;
-	o->mapped = 0;
-	o->creator = p->host_id;
-	o->gen++;
-	/* Release: the entry and its table before it is seen LIVE. */
-	smp_store_release(&o->state, MORSEL_OBJ_LIVE);
+	old = READ_ONCE(overlay_obj(ov)->size);
+	/* Shrinking: new faults beyond @size fail before the tail goes. */
+	WRITE_ONCE(overlay_obj(ov)->size, size);
 	morsel_dir_unlock(p);
-	return i;
+	keep = DIV_ROUND_UP(size, PAGE_SIZE);
+	if (size >= old)
+		return 0;
+	return obj_punch(ov, keep, DIV_ROUND_UP(old, PAGE_SIZE) - keep);
 }
 
-/**
- * morsel_obj_lookup() - find a live object by name.
- * @p: the pool.
- * @name: a valid name.
- * @gen: its generation.
- *
- * Return: the directory index, or -ENOENT.
- */
-int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen)
+static long obj_punch_range(struct morsel_overlay *ov, void __user *uarg)
 {
-	int i;
+	u64 size = READ_ONCE(overlay_obj(ov)->size);
+	struct morsel_punch req;
 
-	morsel_dir_lock(p);
-	i = find_locked(p, name);
-	if (i >= 0)
-		*gen = dir(p)->obj[i].gen;
-	morsel_dir_unlock(p);
-	return i;
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (!req.len || !PAGE_ALIGNED(req.offset | req.len) ||
+	    req.offset >= size || req.len > ALIGN(size, PAGE_SIZE) - req.offset)
+		return -EINVAL;
+	return obj_punch(ov, req.offset >> PAGE_SHIFT, req.len >> PAGE_SHIFT);
 }
 
+static long obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct morsel_overlay *ov = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	if (!overlay_live(ov))
+		return -ESTALE;
+	switch (cmd) {
+	case MORSEL_OBJ_STAT:
+		return obj_stat(ov, uarg);
+	case MORSEL_OBJ_ENTRIES:
+		return obj_entries(ov, uarg);
+	case MORSEL_OBJ_RESIZE:
+		return obj_resize(ov, uarg);
+	case MORSEL_OBJ_PUNCH:
+		return obj_punch_range(ov, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int obj_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct morsel_overlay *ov = file->private_data;
+	struct morsel_pool *p = ov->pool;
+	int err = 0;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;	/* copy-on-write of pool pages: not offered */
+	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	/* Under the directory lock, so that a delete sees this mapping. */
+	morsel_dir_lock(p);
+	if (!overlay_live(ov)) {
+		err = -ESTALE;
+	} else {
+		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+		vma->vm_ops = &morsel_overlay_vm_ops;
+		morsel_overlay_mapped(ov, 1);
+	}
+	morsel_dir_unlock(p);
+	return err;
+}
+
+static int obj_release(struct inode *inode, struct file *file)
+{
+	morsel_overlay_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations obj_fops = {
+	.owner = THIS_MODULE,
+	.mmap = obj_mmap,
+	.release = obj_release,
+	.fsync = morsel_overlay_fsync,
+	.unlocked_ioctl = obj_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
 /**
- * morsel_obj_delete() - delete a named object that no host maps.
+ * morsel_obj_open_fd() - open (idx, gen) on this host: a new file of its
+ * overlay, creating the overlay on the first open.
  * @p: the pool, online.
- * @name: a valid name.
+ * @idx: directory index.
+ * @gen: generation the caller found.
  *
- * Frees every frame. Hosts that still have the object open see -ESTALE.
- *
- * Return: 0, -ENOENT, or -EBUSY if a host maps the object.
+ * Return: a file descriptor, or a negative errno.
  */
-int morsel_obj_delete(struct morsel_pool *p, const char *name)
+int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen)
 {
-	struct morsel_obj_entry *o;
-	u64 page, pages;
-	int i;
+	struct morsel_overlay *ov;
+	struct file *file;
+	int fd;
 
-	morsel_dir_lock(p);
-	i = find_locked(p, name);
-	if (i < 0)
-		goto out;
-	o = &dir(p)->obj[i];
-	if (READ_ONCE(o->mapped)) {
-		i = -EBUSY;
-		goto out;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	ov = morsel_overlay_get(p, idx, gen, true);
+	if (IS_ERR(ov)) {
+		put_unused_fd(fd);
+		return PTR_ERR(ov);
 	}
-	pages = morsel_obj_max_pages(p);
-	for (page = 0; page < pages; page++) {
-		u64 *pte = morsel_obj_pte(p, i, page);
-		u64 e = xchg(pte, 0);
-
-		if (MORSEL_PTE_FRAME1(e))
-			morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);
+	file = morsel_overlay_file(ov, &obj_fops);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
 	}
-	o->gen++;
-	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
-	i = 0;
-out:
-	morsel_dir_unlock(p);
-	return i;
+	fd_install(fd, file);
+	return fd;
 }

@@ -3,9 +3,10 @@
  * Page ownership: multiple readers / single writer per page, across hosts.
  *
  * The authoritative entry of a page (8 bytes, coherent, encoding in
- * include/uapi/linux/morsel.h) is changed only by pool_cmpxchg() around the
- * pure functions below, which say what the caller must do next. No function
- * here does I/O; overlay.c performs the actions, KUnit drives the table.
+ * include/uapi/linux/morsel_pte.h) is changed only by morsel_pte_update()
+ * (ownership.h) around the pure functions below, which say what the caller
+ * must do next. No function here does I/O: fault.c, recall.c and
+ * writeback.c perform the actions, KUnit drives the table.
  *
  * H is the host taking action, O the owner, R the reader set.
  *
@@ -30,13 +31,10 @@
  */
 #include <linux/bits.h>
 #include <linux/bug.h>
-#include "internal.h"
+#include <linux/errno.h>
+#include "ownership.h"
 
-#define PTE_OWNER_SHIFT		2
-#define PTE_READERS_SHIFT	6
-#define PTE_FRAME_SHIFT		22
-#define PTE_SEQ_SHIFT		50
-#define PTE_FRAME_MASK		0xfffffffULL
+#define PTE(f, v)	(((u64)(v) & MORSEL_PTE_##f##_MASK) << MORSEL_PTE_##f##_SHIFT)
 
 /**
  * morsel_pte_make() - build an entry.
@@ -44,16 +42,14 @@
  * @owner: writer or acquirer.
  * @readers: reader bitmap.
  * @frame1: frame + 1, or 0.
- * @seq: sequence number (truncated to 14 bits).
+ * @seq: sequence number (truncated to its field).
  *
  * Return: the entry.
  */
 u64 morsel_pte_make(u32 state, u32 owner, u32 readers, u64 frame1, u64 seq)
 {
-	return (u64)state | (u64)(owner & 0xf) << PTE_OWNER_SHIFT |
-	       (u64)(readers & 0xffff) << PTE_READERS_SHIFT |
-	       (frame1 & PTE_FRAME_MASK) << PTE_FRAME_SHIFT |
-	       seq << PTE_SEQ_SHIFT;
+	return PTE(STATE, state) | PTE(OWNER, owner) | PTE(READERS, readers) |
+	       PTE(FRAME, frame1) | PTE(SEQ, seq);
 }
 
 static u64 next(u64 e, u32 state, u32 owner, u32 readers)
@@ -86,37 +82,33 @@ bool morsel_pte_valid(u64 e)
 }
 
 /**
- * morsel_own_fault() - what a read or write fault by @host does to @e.
+ * morsel_own_fault() - what a read or write fault by a host does to @e.
  * @e: the current entry.
- * @host: the faulting host.
- * @write: a write fault.
- * @new: the entry to install with cmpxchg (for GRANTED, BUSY).
- * @target: for RECALL the host to recall from; for INVALIDATE the
- *	bitmap of readers to revoke.
+ * @req: the faulting host; MORSEL_OWN_WRITE for a write fault.
+ * @new: the entry to install: changed for GRANTED (a new reader, or an
+ *	upgrade) and INVALIDATE (BUSY), else @e.
+ *
+ * The host to recall from (RECALL) is the owner in @e; the readers to
+ * revoke (INVALIDATE) are the readers in *@new.
  *
  * Return: enum morsel_own_action.
  */
-int morsel_own_fault(u64 e, u32 host, bool write, u64 *new, u32 *target)
+int morsel_own_fault(u64 e, const struct morsel_own_req *req, u64 *new)
 {
-	u32 readers = MORSEL_PTE_READERS(e), owner = MORSEL_PTE_OWNER(e);
-	u32 others;
+	u32 readers = MORSEL_PTE_READERS(e), host = req->host, others;
 
 	*new = e;
-	*target = 0;
 	switch (MORSEL_PTE_STATE(e)) {
 	case MORSEL_PTE_NONE:
 		return MORSEL_OWN_NEED_FRAME;
 	case MORSEL_PTE_EXCLUSIVE:
-		if (owner == host)
-			return MORSEL_OWN_GRANTED;
-		*target = owner;
-		return MORSEL_OWN_RECALL;
+		return MORSEL_PTE_OWNER(e) == host ? MORSEL_OWN_GRANTED :
+						     MORSEL_OWN_RECALL;
 	case MORSEL_PTE_BUSY:
-		*target = owner;
 		return MORSEL_OWN_WAIT;
 	}
 	/* SHARED */
-	if (!write) {
+	if (!(req->flags & MORSEL_OWN_WRITE)) {
 		if (!(readers & BIT(host)))
 			*new = next(e, MORSEL_PTE_SHARED, 0, readers | BIT(host));
 		return MORSEL_OWN_GRANTED;
@@ -127,89 +119,111 @@ int morsel_own_fault(u64 e, u32 host, bool write, u64 *new, u32 *target)
 		return MORSEL_OWN_GRANTED;
 	}
 	*new = next(e, MORSEL_PTE_BUSY, host, others);
-	*target = others;
 	return MORSEL_OWN_INVALIDATE;
 }
 
 /**
  * morsel_own_fill() - the entry of a fresh page after its first fault.
- * @e: the current entry (NONE).
- * @frame: the frame allocated for it.
- * @host: the faulting host.
- * @write: a write fault (exclusive) or a read fault (shared).
+ * @e: the current entry.
+ * @req: the faulting host, MORSEL_OWN_WRITE (exclusive) or not (shared),
+ *	and the frame allocated for the page.
+ * @new: the new entry.
  *
- * Return: the new entry.
+ * Return: 0, or -EEXIST if the page got a frame meanwhile.
  */
-u64 morsel_own_fill(u64 e, u64 frame, u32 host, bool write)
+int morsel_own_fill(u64 e, const struct morsel_own_req *req, u64 *new)
 {
-	return morsel_pte_make(write ? MORSEL_PTE_EXCLUSIVE : MORSEL_PTE_SHARED,
-			       write ? host : 0, write ? 0 : BIT(host), frame + 1,
-			       MORSEL_PTE_SEQ(e) + 1);
-}
+	bool write = req->flags & MORSEL_OWN_WRITE;
 
-/**
- * morsel_own_busy_done() - the acquirer finished revoking the readers.
- * @e: the current entry, BUSY{@host, R}.
- * @host: the acquirer.
- * @new: EXCLUSIVE{@host}.
- *
- * Return: 0, or -ESTALE if @e is not BUSY{@host}.
- */
-int morsel_own_busy_done(u64 e, u32 host, u64 *new)
-{
-	if (MORSEL_PTE_STATE(e) != MORSEL_PTE_BUSY || MORSEL_PTE_OWNER(e) != host)
-		return -ESTALE;
-	*new = next(e, MORSEL_PTE_EXCLUSIVE, host, 0);
+	if (MORSEL_PTE_STATE(e) != MORSEL_PTE_NONE)
+		return -EEXIST;
+	*new = morsel_pte_make(write ? MORSEL_PTE_EXCLUSIVE : MORSEL_PTE_SHARED,
+			       write ? req->host : 0, write ? 0 : BIT(req->host),
+			       req->frame + 1, MORSEL_PTE_SEQ(e) + 1);
 	return 0;
 }
 
 /**
- * morsel_own_release() - the owner gives up exclusive access (recall).
+ * morsel_own_busy_done() - the acquirer finished revoking the readers.
+ * @e: the current entry, BUSY{host, R}.
+ * @req: the acquirer.
+ * @new: EXCLUSIVE{host}.
+ *
+ * Return: 0, or -ESTALE if @e is not BUSY{host}.
+ */
+int morsel_own_busy_done(u64 e, const struct morsel_own_req *req, u64 *new)
+{
+	if (MORSEL_PTE_STATE(e) != MORSEL_PTE_BUSY || MORSEL_PTE_OWNER(e) != req->host)
+		return -ESTALE;
+	*new = next(e, MORSEL_PTE_EXCLUSIVE, req->host, 0);
+	return 0;
+}
+
+/**
+ * morsel_own_release() - the owner gives up exclusive access.
  * @e: the current entry.
- * @host: the host releasing.
- * @downgrade: keep @host as a reader.
- * @new: SHARED{@host} or SHARED{}.
+ * @req: the owner; MORSEL_OWN_DOWNGRADE to stay a reader.
+ * @new: SHARED{host} or SHARED{}.
  *
  * The caller has written the page back before it installs @new.
  *
- * Return: 0, or -ESTALE if @host does not own the page (a stale recall).
+ * Return: 0, or -ESTALE if the host does not own the page (a stale recall).
  */
-int morsel_own_release(u64 e, u32 host, bool downgrade, u64 *new)
+int morsel_own_release(u64 e, const struct morsel_own_req *req, u64 *new)
 {
-	if (MORSEL_PTE_STATE(e) != MORSEL_PTE_EXCLUSIVE || MORSEL_PTE_OWNER(e) != host)
+	if (!morsel_pte_owned_by(e, req->host))
 		return -ESTALE;
-	*new = next(e, MORSEL_PTE_SHARED, 0, downgrade ? BIT(host) : 0);
+	*new = next(e, MORSEL_PTE_SHARED, 0,
+		    req->flags & MORSEL_OWN_DOWNGRADE ? BIT(req->host) : 0);
 	return 0;
 }
 
 /**
  * morsel_own_drop_reader() - a reader gives up its read access.
  * @e: the current entry.
- * @host: the reader.
- * @new: the entry without @host among the readers.
+ * @req: the reader.
+ * @new: the entry without the host among the readers.
  *
- * Return: 0, or -ESTALE if @e is not SHARED with @host as a reader.
+ * Return: 0, or -ESTALE if @e is not SHARED with the host as a reader.
  */
-int morsel_own_drop_reader(u64 e, u32 host, u64 *new)
+int morsel_own_drop_reader(u64 e, const struct morsel_own_req *req, u64 *new)
 {
-	if (MORSEL_PTE_STATE(e) != MORSEL_PTE_SHARED ||
-	    !(MORSEL_PTE_READERS(e) & BIT(host)))
+	if (!morsel_pte_read_by(e, req->host))
 		return -ESTALE;
-	*new = next(e, MORSEL_PTE_SHARED, 0, MORSEL_PTE_READERS(e) & ~BIT(host));
+	*new = next(e, MORSEL_PTE_SHARED, 0, MORSEL_PTE_READERS(e) & ~BIT(req->host));
 	return 0;
+}
+
+/**
+ * morsel_own_leave() - a host gives up whatever access it has to a page.
+ * @e: the current entry.
+ * @req: the host (it closes its last view of the object).
+ * @new: SHARED without the host.
+ *
+ * The caller has written the page back if the host owned it.
+ *
+ * Return: 0, or -ESTALE if the host neither owns nor reads the page.
+ */
+int morsel_own_leave(u64 e, const struct morsel_own_req *req, u64 *new)
+{
+	struct morsel_own_req give_all = { .host = req->host };
+
+	if (!morsel_own_release(e, &give_all, new))
+		return 0;
+	return morsel_own_drop_reader(e, req, new);
 }
 
 /**
  * morsel_own_host_failed() - forget a host declared dead.
  * @e: the current entry.
- * @dead: the dead host.
- * @new: the entry without @dead.
+ * @req: the dead host.
+ * @new: the entry without it.
  *
- * Return: 0, or -ESTALE if @e does not involve @dead.
+ * Return: 0, or -ESTALE if @e does not involve the dead host.
  */
-int morsel_own_host_failed(u64 e, u32 dead, u64 *new)
+int morsel_own_host_failed(u64 e, const struct morsel_own_req *req, u64 *new)
 {
-	u32 readers = MORSEL_PTE_READERS(e);
+	u32 readers = MORSEL_PTE_READERS(e), dead = req->host;
 
 	switch (MORSEL_PTE_STATE(e)) {
 	case MORSEL_PTE_EXCLUSIVE:
@@ -234,14 +248,14 @@ int morsel_own_host_failed(u64 e, u32 dead, u64 *new)
 /**
  * morsel_own_punch() - the entry of a removed page.
  * @e: the current entry, EXCLUSIVE to the punching host.
- * @host: the punching host.
+ * @req: the punching host.
  * @new: NONE.
  *
- * Return: 0, or -ESTALE if @host does not own the page exclusively.
+ * Return: 0, or -ESTALE if the host does not own the page exclusively.
  */
-int morsel_own_punch(u64 e, u32 host, u64 *new)
+int morsel_own_punch(u64 e, const struct morsel_own_req *req, u64 *new)
 {
-	if (MORSEL_PTE_STATE(e) != MORSEL_PTE_EXCLUSIVE || MORSEL_PTE_OWNER(e) != host)
+	if (!morsel_pte_owned_by(e, req->host))
 		return -ESTALE;
 	*new = morsel_pte_make(MORSEL_PTE_NONE, 0, 0, 0, MORSEL_PTE_SEQ(e) + 1);
 	return 0;

@@ -48,7 +48,7 @@ static const char *const hook_names[MORSEL_HOOK_NR] = {
 	[MORSEL_HOOK_READ_FAULT] = "read_fault",
 	[MORSEL_HOOK_WRITE_FAULT] = "write_fault",
 	[MORSEL_HOOK_RECALL] = "recall",
-	[MORSEL_HOOK_RELEASE] = "release",
+	[MORSEL_HOOK_SYNC] = "sync",
 	[MORSEL_HOOK_TICK] = "tick",
 };
 
@@ -63,8 +63,7 @@ static atomic64_t enable_seq, detach_seq, errors, granted, deferred;
 static atomic64_t decisions[MORSEL_HOOK_NR];
 static u32 morsel_ops_type_id;
 
-static void tick_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(tick_work, tick_fn);
+static void (*changed_fn)(void);	/* morsel_policy_on_change() */
 
 /**
  * morsel_policy_check() - check one answer of a policy.
@@ -111,9 +110,9 @@ int morsel_policy_check(enum morsel_policy_hook hook, u64 ret, u32 defer_bound_u
 		a->value = ret;
 		a->defer_us = defer;
 		return 0;
-	case MORSEL_HOOK_RELEASE:
+	case MORSEL_HOOK_SYNC:
 	case MORSEL_HOOK_TICK:
-		if (ret >= MORSEL_HOLD_NR)
+		if (ret >= MORSEL_SYNC_NR)
 			break;
 		a->value = ret;
 		return 0;
@@ -162,10 +161,10 @@ static bool run_hook(struct morsel_ops *ops, enum morsel_policy_hook hook,
 			return false;
 		*ret = ops->recall(c);
 		return true;
-	case MORSEL_HOOK_RELEASE:
-		if (!ops->release)
+	case MORSEL_HOOK_SYNC:
+		if (!ops->sync)
 			return false;
-		*ret = ops->release(c);
+		*ret = ops->sync(c);
 		return true;
 	case MORSEL_HOOK_TICK:
 		if (!ops->tick)
@@ -254,21 +253,21 @@ u32 morsel_policy_recall(struct morsel_policy_ctx *ctx, u32 defer_bound_us,
 }
 
 /**
- * morsel_policy_release() - what to do with an owned page at msync/fsync.
+ * morsel_policy_sync() - what to do with an owned page at msync/fsync.
  * @ctx: the question.
  *
- * Return: enum morsel_hold_decision.
+ * Return: enum morsel_sync_decision.
  */
-u32 morsel_policy_release(struct morsel_policy_ctx *ctx)
+u32 morsel_policy_sync(struct morsel_policy_ctx *ctx)
 {
-	return decide(MORSEL_HOOK_RELEASE, ctx, 0, 0).value;
+	return decide(MORSEL_HOOK_SYNC, ctx, 0, 0).value;
 }
 
 /**
  * morsel_policy_tick() - what to do with a page this host owns or reads.
  * @ctx: the question.
  *
- * Return: enum morsel_hold_decision.
+ * Return: enum morsel_sync_decision.
  */
 u32 morsel_policy_tick(struct morsel_policy_ctx *ctx)
 {
@@ -292,7 +291,12 @@ void morsel_policy_count_deferred(void)
 	atomic64_inc(&deferred);
 }
 
-static void tick_fn(struct work_struct *work)
+/**
+ * morsel_policy_tick_ms() - the period of the policy's tick.
+ *
+ * Return: milliseconds, or 0 if the policy has no tick hook.
+ */
+u32 morsel_policy_tick_ms(void)
 {
 	struct morsel_ops *ops;
 	u32 ms = 0;
@@ -302,11 +306,28 @@ static void tick_fn(struct work_struct *work)
 	if (ops && ops->tick)
 		ms = ops->tick_ms ?: MORSEL_TICK_MS_DEFAULT;
 	rcu_read_unlock();
-	if (!ms)
-		return;	/* the next policy with a tick starts it again */
-	if (READ_ONCE(morsel_pool.state) == MORSEL_POOL_ONLINE)
-		morsel_overlays_tick();
-	queue_delayed_work(system_unbound_wq, &tick_work, msecs_to_jiffies(ms));
+	return ms;
+}
+
+/**
+ * morsel_policy_on_change() - be told when a policy becomes the answering one.
+ * @fn: called after the switch, in process context; NULL to stop.
+ *
+ * The mechanism's periodic work (the tick, in writeback.c) registers here
+ * so that the policy side never calls into the mechanism.
+ */
+void morsel_policy_on_change(void (*fn)(void))
+{
+	WRITE_ONCE(changed_fn, fn);
+}
+
+static void policy_changed(void)
+{
+	void (*changed)(void);
+
+	changed = READ_ONCE(changed_fn);
+	if (changed)
+		changed();
 }
 
 /* Make @ops the answering policy (policy_mutex held). */
@@ -330,8 +351,7 @@ static int policy_enable(struct morsel_ops *ops)
 	spin_unlock(&reason_lock);
 	atomic64_inc(&enable_seq);
 	pr_info("morsel: policy %s enabled\n", ops->name);
-	if (ops->tick)
-		mod_delayed_work(system_unbound_wq, &tick_work, 0);
+	policy_changed();
 	return 0;
 }
 
@@ -481,7 +501,7 @@ static u64 morsel_ops__recall(struct morsel_policy_ctx *ctx)
 	return 0;
 }
 
-static u32 morsel_ops__release(struct morsel_policy_ctx *ctx)
+static u32 morsel_ops__sync(struct morsel_policy_ctx *ctx)
 {
 	return 0;
 }
@@ -500,7 +520,7 @@ static struct morsel_ops __bpf_ops_morsel_ops = {
 	.read_fault = morsel_ops__read_fault,
 	.write_fault = morsel_ops__write_fault,
 	.recall = morsel_ops__recall,
-	.release = morsel_ops__release,
+	.sync = morsel_ops__sync,
 	.tick = morsel_ops__tick,
 	.init = morsel_ops__init,
 };
@@ -621,7 +641,7 @@ POLICY_COUNTER(deferred, deferred);
 POLICY_COUNTER(decisions_read_fault, decisions[MORSEL_HOOK_READ_FAULT]);
 POLICY_COUNTER(decisions_write_fault, decisions[MORSEL_HOOK_WRITE_FAULT]);
 POLICY_COUNTER(decisions_recall, decisions[MORSEL_HOOK_RECALL]);
-POLICY_COUNTER(decisions_release, decisions[MORSEL_HOOK_RELEASE]);
+POLICY_COUNTER(decisions_sync, decisions[MORSEL_HOOK_SYNC]);
 POLICY_COUNTER(decisions_tick, decisions[MORSEL_HOOK_TICK]);
 
 static struct kobj_attribute name_attr = __ATTR_RO(name);
@@ -633,7 +653,7 @@ static struct attribute *policy_attrs[] = {
 	&enable_seq_attr.attr, &detach_seq_attr.attr, &errors_attr.attr,
 	&granted_attr.attr, &deferred_attr.attr,
 	&decisions_read_fault_attr.attr, &decisions_write_fault_attr.attr,
-	&decisions_recall_attr.attr, &decisions_release_attr.attr,
+	&decisions_recall_attr.attr, &decisions_sync_attr.attr,
 	&decisions_tick_attr.attr, NULL,
 };
 
@@ -652,8 +672,9 @@ static int __init morsel_policy_init(void)
 
 	BTF_TYPE_EMIT_ENUM(MORSEL_READ_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_RECALL_NR);
-	BTF_TYPE_EMIT_ENUM(MORSEL_HOLD_NR);
+	BTF_TYPE_EMIT_ENUM(MORSEL_SYNC_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_CNT_NR);
+	BTF_TYPE_EMIT_ENUM(MORSEL_GRANT_MAX);
 	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &morsel_kfunc_set);
 	if (!err)
 		err = register_bpf_struct_ops(&bpf_morsel_ops, morsel_ops);

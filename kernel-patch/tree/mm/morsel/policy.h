@@ -19,7 +19,7 @@
  *                                                budget (clamped); the
  *                                                handler thread serves the
  *                                                others meanwhile
- *   release      msync()/fsync() of a range,     KEEP (lazy), WRITEBACK, or
+ *   sync         msync()/fsync() of a range,     KEEP (lazy), WRITEBACK, or
  *                per page owned exclusively      RELEASE (write back, share)
  *   tick         every tick_ms, per page this    KEEP, WRITEBACK, RELEASE
  *                host owns or reads              (a reader drops its copy)
@@ -34,12 +34,18 @@
 
 #include <linux/types.h>
 
-#define MORSEL_POLICY_NAME_LEN		32
-#define MORSEL_GRANT_MAX		16
-#define MORSEL_RECALL_DEFER_SHIFT	8
-#define MORSEL_TICK_MS_DEFAULT		50
-#define MORSEL_TICK_MS_MIN		10
-#define MORSEL_TICK_MS_MAX		1000
+/*
+ * The limits of the interface, as enum members so that BPF policies see
+ * them through vmlinux.h instead of keeping copies.
+ */
+enum morsel_policy_consts {
+	MORSEL_POLICY_NAME_LEN = 32,
+	MORSEL_GRANT_MAX = 16,		/* pages a write fault may take after its page */
+	MORSEL_RECALL_DEFER_SHIFT = 8,	/* recall answer: decision | defer_us << shift */
+	MORSEL_TICK_MS_DEFAULT = 50,
+	MORSEL_TICK_MS_MIN = 10,
+	MORSEL_TICK_MS_MAX = 1000,
+};
 
 enum morsel_read_decision {
 	MORSEL_READ_SHARE,
@@ -53,32 +59,29 @@ enum morsel_recall_decision {
 	MORSEL_RECALL_NR,
 };
 
-enum morsel_hold_decision {
-	MORSEL_HOLD_KEEP,
-	MORSEL_HOLD_WRITEBACK,
-	MORSEL_HOLD_RELEASE,
-	MORSEL_HOLD_NR,
+/* What to do with a page at a sync point (msync/fsync) or a tick. */
+enum morsel_sync_decision {
+	MORSEL_SYNC_KEEP,	/* nothing now */
+	MORSEL_SYNC_WRITEBACK,	/* an owned page: write it back, stay its owner */
+	MORSEL_SYNC_RELEASE,	/* an owned page: write it back and share it;
+				 * a read copy (tick): drop it
+				 */
+	MORSEL_SYNC_NR,
 };
 
 enum morsel_policy_hook {
 	MORSEL_HOOK_READ_FAULT,
 	MORSEL_HOOK_WRITE_FAULT,
 	MORSEL_HOOK_RECALL,
-	MORSEL_HOOK_RELEASE,
+	MORSEL_HOOK_SYNC,
 	MORSEL_HOOK_TICK,
 	MORSEL_HOOK_NR,
 };
 
-/* Counters a policy can read with bpf_morsel_obj_counter(). */
+/* Counters a policy can read with bpf_morsel_obj_counter() (counters.h). */
 enum morsel_obj_counter {
-	MORSEL_CNT_READ_FAULTS,
-	MORSEL_CNT_WRITE_FAULTS,
-	MORSEL_CNT_TRANSFERS,
-	MORSEL_CNT_RECALLS_SENT,
-	MORSEL_CNT_RECALLS_HANDLED,
-	MORSEL_CNT_WRITEBACKS,
-	MORSEL_CNT_INVALIDATES,
-	MORSEL_CNT_SHOOTDOWNS,
+#define MORSEL_COUNTER(name) MORSEL_CNT_##name,
+#include "counters.h"
 	MORSEL_CNT_NR,
 };
 
@@ -116,7 +119,7 @@ struct morsel_ops {
 	u32 (*read_fault)(struct morsel_policy_ctx *ctx);
 	u32 (*write_fault)(struct morsel_policy_ctx *ctx);
 	u64 (*recall)(struct morsel_policy_ctx *ctx);
-	u32 (*release)(struct morsel_policy_ctx *ctx);
+	u32 (*sync)(struct morsel_policy_ctx *ctx);
 	u32 (*tick)(struct morsel_policy_ctx *ctx);
 	s32 (*init)(void);
 	u32 tick_ms;
@@ -138,8 +141,10 @@ u32 morsel_policy_read_fault(struct morsel_policy_ctx *ctx);
 u32 morsel_policy_write_fault(struct morsel_policy_ctx *ctx, u64 room);
 u32 morsel_policy_recall(struct morsel_policy_ctx *ctx, u32 defer_bound_us,
 			 u32 *defer_us);
-u32 morsel_policy_release(struct morsel_policy_ctx *ctx);
+u32 morsel_policy_sync(struct morsel_policy_ctx *ctx);
 u32 morsel_policy_tick(struct morsel_policy_ctx *ctx);
+u32 morsel_policy_tick_ms(void);
+void morsel_policy_on_change(void (*fn)(void));
 void morsel_policy_count_granted(u64 pages);
 void morsel_policy_count_deferred(void);
 

@@ -70,15 +70,15 @@ static void policy_recall(struct kunit *test)
 static void policy_hold(struct kunit *test)
 {
 	struct morsel_policy_answer a;
-	enum morsel_policy_hook hooks[] = { MORSEL_HOOK_RELEASE, MORSEL_HOOK_TICK };
+	enum morsel_policy_hook hooks[] = { MORSEL_HOOK_SYNC, MORSEL_HOOK_TICK };
 	char why[96];
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
-		KUNIT_EXPECT_EQ(test, check(hooks[i], MORSEL_HOLD_KEEP, 0, &a, why), 0);
-		KUNIT_EXPECT_EQ(test, check(hooks[i], MORSEL_HOLD_RELEASE, 0, &a, why), 0);
-		KUNIT_EXPECT_EQ(test, a.value, (u32)MORSEL_HOLD_RELEASE);
-		KUNIT_EXPECT_EQ(test, check(hooks[i], MORSEL_HOLD_NR, 0, &a, why), -EINVAL);
+		KUNIT_EXPECT_EQ(test, check(hooks[i], MORSEL_SYNC_KEEP, 0, &a, why), 0);
+		KUNIT_EXPECT_EQ(test, check(hooks[i], MORSEL_SYNC_RELEASE, 0, &a, why), 0);
+		KUNIT_EXPECT_EQ(test, a.value, (u32)MORSEL_SYNC_RELEASE);
+		KUNIT_EXPECT_EQ(test, check(hooks[i], MORSEL_SYNC_NR, 0, &a, why), -EINVAL);
 		KUNIT_EXPECT_EQ(test, check(hooks[i], 1ULL << 32, 0, &a, why), -EINVAL);
 	}
 	KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_NR, 0, 0, &a, why), -EINVAL);

@@ -249,16 +249,22 @@ static int __init morsel_init(void)
 	for (h = 0; h < MORSEL_MAX_HOSTS; h++)
 		spin_lock_init(&morsel_pool.tx_lock[h]);
 	INIT_DELAYED_WORK(&morsel_pool.heartbeat_work, morsel_heartbeat_fn);
-	err = morsel_sysfs_init();
-	if (err)
-		return err;
+	/* Names the counters that sysfs shows. */
 	err = morsel_overlay_init();
 	if (err)
 		return err;
+	err = morsel_sysfs_init();
+	if (err)
+		return err;
+	err = morsel_recall_init();
+	if (err)
+		return err;
+	morsel_writeback_init();
 	err = morsel_dev_init();
 	if (err)
 		return err;
-	err = morsel_doorbell_init();
+	err = morsel_doorbell_init(&morsel_pool, morsel_channel_kick,
+				   morsel_pool_try_online);
 	if (err)
 		return err;
 	register_reboot_notifier(&morsel_reboot_nb);

@@ -171,6 +171,22 @@ static void watch_host(struct morsel_pool *p, unsigned int h)
 	wake_up_all(&p->ack_wq);
 }
 
+/* Unmaps everything of this host's when it finds itself declared dead. */
+static void (*fence_fn)(void);
+
+/**
+ * morsel_registry_on_fence() - what to do when this host is declared dead.
+ * @fn: called from the heartbeat work once the pool state is FENCED: it
+ *	must take away every access of this host's processes to the pool.
+ *
+ * Registered by the layer that maps pool pages (overlay.c), so that the
+ * registry never calls up into it.
+ */
+void morsel_registry_on_fence(void (*fn)(void))
+{
+	WRITE_ONCE(fence_fn, fn);
+}
+
 /**
  * morsel_heartbeat_fn() - the periodic heartbeat and lease check.
  * @work: &morsel_pool.heartbeat_work.
@@ -184,6 +200,7 @@ void morsel_heartbeat_fn(struct work_struct *work)
 					     struct morsel_pool, heartbeat_work);
 	struct morsel_host_entry *self = entry(p, p->host_id);
 	u64 se = READ_ONCE(self->state_epoch);
+	void (*fence)(void);
 	unsigned int h;
 
 	if (se != morsel_hs_pack(p->epoch, MORSEL_HOST_ALIVE)) {
@@ -191,7 +208,9 @@ void morsel_heartbeat_fn(struct work_struct *work)
 		       p->host_id, p->epoch, morsel_hs_name(morsel_hs_state(se)),
 		       READ_ONCE(self->declared_by));
 		p->state = MORSEL_POOL_FENCED;
-		morsel_overlays_fence();
+		fence = READ_ONCE(fence_fn);
+		if (fence)
+			fence();
 		wake_up_all(&p->ack_wq);
 		return;
 	}

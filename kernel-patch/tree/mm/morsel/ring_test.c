@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit: the mailbox ring protocol and the registry transitions, driven
- * as pure functions on memory, without hosts.
+ * KUnit: the mailbox ring protocol, driven as pure functions on memory,
+ * without hosts.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -100,35 +100,10 @@ static void ring_detects_corruption(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, -EBADMSG);
 }
 
-static void registry_transitions(struct kunit *test)
-{
-	u64 free = morsel_hs_pack(0, MORSEL_HOST_FREE), se, n;
-
-	se = morsel_hs_join(free);
-	KUNIT_EXPECT_EQ(test, morsel_hs_state(se), (u32)MORSEL_HOST_ALIVE);
-	KUNIT_EXPECT_EQ(test, morsel_hs_epoch(se), 1U);
-	/* Only the incarnation that is alive can be declared dead or leave. */
-	KUNIT_EXPECT_EQ(test, morsel_hs_declare_dead(se, 2, &n), -ESTALE);
-	KUNIT_EXPECT_EQ(test, morsel_hs_leave(se, 2, &n), -ESTALE);
-	KUNIT_EXPECT_EQ(test, morsel_hs_declare_dead(se, 1, &n), 0);
-	KUNIT_EXPECT_EQ(test, n, morsel_hs_pack(1, MORSEL_HOST_DEAD));
-	/* Dead stays dead until the host joins again, with a new epoch. */
-	KUNIT_EXPECT_EQ(test, morsel_hs_declare_dead(n, 1, &n), -ESTALE);
-	KUNIT_EXPECT_EQ(test, morsel_hs_leave(n, 1, &n), -ESTALE);
-	se = morsel_hs_join(n);
-	KUNIT_EXPECT_EQ(test, se, morsel_hs_pack(2, MORSEL_HOST_ALIVE));
-	KUNIT_EXPECT_EQ(test, morsel_hs_leave(se, 2, &n), 0);
-	KUNIT_EXPECT_EQ(test, n, morsel_hs_pack(2, MORSEL_HOST_LEFT));
-	KUNIT_EXPECT_EQ(test, morsel_hs_join(n), morsel_hs_pack(3, MORSEL_HOST_ALIVE));
-	KUNIT_EXPECT_STREQ(test, morsel_hs_name(MORSEL_HOST_DEAD), "dead");
-	KUNIT_EXPECT_STREQ(test, morsel_hs_name(99), "invalid");
-}
-
 static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_round_trip),
 	KUNIT_CASE(ring_full_then_drains),
 	KUNIT_CASE(ring_detects_corruption),
-	KUNIT_CASE(registry_transitions),
 	{}
 };
 

@@ -10,7 +10,7 @@
  *            recalls_handled writebacks invalidates shootdowns stale_cache
  *   policy/  name state last_detach_reason enable_seq detach_seq errors
  *            granted deferred decisions_{read_fault,write_fault,recall,
- *            release,tick}  (policy.c)
+ *            sync,tick}  (policy.c)
  *
  * /sys/kernel/debug/morsel/hosts: the registry as a table.
  * /sys/kernel/debug/morsel/objects: this host's overlays, with counters.
@@ -173,27 +173,13 @@ static struct kobj_attribute polling_attr = __ATTR_RO(polling);
 /* Filled at init from stat_fields, plus polling and the NULL end. */
 static struct attribute *channel_attrs[ARRAY_SIZE(stat_fields) + 2];
 
-/* This host's ownership counters, summed over its overlays. */
-static const struct counter_field own_fields[] = {
-	{ "read_faults", offsetof(struct morsel_obj_counters, read_faults) },
-	{ "write_faults", offsetof(struct morsel_obj_counters, write_faults) },
-	{ "transfers", offsetof(struct morsel_obj_counters, transfers) },
-	{ "recalls_sent", offsetof(struct morsel_obj_counters, recalls_sent) },
-	{ "recalls_handled", offsetof(struct morsel_obj_counters, recalls_handled) },
-	{ "writebacks", offsetof(struct morsel_obj_counters, writebacks) },
-	{ "invalidates", offsetof(struct morsel_obj_counters, invalidates) },
-	{ "shootdowns", offsetof(struct morsel_obj_counters, shootdowns) },
-};
-
-static struct kobj_attribute own_attrs[ARRAY_SIZE(own_fields)];
-static struct attribute *ownership_attrs[ARRAY_SIZE(own_fields) + 2];
+/* This host's ownership counters (counters.h), summed over its overlays. */
+static struct kobj_attribute own_attrs[MORSEL_CNT_NR];
+static struct attribute *ownership_attrs[MORSEL_CNT_NR + 2];
 
 static ssize_t own_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
-	size_t off = own_fields[a - own_attrs].off;
-	atomic64_t *v = (atomic64_t *)((char *)&morsel_host_counters + off);
-
-	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
+	return sysfs_emit(buf, "%llu\n", morsel_host_counter(a - own_attrs));
 }
 
 static ssize_t stale_cache_show(struct kobject *k, struct kobj_attribute *a, char *buf)
@@ -253,14 +239,20 @@ int morsel_sysfs_init(void)
 {
 	struct kobject *kobj;
 	struct dentry *dir;
+	unsigned int c;
 	int err;
 
 	counter_attrs(stat_fields, ARRAY_SIZE(stat_fields), stat_attrs,
 		      channel_attrs, stat_show);
 	channel_attrs[ARRAY_SIZE(stat_fields)] = &polling_attr.attr;
-	counter_attrs(own_fields, ARRAY_SIZE(own_fields), own_attrs,
-		      ownership_attrs, own_show);
-	ownership_attrs[ARRAY_SIZE(own_fields)] = &stale_cache_attr.attr;
+	for (c = 0; c < MORSEL_CNT_NR; c++) {
+		sysfs_attr_init(&own_attrs[c].attr);
+		own_attrs[c].attr.name = morsel_counter_name(c);
+		own_attrs[c].attr.mode = 0444;
+		own_attrs[c].show = own_show;
+		ownership_attrs[c] = &own_attrs[c].attr;
+	}
+	ownership_attrs[MORSEL_CNT_NR] = &stale_cache_attr.attr;
 
 	kobj = kobject_create_and_add("morsel", kernel_kobj);
 	if (!kobj)

@@ -9,6 +9,13 @@
 #define _TRACE_MORSEL_H
 
 #include <linux/tracepoint.h>
+#include <uapi/linux/morsel_pte.h>
+
+/*
+ * A field of a page entry (include/uapi/linux/morsel_pte.h) without casts,
+ * so that perf's format parser can evaluate it.
+ */
+#define MORSEL_TP_PTE(e, f) (((e) >> MORSEL_PTE_##f##_SHIFT) & MORSEL_PTE_##f##_MASK)
 
 /* morsel_msg_send: a request posted to another host's mailbox */
 TRACE_EVENT(morsel_msg_send,
@@ -133,9 +140,10 @@ TRACE_EVENT(morsel_acquire,
 			   __entry->new = new;),
 	    TP_printk("obj %u page %llu host %u state %llu -> %llu readers %#llx -> %#llx seq %llu -> %llu",
 		      __entry->obj, __entry->page, __entry->host,
-		      __entry->old & 3, __entry->new & 3,
-		      (__entry->old >> 6) & 0xffff, (__entry->new >> 6) & 0xffff,
-		      __entry->old >> 50, __entry->new >> 50)
+		      MORSEL_TP_PTE(__entry->old, STATE), MORSEL_TP_PTE(__entry->new, STATE),
+		      MORSEL_TP_PTE(__entry->old, READERS),
+		      MORSEL_TP_PTE(__entry->new, READERS),
+		      MORSEL_TP_PTE(__entry->old, SEQ), MORSEL_TP_PTE(__entry->new, SEQ))
 );
 
 /* morsel_release: an exclusive owner gave a page up (recall or close) */
@@ -155,7 +163,7 @@ TRACE_EVENT(morsel_release,
 			   __entry->new = new;),
 	    TP_printk("obj %u page %llu host %u downgrade %d seq %llu",
 		      __entry->obj, __entry->page, __entry->host,
-		      __entry->downgrade, __entry->new >> 50)
+		      __entry->downgrade, MORSEL_TP_PTE(__entry->new, SEQ))
 );
 
 DECLARE_EVENT_CLASS(morsel_recall,
@@ -252,7 +260,7 @@ TRACE_EVENT(morsel_policy,
 	    TP_printk("%s obj %u page %llu answer %u defer %u us by %s",
 		      __print_symbolic(__entry->hook, { 0, "read_fault" },
 				       { 1, "write_fault" }, { 2, "recall" },
-				       { 3, "release" }, { 4, "tick" }),
+				       { 3, "sync" }, { 4, "tick" }),
 		      __entry->obj, __entry->page, __entry->value,
 		      __entry->defer_us, __entry->bpf ? "bpf" : "default")
 );

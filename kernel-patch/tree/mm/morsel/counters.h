@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The ownership counters, listed once. Each overlay counts its events and
+ * the host sums them. This list generates the counter enum (policy.h:
+ * MORSEL_CNT_*, which BPF policies read by number through
+ * bpf_morsel_obj_counter()), the /sys/kernel/morsel/ownership files and
+ * the debugfs objects columns (the names in lower case, overlay.c) and the
+ * counters of MORSEL_OBJ_STAT, whose UAPI fields are in this order.
+ *
+ * Include with MORSEL_COUNTER(name) defined; it is undefined at the end.
+ * No include guard: every use includes it again.
+ */
+MORSEL_COUNTER(READ_FAULTS)	/* faults for read access */
+MORSEL_COUNTER(WRITE_FAULTS)	/* faults for write access */
+MORSEL_COUNTER(TRANSFERS)	/* exclusive access taken from other hosts */
+MORSEL_COUNTER(RECALLS_SENT)	/* recalls sent, one per host asked */
+MORSEL_COUNTER(RECALLS_HANDLED)	/* recalls of other hosts answered */
+MORSEL_COUNTER(WRITEBACKS)	/* pages written back */
+MORSEL_COUNTER(INVALIDATES)	/* copies dropped */
+MORSEL_COUNTER(SHOOTDOWNS)	/* pages unmapped on this host */
+#undef MORSEL_COUNTER

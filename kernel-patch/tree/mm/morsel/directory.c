@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The object directory in the coherent region (names, sizes, which hosts
+ * have an object open or mapped) and the objects' authoritative page
+ * tables. What a host does with an object it opened is object.c.
+ *
+ * Directory changes (create, delete, resize) take dir_lock, a cross-host
+ * lock word holding the holder's host id + 1. A waiter that finds the
+ * holder dead in the registry breaks the lock; every wait is bounded.
+ * Page-table entries are not under dir_lock: each changes by cmpxchg
+ * (ownership.c).
+ */
+#include <linux/ctype.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/string.h>
+#include "internal.h"
+
+/* The pool's lock word names a host; this mutex orders the host's threads. */
+static DEFINE_MUTEX(dir_mutex);
+
+static struct morsel_dir *dir(struct morsel_pool *p)
+{
+	return morsel_pool_ptr(p, p->sb->dir_off);
+}
+
+/**
+ * morsel_dir_lock() - take the cross-host directory lock.
+ * @p: the pool, online.
+ *
+ * Spins with sleeps; breaks the lock of a holder that is not alive.
+ */
+void morsel_dir_lock(struct morsel_pool *p)
+{
+	u64 *lock = &dir(p)->dir_lock, me = p->host_id + 1, old;
+
+	mutex_lock(&dir_mutex);
+	for (;;) {
+		old = pool_cmpxchg(lock, 0, me);
+		if (!old)
+			return;
+		if (old != me && !morsel_host_alive(p, old - 1, NULL)) {
+			/* The holder is dead. */
+			if (pool_cmpxchg(lock, old, me) == old) {
+				pr_warn("morsel: broke the directory lock of host %llu\n",
+					old - 1);
+				return;
+			}
+			continue;
+		}
+		usleep_range(20, 100);
+	}
+}
+
+/**
+ * morsel_dir_unlock() - release the directory lock.
+ * @p: the pool.
+ */
+void morsel_dir_unlock(struct morsel_pool *p)
+{
+	/* Release: the directory changes before the lock word. */
+	smp_store_release(&dir(p)->dir_lock, 0);
+	mutex_unlock(&dir_mutex);
+}
+
+/**
+ * morsel_dir_lock_reset() - drop a directory lock left by an earlier
+ * incarnation of this host (called once when the host joins).
+ * @p: the pool.
+ */
+void morsel_dir_lock_reset(struct morsel_pool *p)
+{
+	u64 me = p->host_id + 1;
+
+	if (pool_cmpxchg(&dir(p)->dir_lock, me, 0) == me)
+		pr_warn("morsel: released the directory lock of this host's previous incarnation\n");
+}
+
+/**
+ * morsel_obj_entry() - the directory entry of an object.
+ * @p: the pool.
+ * @idx: directory index, below MORSEL_MAX_OBJECTS.
+ *
+ * Return: a pointer into the coherent region.
+ */
+struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int idx)
+{
+	return &dir(p)->obj[idx];
+}
+
+/**
+ * morsel_obj_max_pages() - the largest object this pool allows, in pages.
+ * @p: the pool.
+ *
+ * Return: pages per page-table slot.
+ */
+u64 morsel_obj_max_pages(struct morsel_pool *p)
+{
+	return min(p->sb->pt_slot_bytes / sizeof(u64), morsel_sb_frames(p->sb));
+}
+
+/**
+ * morsel_obj_pte() - the authoritative entry of a page.
+ * @p: the pool.
+ * @idx: directory index.
+ * @page: page index, below morsel_obj_max_pages().
+ *
+ * Return: a pointer into the coherent region.
+ */
+u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page)
+{
+	u64 *slot = morsel_pool_ptr(p, p->sb->pt_off + idx * p->sb->pt_slot_bytes);
+
+	return &slot[page];
+}
+
+/**
+ * morsel_obj_name_valid() - is this an acceptable object name?
+ * @name: the name, within a buffer of @len bytes.
+ * @len: buffer size.
+ *
+ * Return: true for 1..31 characters of [A-Za-z0-9._-], NUL-terminated.
+ */
+bool morsel_obj_name_valid(const char *name, size_t len)
+{
+	size_t n = strnlen(name, len), i;
+
+	if (!n || n == len || n >= MORSEL_NAME_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum(name[i]) && name[i] != '.' && name[i] != '_' &&
+		    name[i] != '-')
+			return false;
+	return true;
+}
+
+static int find_locked(struct morsel_pool *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++) {
+		struct morsel_obj_entry *o = &dir(p)->obj[i];
+
+		if (READ_ONCE(o->state) == MORSEL_OBJ_LIVE &&
+		    !strncmp(o->name, name, MORSEL_NAME_LEN))
+			return i;
+	}
+	return -ENOENT;
+}
+
+/**
+ * morsel_obj_create() - create a named object.
+ * @p: the pool, online.
+ * @name: a valid name.
+ * @size: bytes.
+ *
+ * Return: the directory index, or -EINVAL (size 0), -EFBIG (too large),
+ * -EEXIST (name taken), -ENOSPC (directory full).
+ */
+int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size)
+{
+	struct morsel_obj_entry *o;
+	int i;
+
+	if (!size)
+		return -EINVAL;
+	if (size > morsel_obj_max_pages(p) << PAGE_SHIFT)
+		return -EFBIG;
+	morsel_dir_lock(p);
+	if (find_locked(p, name) >= 0) {
+		morsel_dir_unlock(p);
+		return -EEXIST;
+	}
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++)
+		if (READ_ONCE(dir(p)->obj[i].state) == MORSEL_OBJ_FREE)
+			break;
+	if (i == MORSEL_MAX_OBJECTS) {
+		morsel_dir_unlock(p);
+		return -ENOSPC;
+	}
+	o = &dir(p)->obj[i];
+	memset(morsel_obj_pte(p, i, 0), 0, p->sb->pt_slot_bytes);
+	strscpy(o->name, name, MORSEL_NAME_LEN);
+	o->size = size;
+	o->views = 0;
+	o->mapped = 0;
+	o->creator = p->host_id;
+	o->gen++;
+	/* Release: the entry and its table before it is seen LIVE. */
+	smp_store_release(&o->state, MORSEL_OBJ_LIVE);
+	morsel_dir_unlock(p);
+	return i;
+}
+
+/**
+ * morsel_obj_lookup() - find a live object by name.
+ * @p: the pool.
+ * @name: a valid name.
+ * @gen: its generation.
+ *
+ * Return: the directory index, or -ENOENT.
+ */
+int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen)
+{
+	int i;
+
+	morsel_dir_lock(p);
+	i = find_locked(p, name);
+	if (i >= 0)
+		*gen = dir(p)->obj[i].gen;
+	morsel_dir_unlock(p);
+	return i;
+}
+
+/**
+ * morsel_obj_delete() - delete a named object that no host maps.
+ * @p: the pool, online.
+ * @name: a valid name.
+ *
+ * Frees every frame. Hosts that still have the object open see -ESTALE.
+ *
+ * Return: 0, -ENOENT, or -EBUSY if a host maps the object.
+ */
+int morsel_obj_delete(struct morsel_pool *p, const char *name)
+{
+	struct morsel_obj_entry *o;
+	u64 page, pages;
+	int i;
+
+	morsel_dir_lock(p);
+	i = find_locked(p, name);
+	if (i < 0)
+		goto out;
+	o = &dir(p)->obj[i];
+	if (READ_ONCE(o->mapped)) {
+		i = -EBUSY;
+		goto out;
+	}
+	pages = morsel_obj_max_pages(p);
+	for (page = 0; page < pages; page++) {
+		u64 *pte = morsel_obj_pte(p, i, page);
+		u64 e = xchg(pte, 0);
+
+		if (MORSEL_PTE_FRAME1(e))
+			morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);
+	}
+	o->gen++;
+	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
+	i = 0;
+out:
+	morsel_dir_unlock(p);
+	return i;
+}

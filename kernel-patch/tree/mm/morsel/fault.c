@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fault path of an overlay, in the manner of mm/memory.c. A fault asks
+ * for an access (enum morsel_access); morsel_acquire() applies the fault
+ * transition of ownership.c to the page's entry and hands what it says to
+ * one function per protocol case:
+ *
+ *   GRANTED     acquire_granted()       the entry allows it: map the page
+ *   NEED_FRAME  acquire_fill()          first touch: a zeroed frame
+ *   RECALL      acquire_from_owner()    another host writes it: recall
+ *   INVALIDATE  acquire_from_readers()  BUSY installed: revoke the readers
+ *   WAIT        acquire_wait()          another host is in transition
+ *
+ * Every case but GRANTED returns to the dispatcher, which looks at the
+ * entry again, until the access is granted or four leases have passed.
+ * Reads of a shared page and writes to an owned one are granted at once;
+ * the write fault of a page may take the pages after it too, as many as
+ * the policy asks (fault_grant()).
+ */
+#include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/pfn_t.h>
+#include <linux/sched/signal.h>
+#include <trace/events/morsel.h>
+#include "overlay.h"
+
+/*
+ * The entry grants the access and is installed. Context: ov->lock held,
+ * and kept: the caller maps the page under it (fault_map()).
+ */
+static int acquire_granted(struct morsel_overlay *ov, u64 page, u64 old, u64 new,
+			   u64 *e)
+{
+	u32 host = ov->pool->host_id;
+
+	if (new != old)
+		trace_morsel_acquire(ov->idx, page, host, old, new);
+	if (!morsel_pte_read_by(old, host) && !morsel_pte_owned_by(old, host)) {
+		/* Any old copy of ours is stale: unmap it, then drop it. */
+		morsel_overlay_zap(ov, page);
+		morsel_overlay_invalidate(ov, page, new);
+	}
+	*e = new;
+	return 0;
+}
+
+/*
+ * First touch: give the page a zeroed frame, shared with or owned by this
+ * host as asked. A host that filled it first wins; our frame goes back.
+ * Context: no lock held; may sleep.
+ */
+static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_req *req)
+{
+	struct morsel_pool *p = ov->pool;
+	s64 frame = morsel_frame_alloc(p);
+	u64 old, new;
+
+	if (frame < 0)
+		return frame;	/* -ENOSPC: the data region is full */
+	memset(morsel_frame_ptr(p, frame), 0, PAGE_SIZE);
+	morsel_cache_writeback(morsel_frame_ptr(p, frame));
+	req->frame = frame;
+	if (morsel_pte_update(overlay_pte(ov, page), morsel_own_fill, req, &old, &new))
+		morsel_frame_free(p, frame);
+	else
+		trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
+	return 0;
+}
+
+/*
+ * Another host owns the page exclusively: recall it (a reader asks for a
+ * downgrade, a writer for all of it), or recover it if that host is dead.
+ * A grant never recalls. Context: no lock held; may sleep.
+ */
+static int acquire_from_owner(struct morsel_overlay *ov, u64 page,
+			      enum morsel_access access, u64 old)
+{
+	struct morsel_pool *p = ov->pool;
+	u32 owner = MORSEL_PTE_OWNER(old);
+
+	if (access == MORSEL_ACCESS_GRANT)
+		return -EAGAIN;	/* another host's writer keeps it */
+	if (morsel_recover_dead(p, overlay_pte(ov, page)))
+		return 0;
+	if (!morsel_host_alive(p, owner, NULL)) {
+		/* Gone, but not yet fenced: wait for it. */
+		usleep_range(100, 1000);
+		return 0;
+	}
+	if (access == MORSEL_ACCESS_WRITE)
+		morsel_count(ov, MORSEL_CNT_TRANSFERS);
+	return morsel_recall(ov, BIT(owner), page,
+			     access == MORSEL_ACCESS_WRITE ? MORSEL_RECALL_INVALIDATE :
+							     MORSEL_RECALL_DOWNGRADE);
+}
+
+/*
+ * This host installed BUSY{host, R} to write a shared page: revoke every
+ * reader in R (all asked at once), then take the page. Only this host
+ * changes a BUSY entry of its own. Context: no lock held; may sleep.
+ */
+static int acquire_from_readers(struct morsel_overlay *ov, u64 page, u64 old, u64 busy)
+{
+	struct morsel_own_req me = overlay_req(ov, 0);
+	u64 *pte = overlay_pte(ov, page), new;
+
+	morsel_count(ov, MORSEL_CNT_TRANSFERS);
+	morsel_recall(ov, MORSEL_PTE_READERS(busy), page, MORSEL_RECALL_READER);
+	if (morsel_pte_update(pte, morsel_own_busy_done, &me, &busy, &new))
+		return 0;	/* recovered by a survivor: we were declared dead */
+	trace_morsel_acquire(ov->idx, page, me.host, busy, new);
+	if (!morsel_pte_read_by(old, me.host)) {
+		/* Without a copy of ours, ours may be stale. */
+		mutex_lock(&ov->lock);
+		morsel_overlay_zap(ov, page);
+		morsel_overlay_invalidate(ov, page, new);
+		mutex_unlock(&ov->lock);
+	}
+	return 0;
+}
+
+/*
+ * Another host is revoking readers (BUSY): wait for it, or recover the
+ * page if it died. A grant does not wait. Context: no lock held; sleeps.
+ */
+static int acquire_wait(struct morsel_overlay *ov, u64 page, enum morsel_access access)
+{
+	if (access == MORSEL_ACCESS_GRANT)
+		return -EAGAIN;
+	if (!morsel_recover_dead(ov->pool, overlay_pte(ov, page)))
+		usleep_range(20, 100);
+	return 0;
+}
+
+/**
+ * morsel_acquire() - run the protocol until this host has an access.
+ * @ov: the overlay.
+ * @page: page index.
+ * @access: what is asked.
+ * @e: the entry that grants it.
+ *
+ * Context: process context, no lock held; may sleep and wait for other
+ * hosts.
+ * Return: 0 with ov->lock held, or a negative errno without it
+ * (-ESTALE: object deleted; -ENOSPC: no frame; -ETIMEDOUT: no progress
+ * within the bound; -ENOTCONN: this host is not online; -EINTR: a fatal
+ * signal; -EAGAIN: a grant that is not to be had now).
+ */
+int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
+		   u64 *e)
+{
+	struct morsel_pool *p = ov->pool;
+	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
+	struct morsel_own_req req = overlay_req(ov, access == MORSEL_ACCESS_READ ?
+						0 : MORSEL_OWN_WRITE);
+	u64 *pte = overlay_pte(ov, page), old, new;
+	int action, err;
+
+	for (;;) {
+		if (!overlay_live(ov))
+			return -ESTALE;
+		if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
+			return -ENOTCONN;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		mutex_lock(&ov->lock);
+		if (access == MORSEL_ACCESS_GRANT && page >= overlay_pages(ov)) {
+			mutex_unlock(&ov->lock);
+			return -EAGAIN;	/* shrunk since the fault began */
+		}
+		action = morsel_pte_update(pte, morsel_own_fault, &req, &old, &new);
+		if (action == MORSEL_OWN_GRANTED)
+			return acquire_granted(ov, page, old, new, e);
+		mutex_unlock(&ov->lock);
+		switch (action) {
+		case MORSEL_OWN_NEED_FRAME:
+			err = acquire_fill(ov, page, &req);
+			break;
+		case MORSEL_OWN_RECALL:
+			err = acquire_from_owner(ov, page, access, old);
+			break;
+		case MORSEL_OWN_INVALIDATE:
+			err = acquire_from_readers(ov, page, old, new);
+			break;
+		default:
+			err = acquire_wait(ov, page, access);
+			break;
+		}
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * Map a page that morsel_acquire() granted, writable only while its entry
+ * says this host owns it. Context: ov->lock held; dropped here.
+ */
+static vm_fault_t fault_map(struct morsel_overlay *ov, struct vm_area_struct *vma,
+			    unsigned long addr, u64 page, u64 e)
+{
+	struct morsel_pool *p = ov->pool;
+	unsigned long pfn;
+	vm_fault_t ret;
+
+	if (morsel_stale_cache) {
+		struct page *pg = morsel_shadow_get(&ov->shadow, page,
+						    morsel_frame_addr(p, e));
+
+		if (!pg) {
+			mutex_unlock(&ov->lock);
+			return VM_FAULT_OOM;
+		}
+		pfn = page_to_pfn(pg);
+	} else {
+		pfn = PHYS_PFN(p->phys + p->sb->data_off) + MORSEL_PTE_FRAME1(e) - 1;
+	}
+	if (MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE)
+		ret = vmf_insert_mixed_mkwrite(vma, addr, pfn_to_pfn_t(pfn));
+	else
+		ret = vmf_insert_mixed(vma, addr, pfn_to_pfn_t(pfn));
+	mutex_unlock(&ov->lock);
+	return ret;
+}
+
+/*
+ * Take the pages after a write-faulted one as well, as many as the policy
+ * asks (a hint: stop at the first that another host's writer holds or
+ * that is in transition; readers are revoked). Context: no lock held.
+ */
+static void fault_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
+			unsigned long addr, u64 page, u64 pages)
+{
+	u64 room = min(pages - 1 - page, (vma->vm_end - addr) / PAGE_SIZE - 1);
+	struct morsel_policy_ctx ctx;
+	u64 i, n, e;
+
+	if (!room)
+		return;	/* last page of the object or mapping: nothing to ask */
+	overlay_policy_ctx(ov, page, pages, &ctx);
+	n = morsel_policy_write_fault(&ctx, room);
+	for (i = 1; i <= n; i++) {
+		if (morsel_pte_owned_by(READ_ONCE(*overlay_pte(ov, page + i)),
+					ov->pool->host_id))
+			continue;
+		if (morsel_acquire(ov, page + i, MORSEL_ACCESS_GRANT, &e))
+			break;
+		if (fault_map(ov, vma, addr + i * PAGE_SIZE, page + i, e) & VM_FAULT_ERROR)
+			break;
+		morsel_policy_count_granted(1);
+	}
+}
+
+/*
+ * A fault on an overlay mapping: a read fault shares the page unless the
+ * policy takes it exclusively; a write fault takes it. Context: the
+ * fault handler, mmap_lock held.
+ */
+static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
+{
+	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
+	struct morsel_pool *p = ov->pool;
+	u64 page = vmf->pgoff, pages = overlay_pages(ov), e, t0 = ktime_get_ns();
+	enum morsel_access access = MORSEL_ACCESS_WRITE;
+	struct morsel_policy_ctx ctx;
+	vm_fault_t ret;
+	int err;
+
+	if (page >= pages)
+		return VM_FAULT_SIGBUS;
+	if (write) {
+		morsel_count(ov, MORSEL_CNT_WRITE_FAULTS);
+	} else {
+		morsel_count(ov, MORSEL_CNT_READ_FAULTS);
+		overlay_policy_ctx(ov, page, pages, &ctx);
+		/* Only where this host could write it: no writable PTE otherwise. */
+		if (morsel_policy_read_fault(&ctx) != MORSEL_READ_EXCLUSIVE ||
+		    !(vmf->vma->vm_flags & VM_WRITE))
+			access = MORSEL_ACCESS_READ;
+	}
+	err = morsel_acquire(ov, page, access, &e);
+	if (err) {
+		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
+				    ov->idx, page, err);
+		trace_morsel_fault(ov->idx, page, p->host_id, write, err,
+				   ktime_get_ns() - t0);
+		return VM_FAULT_SIGBUS;	/* also for a full data region */
+	}
+	ret = fault_map(ov, vmf->vma, vmf->address, page, e);
+	if (write && !(ret & VM_FAULT_ERROR))
+		fault_grant(ov, vmf->vma, vmf->address, page, pages);
+	trace_morsel_fault(ov->idx, page, p->host_id, write, 0, ktime_get_ns() - t0);
+	return ret;
+}
+
+static vm_fault_t overlay_fault(struct vm_fault *vmf)
+{
+	return fault_handle(vmf, vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/* A write to a page mapped read-only: the upgrade to exclusive. */
+static vm_fault_t overlay_pfn_mkwrite(struct vm_fault *vmf)
+{
+	vm_fault_t ret = fault_handle(vmf, true);
+
+	/* The PTE is installed; tell the core not to touch it again. */
+	return ret & VM_FAULT_ERROR ? ret : VM_FAULT_NOPAGE;
+}
+
+static void overlay_vm_open(struct vm_area_struct *vma)
+{
+	morsel_overlay_mapped(vma->vm_file->private_data, 1);
+}
+
+static void overlay_vm_close(struct vm_area_struct *vma)
+{
+	morsel_overlay_mapped(vma->vm_file->private_data, -1);
+}
+
+const struct vm_operations_struct morsel_overlay_vm_ops = {
+	.open = overlay_vm_open,
+	.close = overlay_vm_close,
+	.fault = overlay_fault,
+	.pfn_mkwrite = overlay_pfn_mkwrite,
+};

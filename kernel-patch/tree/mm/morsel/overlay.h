@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The overlay: this host's view of one object, shared by every file and
+ * mapping of the object on this host, and what the files that drive its
+ * protocol share:
+ *
+ *   overlay.c    lifetime, this host's copy of a page (unmap, write back,
+ *                invalidate), mappings, fencing, counters
+ *   fault.c      the fault path: one function per protocol case
+ *   recall.c     recalls sent and answered, dead-host recovery
+ *   writeback.c  releasing pages: msync/fsync, the policy tick
+ *
+ * Locking: ov->lock serialises, on this host, installing a PTE against
+ * revoking it. A fault re-checks the authoritative entry and inserts the
+ * PTE under ov->lock; a recall takes ov->lock before it unmaps. No one
+ * holds ov->lock while waiting for another host: the handler thread,
+ * which serves recalls, must never wait for a fault that waits for a
+ * remote host. Order: mmap_lock -> ov->lock -> i_mmap_rwsem -> PTL.
+ */
+#ifndef _MM_MORSEL_OVERLAY_H
+#define _MM_MORSEL_OVERLAY_H
+
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/xarray.h>
+#include "internal.h"
+#include "policy.h"
+
+/* Ownership counters (counters.h, policy.h), per overlay and summed per host. */
+struct morsel_obj_counters {
+	atomic64_t c[MORSEL_CNT_NR];
+};
+
+/**
+ * struct morsel_overlay - this host's overlay of one object.
+ * @ref: files, the handler thread while it serves a recall, the tick.
+ * @pool: the pool.
+ * @idx: directory index of the object.
+ * @gen: the object's generation when the overlay was made.
+ * @inode: its address_space holds every PTE of the object on this host,
+ *	so that revoking a page is one unmap_mapping_range().
+ * @lock: see the header comment.
+ * @shadow: stale-cache mode: page index -> host-local shadow page.
+ * @vmas: mappings of the overlay on this host (under overlays_lock).
+ * @cnt: this overlay's counters.
+ * @rcu: freed after a grace period: bpf_morsel_obj_counter() reads
+ *	overlays[] without overlays_lock.
+ */
+struct morsel_overlay {
+	struct kref ref;
+	struct morsel_pool *pool;
+	unsigned int idx;
+	u32 gen;
+	struct inode *inode;
+	struct mutex lock;	/* see the header comment */
+	struct xarray shadow;
+	int vmas;
+	struct morsel_obj_counters cnt;
+	struct rcu_head rcu;
+};
+
+extern struct morsel_obj_counters morsel_host_counters;
+
+static inline void morsel_count(struct morsel_overlay *ov, enum morsel_obj_counter c)
+{
+	atomic64_inc(&ov->cnt.c[c]);
+	atomic64_inc(&morsel_host_counters.c[c]);
+}
+
+static inline struct morsel_obj_entry *overlay_obj(struct morsel_overlay *ov)
+{
+	return morsel_obj_entry(ov->pool, ov->idx);
+}
+
+/* Is the object this overlay was made for still there? */
+static inline bool overlay_live(struct morsel_overlay *ov)
+{
+	struct morsel_obj_entry *o = overlay_obj(ov);
+
+	return READ_ONCE(o->state) == MORSEL_OBJ_LIVE && READ_ONCE(o->gen) == ov->gen;
+}
+
+/* Pages of the object now (its size may change on any host). */
+static inline u64 overlay_pages(struct morsel_overlay *ov)
+{
+	return min(DIV_ROUND_UP(READ_ONCE(overlay_obj(ov)->size), PAGE_SIZE),
+		   morsel_obj_max_pages(ov->pool));
+}
+
+static inline u64 *overlay_pte(struct morsel_overlay *ov, u64 page)
+{
+	return morsel_obj_pte(ov->pool, ov->idx, page);
+}
+
+/* This host's own entry requests. */
+static inline struct morsel_own_req overlay_req(struct morsel_overlay *ov, u32 flags)
+{
+	return (struct morsel_own_req){ .host = ov->pool->host_id, .flags = flags };
+}
+
+/* A data frame, as mapped by this host. */
+static inline void *morsel_frame_ptr(struct morsel_pool *p, u64 frame)
+{
+	return morsel_pool_ptr(p, p->sb->data_off + (frame << PAGE_SHIFT));
+}
+
+/* The data frame of an entry. */
+static inline void *morsel_frame_addr(struct morsel_pool *p, u64 e)
+{
+	return morsel_frame_ptr(p, MORSEL_PTE_FRAME1(e) - 1);
+}
+
+/* What a policy is told about a page of the overlay. */
+static inline void overlay_policy_ctx(struct morsel_overlay *ov, u64 page, u64 pages,
+				      struct morsel_policy_ctx *c)
+{
+	*c = (struct morsel_policy_ctx){
+		.obj = ov->idx,
+		.page = page,
+		.pages = pages,
+		.entry = READ_ONCE(*overlay_pte(ov, page)),
+	};
+}
+
+/* overlay.c */
+struct morsel_overlay *morsel_overlay_get(struct morsel_pool *p, unsigned int idx,
+					  u32 gen, bool create);
+struct morsel_overlay *morsel_overlay_next(unsigned int *idx);
+void morsel_overlay_put(struct morsel_overlay *ov);
+struct file *morsel_overlay_file(struct morsel_overlay *ov,
+				 const struct file_operations *fops);
+void morsel_overlay_mapped(struct morsel_overlay *ov, int delta);
+void morsel_overlay_zap(struct morsel_overlay *ov, u64 page);
+void morsel_overlay_invalidate(struct morsel_overlay *ov, u64 page, u64 e);
+void morsel_overlay_writeback(struct morsel_overlay *ov, u64 page, u64 e);
+
+/* fault.c */
+/* The access a host asks for a page. */
+enum morsel_access {
+	MORSEL_ACCESS_READ,	/* a copy to read */
+	MORSEL_ACCESS_WRITE,	/* exclusive: recall the owner, revoke readers */
+	MORSEL_ACCESS_GRANT,	/* exclusive, beside a faulting page: only if
+				 * no other host's writer holds it and no
+				 * transition is in flight; never waits
+				 */
+};
+
+extern const struct vm_operations_struct morsel_overlay_vm_ops;
+int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
+		   u64 *e);
+
+/* recall.c */
+/* Recall modes, in the top bits of arg1 of MORSEL_MSG_RECALL. */
+enum morsel_recall_mode {
+	MORSEL_RECALL_DOWNGRADE = 0,	/* exclusive owner: keep a read copy */
+	MORSEL_RECALL_INVALIDATE,	/* exclusive owner: give it all up */
+	MORSEL_RECALL_READER,		/* a reader: unmap, drop the copy */
+};
+
+int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page,
+		  enum morsel_recall_mode mode);
+bool morsel_recover_dead(struct morsel_pool *p, u64 *pte);
+
+/* writeback.c */
+void morsel_release_page(struct morsel_pool *p, struct morsel_overlay *ov,
+			 unsigned int idx, u64 page, u32 flags);
+int morsel_overlay_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+
+#endif /* _MM_MORSEL_OVERLAY_H */

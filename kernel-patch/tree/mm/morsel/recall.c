@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Recalls: one host asks others to give up their access to a page, over
+ * the channel (MORSEL_MSG_RECALL, served by this file's handler).
+ *
+ *   morsel_recall()        ask every host of a set at once, then await all
+ *   recall_handle()        the answer on the other side: ask the policy,
+ *                          maybe later (a parked request), then revoke
+ *   recall_revoke()        unmap, and write back and release an owned page
+ *                          or drop a read copy
+ *   morsel_recover_dead()  take a page back from a host declared dead
+ *
+ * A host that does not answer within its lease is declared dead; its
+ * pages return to their last written-back content (ownership.c).
+ */
+#include <linux/moduleparam.h>
+#include <trace/events/morsel.h>
+#include "overlay.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "morsel."
+
+/*
+ * Ablation for benchmarks: ask the hosts of a recall one after another,
+ * each answer awaited before the next host is asked, as a design without
+ * split-phase requests would. Read once per recall.
+ */
+static bool serial_recalls;
+module_param(serial_recalls, bool, 0644);
+MODULE_PARM_DESC(serial_recalls, "benchmarks: send a recall's requests one at a time");
+
+/*
+ * Deferrals of recalls, per requesting host, summed over a lease period. A
+ * deferred recall is parked at the head of its sender's ring, so the
+ * sender's later requests queue behind it: their sum, not each one, must
+ * stay well inside the lease that the sender waits for an answer. Handler
+ * thread only.
+ */
+static struct {
+	unsigned long window;	/* jiffies: start of the period */
+	u32 used_us;
+} deferrals[MORSEL_MAX_HOSTS];
+
+/*
+ * Ask the policy how to answer a recall of a page this host owns: later
+ * (each deferral at most a tenth of the lease, and all of one sender's in
+ * a lease period as well), and whether to drop the read copy when a reader
+ * asked. Sets *@defer_us to the deferral granted.
+ */
+static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
+				    u64 page, unsigned int mode, u32 *defer_us)
+{
+	u32 bound = ov->pool->sb->lease_ms * 100, d;
+	struct morsel_policy_ctx ctx;
+
+	*defer_us = 0;
+	overlay_policy_ctx(ov, page, overlay_pages(ov), &ctx);
+	if (!morsel_pte_owned_by(ctx.entry, ov->pool->host_id))
+		return mode;	/* nothing of ours to decide about */
+	ctx.peer = src;
+	ctx.mode = mode;
+	d = morsel_policy_recall(&ctx, bound, defer_us);
+	if (time_after(jiffies, deferrals[src].window +
+		       msecs_to_jiffies(ov->pool->sb->lease_ms))) {
+		deferrals[src].window = jiffies;
+		deferrals[src].used_us = 0;
+	}
+	*defer_us = min(*defer_us, bound - deferrals[src].used_us);
+	if (*defer_us) {
+		deferrals[src].used_us += *defer_us;
+		morsel_policy_count_deferred();
+	}
+	return d == MORSEL_RECALL_GIVE_UP ? MORSEL_RECALL_INVALIDATE : mode;
+}
+
+/*
+ * Give up access to a page on this host, as a recall asks: unmap it, then
+ * drop the read copy (a reader), or write back and release (the owner). A
+ * recall that no longer applies changes nothing. @ov is NULL when the
+ * object is not open here. Context: the handler thread; takes ov->lock.
+ */
+static void recall_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
+			  unsigned int idx, u64 page, enum morsel_recall_mode mode)
+{
+	u64 e;
+
+	if (ov) {
+		mutex_lock(&ov->lock);
+		morsel_overlay_zap(ov, page);
+	}
+	if (mode == MORSEL_RECALL_READER) {
+		/* The acquirer owns the entry (BUSY); we only drop our copy. */
+		e = READ_ONCE(*morsel_obj_pte(p, idx, page));
+		if (ov && MORSEL_PTE_FRAME1(e))
+			morsel_overlay_invalidate(ov, page, e);
+	} else {
+		morsel_release_page(p, ov, idx, page, mode == MORSEL_RECALL_DOWNGRADE ?
+				    MORSEL_OWN_DOWNGRADE : 0);
+	}
+	if (ov)
+		mutex_unlock(&ov->lock);
+}
+
+/*
+ * MORSEL_MSG_RECALL: arg0 = directory index | generation << 32, arg1 =
+ * page | mode << 56. A deferral parks the request with its mode as the
+ * cookie; resumed, the mode decided then is applied. Context: the handler
+ * thread.
+ */
+static void recall_handle(struct morsel_pool *p, const struct morsel_msg *m,
+			  struct morsel_answer *a)
+{
+	unsigned int idx = (u32)m->arg[0], mode = m->arg[1] >> 56, src = m->src;
+	u64 page = m->arg[1] & GENMASK_ULL(55, 0);
+	struct morsel_overlay *ov;
+	u32 defer_us = 0;
+
+	if (idx >= MORSEL_MAX_OBJECTS || page >= morsel_obj_max_pages(p) ||
+	    mode > MORSEL_RECALL_READER || src >= MORSEL_MAX_HOSTS) {
+		a->result = -EINVAL;
+		return;
+	}
+	ov = morsel_overlay_get(p, idx, m->arg[0] >> 32, false);
+	if (m->resumed) {
+		mode = m->cookie;
+	} else {
+		trace_morsel_recall_handle(idx, page, src, p->host_id, mode);
+		if (ov && mode != MORSEL_RECALL_READER)
+			mode = recall_decision(ov, src, page, mode, &defer_us);
+	}
+	if (defer_us) {
+		a->park_ns = (u64)defer_us * NSEC_PER_USEC;
+		a->cookie = mode;
+	} else {
+		recall_revoke(ov, p, idx, page, mode);
+		if (ov)
+			morsel_count(ov, MORSEL_CNT_RECALLS_HANDLED);
+	}
+	if (ov)
+		morsel_overlay_put(ov);
+}
+
+/*
+ * The outcome of one host's recall. A host that is gone has nothing to
+ * give back; one that did not answer (or answered wrongly) keeps access
+ * that cannot be taken back any other way: it is declared dead.
+ */
+static void recall_answered(struct morsel_pool *p, unsigned int h, u32 epoch, int err)
+{
+	if (!err || err == -EHOSTDOWN)
+		return;
+	pr_warn("morsel: host %u failed a recall (%d): declaring it dead\n", h, err);
+	morsel_host_declare_dead(p, h, epoch);
+}
+
+/**
+ * morsel_recall() - revoke a page on other hosts and wait for them.
+ * @ov: this host's overlay of the object.
+ * @hosts: bitmap of hosts to ask.
+ * @page: page index.
+ * @mode: enum morsel_recall_mode.
+ *
+ * Every host is asked before any answer is awaited, so that several readers
+ * revoke their copies at the same time: the wait is the slowest answer, not
+ * the sum. A host that does not answer within its lease is declared dead; a
+ * dead host is not asked. Either way its access is gone when this returns.
+ *
+ * Context: process context, no lock held; sleeps.
+ * Return: 0, or -ENOTCONN if this host is no longer online.
+ */
+int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page,
+		  enum morsel_recall_mode mode)
+{
+	struct morsel_pool *p = ov->pool;
+	u64 arg[2] = { ov->idx | (u64)ov->gen << 32, page | (u64)mode << 56 }, ret[2];
+	struct morsel_call calls[MORSEL_MAX_HOSTS];
+	unsigned long h, mask = hosts, posted = 0;
+	bool serial = READ_ONCE(serial_recalls);
+	int err, offline = 0;
+
+	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
+		if (h == p->host_id || !morsel_host_alive(p, h, NULL))
+			continue;
+		trace_morsel_recall_send(ov->idx, page, p->host_id, h, mode);
+		morsel_count(ov, MORSEL_CNT_RECALLS_SENT);
+		err = morsel_channel_post(p, h, MORSEL_MSG_RECALL, arg,
+					  p->sb->lease_ms, false, &calls[h]);
+		if (!err && !serial) {
+			__set_bit(h, &posted);
+			continue;
+		}
+		if (!err)
+			err = morsel_channel_wait(p, &calls[h], ret);
+		if (err == -ENOTCONN)
+			offline = err;	/* no post: this host is not online */
+		else
+			recall_answered(p, h, calls[h].dst_epoch, err);
+	}
+	/* Every post is awaited, also after an error: each holds a slot. */
+	for_each_set_bit(h, &posted, MORSEL_MAX_HOSTS)
+		recall_answered(p, h, calls[h].dst_epoch,
+				morsel_channel_wait(p, &calls[h], ret));
+	return offline;
+}
+
+/**
+ * morsel_recover_dead() - take a page back from hosts declared dead.
+ * @p: the pool.
+ * @pte: the page's entry.
+ *
+ * A dead owner's page returns to its last written-back content; a dead
+ * reader leaves the reader set. Only once the dead host is fenced (it
+ * unmapped everything, or had the time to).
+ *
+ * Context: process context.
+ * Return: true if the entry changed.
+ */
+bool morsel_recover_dead(struct morsel_pool *p, u64 *pte)
+{
+	u64 e = READ_ONCE(*pte), old, new;
+	unsigned long h, mask = MORSEL_PTE_READERS(e);
+
+	if (MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE ||
+	    MORSEL_PTE_STATE(e) == MORSEL_PTE_BUSY)
+		mask |= BIT(MORSEL_PTE_OWNER(e));
+	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
+		struct morsel_own_req dead = { .host = h };
+
+		if (h == p->host_id || morsel_host_alive(p, h, NULL) ||
+		    !morsel_host_fenced(p, h))
+			continue;
+		if (!morsel_pte_update(pte, morsel_own_host_failed, &dead, &old, &new))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * morsel_recall_init() - serve recalls on this host.
+ *
+ * Return: 0 or a negative errno.
+ */
+int morsel_recall_init(void)
+{
+	return morsel_channel_register(MORSEL_MSG_RECALL, recall_handle);
+}
