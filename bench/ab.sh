@@ -114,4 +114,11 @@ workloads=$(awk '/^AB / && !s[$2]++ { printf "%s ", $2 }' "$RUN/ab.raw")
 	echo "${plot%,}"
 } >"$RUN/ab.gp"
 gnuplot "$RUN/ab.gp" && log "plot: $RUN/ab.png"
-! grep -q '^DATA ERRORS' "$RUN/ab.txt"
+! grep -q '^DATA ERRORS' "$RUN/ab.txt" || die "wrong values read: see $RUN/ab.txt"
+# The bench's own verdict on every host: policybench exits 1 on a wrong
+# value read, a failed msync, a barrier timeout or a policy that did not
+# attach or detach; the guest init prints its status.
+for log in "$RUN"/host*.log; do
+	grep -aq '^MORSEL-JOB-END rc=0' "$log" ||
+		die "${log##*/}: the job did not exit 0 ($(grep -a -m1 '^MORSEL-JOB-END' "$log" | tr -d '\r'))"
+done

@@ -12,10 +12,15 @@
  *    area, mapped without any protocol);
  *  - counts per transfer from the kernel's counters on both hosts.
  *
+ * A smoke run must still fail on a broken result: a barrier timeout, a
+ * failed call or a wrong value read back (host 1 reads every transferred
+ * page, every host checks its scan's sum) ends the bench with status 1.
+ *
  * Host 0 prints the table; the accelerator and host count are beside it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +43,28 @@ static double pct(uint64_t *v, unsigned int n, double p)
 	return percentile(v, n, p) / 1000.0;
 }
 
-static int sync_all(unsigned int i)
+/* Give up, and make the other hosts' barriers give up too. */
+__attribute__((format(printf, 1, 2), noreturn))
+static void fail(const char *fmt, ...)
 {
-	return pool_barrier(&pc, B0 + i, hosts, 600000);
+	va_list ap;
+
+	pool_abort(&pc);
+	fprintf(stderr, "objbench: host %u: ", me);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void sync_all(unsigned int i)
+{
+	int err = pool_barrier(&pc, B0 + i, hosts, 600000);
+
+	if (err)
+		fail("barrier %u of %u hosts: %s", B0 + i, hosts,
+		     err == -ECANCELED ? "another host failed" : "timed out");
 }
 
 static int open_obj(const char *name, uint64_t size)
@@ -56,10 +80,9 @@ static int open_obj(const char *name, uint64_t size)
 	sync_all(0 + (name[0] == 's'));
 	if (me != 0)
 		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
-	if (fd < 0) {
-		fprintf(stderr, "objbench: %s: %s\n", name, strerror(errno));
-		exit(1);
-	}
+	if (fd < 0)
+		fail("%s object '%s': %s", me == 0 ? "create" : "open", name,
+		     strerror(errno));
 	return fd;
 }
 
@@ -81,6 +104,18 @@ static uint64_t scan(const volatile uint64_t *p, size_t bytes)
 	return sum;
 }
 
+/* What host 0 writes into the scan object, and the sum every scan must see. */
+#define SCAN_STRIDE 512
+static uint64_t scan_sum(size_t bytes)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < bytes / 8; i += SCAN_STRIDE)
+		sum += i;
+	return sum;
+}
+
 int main(void)
 {
 	static uint64_t lat[XFER_PAGES], rtt[1000], tobj[SCANS], traw[SCANS];
@@ -91,11 +126,13 @@ int main(void)
 	double rtt50, x50, x99, obj50, raw50;
 	char accel[16] = "?";
 	volatile uint64_t *s;
-	unsigned int i, done;
+	unsigned int i, done, bad;
+	uint64_t sum;
 	int fx, fs, err;
 
-	if (pool_open(&pc)) {
-		fprintf(stderr, "objbench: cannot open the pool\n");
+	err = pool_open(&pc);
+	if (err) {
+		fprintf(stderr, "objbench: cannot open the pool: %s\n", strerror(-err));
 		return 1;
 	}
 	me = pc.info.host_id;
@@ -107,7 +144,7 @@ int main(void)
 	fx = open_obj("xfer", XFER_PAGES * PAGE);
 	x = mmap(NULL, XFER_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fx, 0);
 	if (x == MAP_FAILED)
-		return 1;
+		fail("mmap of 'xfer': %s", strerror(errno));
 	if (me == 1)
 		for (i = 0; i < XFER_PAGES; i++)
 			x[i * PAGE] = 1;
@@ -119,7 +156,7 @@ int main(void)
 	if (me == 0) {
 		err = pool_ping(&pc, 1, 1000, 0, 2000, rtt, &done);
 		if (err || done != 1000)
-			return 1;
+			fail("ping: %u of 1000 round trips (%s)", done, strerror(-err));
 		sent0 = chan_stat("sent");
 		sd0 = own("shootdowns");
 		for (i = 0; i < XFER_PAGES; i++) {
@@ -135,6 +172,11 @@ int main(void)
 	if (me == 1) {
 		ctl[40] = (uint64_t)(own("writebacks") - wb1);
 		ctl[41] = (uint64_t)(own("shootdowns") - sd1);
+		/* Read back what host 0 wrote (recalls that downgrade, untimed). */
+		for (i = 0, bad = 0; i < XFER_PAGES; i++)
+			bad += x[i * PAGE] != 2;
+		if (bad)
+			fail("%u of %u transferred pages read back wrong", bad, XFER_PAGES);
 	}
 	sync_all(4);
 
@@ -142,19 +184,25 @@ int main(void)
 	fs = open_obj("scan", scan_bytes);
 	s = mmap(NULL, scan_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fs, 0);
 	if (s == MAP_FAILED)
-		return 1;
+		fail("mmap of 'scan': %s", strerror(errno));
 	if (me == 0)
-		for (i = 0; i < scan_bytes / 8; i += 512)
+		for (i = 0; i < scan_bytes / 8; i += SCAN_STRIDE)
 			s[i] = i;
 	sync_all(5);
-	scan(s, scan_bytes);	/* every host maps every page read-only */
+	/* Every host maps every page read-only, and reads what host 0 wrote. */
+	sum = scan(s, scan_bytes);
+	if (sum != scan_sum(scan_bytes))
+		fail("scan of 'scan' read sum %llu, expected %llu", (unsigned long long)sum,
+		     (unsigned long long)scan_sum(scan_bytes));
 	sync_all(6);
 	if (me == 0) {
 		for (i = 0; i < SCANS; i++) {
 			uint64_t t0 = now_ns();
 
-			scan(s, scan_bytes);
+			sum = scan(s, scan_bytes);
 			tobj[i] = now_ns() - t0;
+			if (sum != scan_sum(scan_bytes))
+				fail("timed scan %u read sum %llu", i, (unsigned long long)sum);
 			t0 = now_ns();
 			scan((volatile uint64_t *)pc.ctl, scan_bytes);
 			traw[i] = now_ns() - t0;

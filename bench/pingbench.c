@@ -4,6 +4,9 @@
  * host 1, measured in the same run. Host 0 measures and prints the table;
  * the other hosts answer. Numbers are medians and p99 over the samples,
  * with the accelerator (TCG/KVM) and the host count beside them.
+ *
+ * Exits 1 on a failed or short ping (the kernel checks every answer) and on
+ * a barrier timeout, on every host.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,7 +31,13 @@ static int measure(struct pool_client *pc, const char *name, unsigned int flags,
 	if (!rtt)
 		return -ENOMEM;
 	/* Warm up: caches, TLBs, the receiver's thread. */
-	pool_ping(pc, 1, 200, flags, 2000, NULL, NULL);
+	err = pool_ping(pc, 1, 200, flags, 2000, NULL, &done);
+	if (err || done != 200) {
+		fprintf(stderr, "pingbench: %s warm-up: %u of 200: %s\n", name, done,
+			strerror(-err));
+		free(rtt);
+		return err ? err : -EIO;
+	}
 	err = pool_ping(pc, 1, n, flags, 2000, rtt, &done);
 	if (err || done != n) {
 		fprintf(stderr, "pingbench: %s: %u of %u: %s\n", name, done, n,
@@ -61,16 +70,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pingbench: not all %u hosts came up\n", hosts);
 		return 1;
 	}
-	if (pc.info.host_id != 0) {
-		/* Answer until host 0 is done. */
-		pool_barrier(&pc, 0, hosts, 600000);
-		return 0;
-	}
-	err = measure(&pc, "doorbell", 0, n, &db50, &db99) ||
-	      measure(&pc, "polled", MORSEL_PING_POLL, n, &po50, &po99);
-	pool_barrier(&pc, 0, hosts, 600000);
-	if (err)
+	/* The other hosts answer until host 0 is done. */
+	if (pc.info.host_id == 0)
+		err = measure(&pc, "doorbell", 0, n, &db50, &db99) ||
+		      measure(&pc, "polled", MORSEL_PING_POLL, n, &po50, &po99);
+	if (err) {
+		pool_abort(&pc);	/* the others' barrier gives up */
 		return 1;
+	}
+	err = pool_barrier(&pc, 0, hosts, 600000);
+	if (err) {
+		fprintf(stderr, "pingbench: host %u: barrier of %u hosts: %s\n",
+			pc.info.host_id, hosts,
+			err == -ECANCELED ? "host 0 failed" : "timed out");
+		return 1;
+	}
+	if (pc.info.host_id != 0)
+		return 0;
 	printf("MORSEL-RESULT-BEGIN\n");
 	printf("round trip host 0 -> host 1, %u samples each, accelerator %s, %u hosts, %d vCPU(s) per host\n",
 	       n, accel, hosts, cmdline_int("mvcpus", 1));

@@ -18,7 +18,9 @@
  *                  op: one page written by A. Readers that dropped their
  *                  copies (selfinval) spare A the recalls.
  *
- * Every value read is checked (column "errors" must be 0). The policies
+ * Every value read is checked (column "errors" must be 0, and a host that
+ * read a wrong value, or saw msync() fail, exits 1, as it does on a
+ * barrier timeout or a policy that does not attach or detach). The policies
  * take turns in REPS passes, each pass starting with another policy, so
  * that a slow phase of the machine does not land on one policy only.
  * Host 0 prints one line per workload and policy between MORSEL-AB-BEGIN
@@ -80,6 +82,13 @@ static uint64_t gen, *lat;
 static unsigned int *nlat;
 static uint64_t errors;
 
+/* Give up, and make the other host's barriers give up too. */
+static int fail(void)
+{
+	pool_abort(&pc);
+	return 1;
+}
+
 /* A barrier that can be used again: the k-th use waits for 2k arrivals. */
 static void sync_both(void)
 {
@@ -89,10 +98,11 @@ static void sync_both(void)
 	gen++;
 	__atomic_fetch_add(b, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(b, __ATOMIC_ACQUIRE) < 2 * gen) {
-		if (now_ns() > end) {
-			fprintf(stderr, "policybench: barrier %llu timed out\n",
-				(unsigned long long)gen);
-			exit(1);
+		if (pool_aborted(&pc) || now_ns() > end) {
+			fprintf(stderr, "policybench: host %u: barrier %llu: %s\n", me,
+				(unsigned long long)gen,
+				pool_aborted(&pc) ? "the other host failed" : "timed out");
+			exit(fail());
 		}
 		usleep(50);
 	}
@@ -123,6 +133,13 @@ static void expect(uint64_t got, uint64_t want)
 		errors++;
 }
 
+/* The release point: msync(MS_SYNC) of one page; a failure is an error. */
+static void sync_page(volatile uint8_t *m, unsigned int page)
+{
+	if (msync((void *)(m + (size_t)page * PAGE), PAGE, MS_SYNC))
+		errors++;
+}
+
 static volatile uint64_t *word(volatile uint8_t *m, unsigned int page, unsigned int i)
 {
 	return (volatile uint64_t *)(m + (size_t)page * PAGE) + i;
@@ -141,7 +158,7 @@ static void round_of(const struct workload *w, volatile uint8_t *m, uint64_t r,
 				for (k = 0; k < 32; k++) {
 					timed_start(&t0);
 					*word(m, p, k * 8) = r << 16 | p << 8 | k;
-					msync((void *)(m + p * PAGE), PAGE, MS_SYNC);
+					sync_page(m, p);
 					timed_end(t0);
 				}
 		sync_both();
@@ -156,7 +173,7 @@ static void round_of(const struct workload *w, volatile uint8_t *m, uint64_t r,
 
 			if (me == 0) {
 				*word(m, up, 0) = r << 8 | k;
-				msync((void *)(m + up * PAGE), PAGE, MS_SYNC);
+				sync_page(m, up);
 			}
 			sync_both();
 			if (me == 1) {
@@ -265,7 +282,7 @@ static int open_object(const struct workload *w)
 		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
 	if (fd < 0) {
 		fprintf(stderr, "policybench: object %s: %s\n", c.name, strerror(errno));
-		exit(1);
+		exit(fail());
 	}
 	return fd;
 }
@@ -324,7 +341,7 @@ int main(void)
 				MAP_SHARED, fd, 0);
 		if (maps[wi] == MAP_FAILED) {
 			fprintf(stderr, "policybench: mmap: %s\n", strerror(errno));
-			return 1;
+			return fail();
 		}
 	}
 	for (rep = 0; rep < REPS; rep++) {
@@ -334,13 +351,13 @@ int main(void)
 			pi = (j + rep * 2) % NP;
 			loader = attach(policies[pi]);
 			if (loader < 0)
-				return 1;
+				return fail();
 			sync_both();
 			for (wi = 0; wi < NW; wi++)
 				run_workload(wi, pi, maps[wi], &r, &last[wi]);
 			if (detach(loader)) {
 				fprintf(stderr, "policybench: detaching %s failed\n", policies[pi]);
-				return 1;
+				return fail();
 			}
 			sync_both();
 		}
@@ -393,5 +410,13 @@ int main(void)
 	if (me == 0)
 		printf("MORSEL-AB-END\n");
 	fflush(stdout);
+	for (wi = 0, errors = 0; wi < NW; wi++)
+		for (pi = 0; pi < NP; pi++)
+			errors += results[wi][pi].errors;
+	if (errors) {
+		fprintf(stderr, "policybench: host %u: %llu wrong values read or failed msyncs\n",
+			me, (unsigned long long)errors);
+		return 1;
+	}
 	return 0;
 }

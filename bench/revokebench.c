@@ -8,6 +8,9 @@
  * two alternate in one run so that the ratio compares like with like.
  *
  * Run on 3 or more hosts: scripts/hosts.sh -n 4 revokebench.
+ *
+ * Every reader checks the value host 0 wrote in the round before; a wrong
+ * value, a failed call or a barrier timeout ends the bench with status 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,11 +37,21 @@ static double pct(uint64_t *v, unsigned int n, double p)
 	return percentile(v, n, p) / 1000.0;
 }
 
+/* Give up, and make the other hosts' barriers give up too. */
+static int fail(void)
+{
+	pool_abort(&pc);
+	return 1;
+}
+
 static void sync_all(unsigned int i)
 {
-	if (pool_barrier(&pc, B0 + i, hosts, 600000)) {
-		fprintf(stderr, "revokebench: barrier %u timed out\n", i);
-		exit(1);
+	int err = pool_barrier(&pc, B0 + i, hosts, 600000);
+
+	if (err) {
+		fprintf(stderr, "revokebench: host %u: barrier %u: %s\n", me, i,
+			err == -ECANCELED ? "another host failed" : "timed out");
+		exit(fail());
 	}
 }
 
@@ -66,20 +79,24 @@ int main(void)
 
 	if (pool_open(&pc)) {
 		fprintf(stderr, "revokebench: cannot open the pool\n");
-		return 1;
+		return fail();
 	}
 	me = pc.info.host_id;
 	hosts = (unsigned int)cmdline_int("mhosts", 2);
 	cmdline_accel(accel, sizeof(accel));
 	if (hosts < 3) {
 		fprintf(stderr, "revokebench: needs 3 or more hosts (got %u)\n", hosts);
-		return 1;
+		return fail();
 	}
 	if (me == 0) {
 		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+		if (fd < 0) {
+			fprintf(stderr, "revokebench: create: %s\n", strerror(errno));
+			return fail();
+		}
 		if (set_serial(0)) {
 			fprintf(stderr, "revokebench: %s: %s\n", SERIAL, strerror(errno));
-			return 1;
+			return fail();
 		}
 	}
 	sync_all(0);
@@ -89,7 +106,7 @@ int main(void)
 		    : MAP_FAILED;
 	if (m == MAP_FAILED) {
 		fprintf(stderr, "revokebench: object: %s\n", strerror(errno));
-		return 1;
+		return fail();
 	}
 	if (me == 0)
 		for (i = 0; i < PAGES; i++)
@@ -98,13 +115,21 @@ int main(void)
 	if (me == 0)
 		sent0 = chan_stat("sent");
 	for (r = 0; r < ROUNDS; r++) {
-		unsigned int serial = r % 2;
+		unsigned int serial = r % 2, bad = 0;
 
+		/* Become a reader of what host 0 wrote last round (1 at first). */
 		if (me != 0)
 			for (i = 0; i < PAGES; i++)
-				(void)m[i * PAGE];	/* become a reader */
-		if (me == 0 && set_serial((int)serial))
-			return 1;
+				bad += m[i * PAGE] != (unsigned char)(r + 1);
+		if (bad) {
+			fprintf(stderr, "revokebench: host %u: round %u: %u of %u pages read back wrong\n",
+				me, r, bad, PAGES);
+			return fail();
+		}
+		if (me == 0 && set_serial((int)serial)) {
+			fprintf(stderr, "revokebench: %s: %s\n", SERIAL, strerror(errno));
+			return fail();
+		}
 		sync_all(2 + 2 * r);
 		if (me == 0) {
 			for (i = 0; i < PAGES; i++) {
@@ -118,7 +143,10 @@ int main(void)
 	}
 	if (me != 0)
 		return 0;
-	set_serial(0);
+	if (set_serial(0)) {
+		fprintf(stderr, "revokebench: %s: %s\n", SERIAL, strerror(errno));
+		return fail();
+	}
 	sent0 = chan_stat("sent") - sent0;
 	for (i = 0; i < 2; i++) {
 		med[i] = pct(lat[i], n[i], 0.5);

@@ -90,11 +90,24 @@ int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
 
 	__atomic_fetch_add(b, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(b, __ATOMIC_ACQUIRE) < n) {
+		if (pool_aborted(pc))
+			return -ECANCELED;
 		if (now_ns() > end)
 			return -ETIMEDOUT;
 		sleep_ms(1);
 	}
 	return 0;
+}
+
+void pool_abort(struct pool_client *pc)
+{
+	if (pc->ctl)
+		__atomic_store_n(&pc->ctl->abort, 1, __ATOMIC_RELEASE);
+}
+
+int pool_aborted(struct pool_client *pc)
+{
+	return pc->ctl && __atomic_load_n(&pc->ctl->abort, __ATOMIC_ACQUIRE);
 }
 
 int sysfs_str(const char *path, char *buf, size_t len)

@@ -14,6 +14,7 @@
 struct scratch_ctl {
 	uint64_t barrier[SCRATCH_CTL_BARRIERS];
 	uint64_t flag[64];
+	uint64_t abort;	/* set by a host that gives up: barriers end */
 };
 #define SCRATCH_DATA_OFF 4096
 
@@ -31,8 +32,12 @@ int pool_ping(struct pool_client *pc, unsigned int dst, unsigned int count,
 	      unsigned int flags, unsigned int timeout_ms, uint64_t *rtt,
 	      unsigned int *completed);
 int pool_wait_alive(struct pool_client *pc, uint32_t mask, int timeout_ms);
+/* 0, -ETIMEDOUT, or -ECANCELED once a host called pool_abort(). */
 int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
 		 int timeout_ms);
+/* Tell every host's barriers to give up: this host will not arrive. */
+void pool_abort(struct pool_client *pc);
+int pool_aborted(struct pool_client *pc);
 
 long long sysfs_num(const char *path);
 int sysfs_str(const char *path, char *buf, size_t len);
