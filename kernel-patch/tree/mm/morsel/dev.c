@@ -9,6 +9,9 @@
 #include <linux/uaccess.h>
 #include "internal.h"
 
+/* The pool this device serves; set once at init. */
+static struct morsel_pool *dev_pool;
+
 static long ioc_pool_info(struct morsel_pool *p, void __user *uarg)
 {
 	struct morsel_pool_info info = {};
@@ -103,7 +106,7 @@ static long ioc_open_delete(struct morsel_pool *p, void __user *uarg, bool del)
 
 static long morsel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct morsel_pool *p = &morsel_pool;
+	struct morsel_pool *p = dev_pool;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
@@ -125,7 +128,7 @@ static long morsel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 /* The scratch area, for tests and benchmarks: coherent, root only. */
 static int morsel_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct morsel_pool *p = &morsel_pool;
+	struct morsel_pool *p = dev_pool;
 	unsigned long len = vma->vm_end - vma->vm_start;
 	phys_addr_t start;
 
@@ -160,10 +163,12 @@ static struct miscdevice morsel_misc = {
 
 /**
  * morsel_dev_init() - register /dev/morsel.
+ * @p: the pool it serves.
  *
  * Return: 0 or a negative errno.
  */
-int morsel_dev_init(void)
+int morsel_dev_init(struct morsel_pool *p)
 {
+	dev_pool = p;
 	return misc_register(&morsel_misc);
 }

@@ -269,6 +269,7 @@ void morsel_registry_on_fence(void (*fn)(void));
 int morsel_overlay_init(void);
 int morsel_overlays_show(struct seq_file *m);
 u64 morsel_overlay_counter(unsigned int idx, unsigned int which);
+u64 morsel_overlay_entry(unsigned int idx, u64 page);
 u64 morsel_host_counter(unsigned int which);
 const char *morsel_counter_name(unsigned int which);
 int morsel_recall_init(void);
@@ -282,10 +283,10 @@ bool morsel_shadow_writeback(struct xarray *xa, u64 page, void *pool_addr);
 bool morsel_shadow_drop(struct xarray *xa, u64 page);
 
 /* dev.c, sysfs.c */
-int morsel_dev_init(void);
-int morsel_sysfs_init(void);
+int morsel_dev_init(struct morsel_pool *p);
+int morsel_sysfs_init(struct morsel_pool *p);
 struct dentry;
-void morsel_stress_debugfs(struct dentry *dir);
+void morsel_stress_debugfs(struct morsel_pool *p, struct dentry *dir);
 
 #define MORSEL_DEFAULT_TIMEOUT_MS	1000
 

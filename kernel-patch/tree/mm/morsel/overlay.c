@@ -333,6 +333,30 @@ u64 morsel_overlay_counter(unsigned int idx, unsigned int which)
 }
 
 /**
+ * morsel_overlay_entry() - a page's entry, for an object open on this host.
+ * @idx: directory index.
+ * @page: page index.
+ *
+ * Context: any; lock-free (see overlays_lock).
+ * Return: the entry, or 0 without an overlay or beyond the largest object.
+ */
+u64 morsel_overlay_entry(unsigned int idx, u64 page)
+{
+	struct morsel_overlay *ov;
+	u64 e = 0;
+
+	if (idx >= MORSEL_MAX_OBJECTS)
+		return 0;
+	rcu_read_lock();
+	ov = READ_ONCE(overlays[idx]);
+	if (ov && READ_ONCE(ov->pool->state) == MORSEL_POOL_ONLINE &&
+	    page < morsel_obj_max_pages(ov->pool))
+		e = READ_ONCE(*overlay_pte(ov, page));
+	rcu_read_unlock();
+	return e;
+}
+
+/**
  * morsel_host_counter() - one counter summed over this host's overlays.
  * @which: enum morsel_obj_counter.
  *

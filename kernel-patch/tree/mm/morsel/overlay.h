@@ -118,6 +118,7 @@ static inline void overlay_policy_ctx(struct morsel_overlay *ov, u64 page, u64 p
 {
 	*c = (struct morsel_policy_ctx){
 		.obj = ov->idx,
+		.host = ov->pool->host_id,
 		.page = page,
 		.pages = pages,
 		.entry = READ_ONCE(*overlay_pte(ov, page)),

@@ -191,7 +191,6 @@ static struct morsel_policy_answer decide(enum morsel_policy_hook hook,
 	char why[96];
 	u64 ret;
 
-	c->host = morsel_pool.host_id;
 	c->now_ns = ktime_get_ns();
 	rcu_read_lock();
 	ops = rcu_dereference(morsel_policy);
@@ -539,60 +538,16 @@ static struct bpf_struct_ops bpf_morsel_ops = {
 	.owner = THIS_MODULE,
 };
 
-__bpf_kfunc_start_defs();
-
 /**
- * bpf_morsel_entry() - the authoritative entry of a page.
- * @obj: directory index.
- * @page: page index.
+ * morsel_policy_prog() - is this BPF program part of a morsel policy?
+ * @prog: the program.
  *
- * Return: the entry (MORSEL_PTE_* layout), or 0 if there is no such page
- * or this host is not online.
+ * Return: true for programs of struct morsel_ops.
  */
-__bpf_kfunc u64 bpf_morsel_entry(u32 obj, u64 page)
+bool morsel_policy_prog(const struct bpf_prog *prog)
 {
-	struct morsel_pool *p = &morsel_pool;
-
-	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE || obj >= MORSEL_MAX_OBJECTS ||
-	    page >= morsel_obj_max_pages(p))
-		return 0;
-	return READ_ONCE(*morsel_obj_pte(p, obj, page));
+	return prog->aux->attach_btf_id == morsel_ops_type_id;
 }
-
-/**
- * bpf_morsel_obj_counter() - a counter of this host's overlay of an object.
- * @obj: directory index.
- * @counter: enum morsel_obj_counter.
- *
- * Return: the counter, or 0 if the object is not open on this host.
- */
-__bpf_kfunc u64 bpf_morsel_obj_counter(u32 obj, u32 counter)
-{
-	if (obj >= MORSEL_MAX_OBJECTS || counter >= MORSEL_CNT_NR)
-		return 0;
-	return morsel_overlay_counter(obj, counter);
-}
-
-__bpf_kfunc_end_defs();
-
-BTF_KFUNCS_START(morsel_kfunc_ids)
-BTF_ID_FLAGS(func, bpf_morsel_entry)
-BTF_ID_FLAGS(func, bpf_morsel_obj_counter)
-BTF_KFUNCS_END(morsel_kfunc_ids)
-
-/* All struct_ops kfuncs share one hook: keep ours to morsel policies. */
-static int morsel_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
-{
-	if (!btf_id_set8_contains(&morsel_kfunc_ids, kfunc_id))
-		return 0;
-	return prog->aux->attach_btf_id == morsel_ops_type_id ? 0 : -EACCES;
-}
-
-static const struct btf_kfunc_id_set morsel_kfunc_set = {
-	.owner = THIS_MODULE,
-	.set = &morsel_kfunc_ids,
-	.filter = morsel_kfunc_filter,
-};
 
 static ssize_t name_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
@@ -675,9 +630,7 @@ static int __init morsel_policy_init(void)
 	BTF_TYPE_EMIT_ENUM(MORSEL_SYNC_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_CNT_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_GRANT_MAX);
-	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &morsel_kfunc_set);
-	if (!err)
-		err = register_bpf_struct_ops(&bpf_morsel_ops, morsel_ops);
+	err = register_bpf_struct_ops(&bpf_morsel_ops, morsel_ops);
 	if (err)
 		pr_err("morsel: cannot register the policy interface (%d): default policy only\n",
 		       err);

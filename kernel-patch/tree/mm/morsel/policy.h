@@ -146,6 +146,8 @@ u32 morsel_policy_tick(struct morsel_policy_ctx *ctx);
 u32 morsel_policy_tick_ms(void);
 void morsel_policy_on_change(void (*fn)(void));
 void morsel_policy_count_granted(u64 pages);
+struct bpf_prog;
+bool morsel_policy_prog(const struct bpf_prog *prog);
 void morsel_policy_count_deferred(void);
 
 extern const struct attribute_group morsel_policy_group;

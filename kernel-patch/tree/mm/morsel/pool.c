@@ -141,8 +141,11 @@ void morsel_pool_try_online(void)
 		goto out;
 	p->host_id = id;
 	err = morsel_registry_join(p);
-	if (err)
+	if (err) {
+		morsel_pool_set_error(p, "host id %d outside the registry (0..%u)",
+				      p->host_id, MORSEL_MAX_HOSTS - 1);
 		goto refuse;
+	}
 	morsel_dir_lock_reset(p);
 	err = morsel_channel_start(p);
 	if (err) {
@@ -253,14 +256,14 @@ static int __init morsel_init(void)
 	err = morsel_overlay_init();
 	if (err)
 		return err;
-	err = morsel_sysfs_init();
+	err = morsel_sysfs_init(&morsel_pool);
 	if (err)
 		return err;
 	err = morsel_recall_init();
 	if (err)
 		return err;
 	morsel_writeback_init();
-	err = morsel_dev_init();
+	err = morsel_dev_init(&morsel_pool);
 	if (err)
 		return err;
 	err = morsel_doorbell_init(&morsel_pool, morsel_channel_kick,

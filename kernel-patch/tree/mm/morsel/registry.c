@@ -298,11 +298,8 @@ int morsel_registry_join(struct morsel_pool *p)
 	u64 old, new;
 	unsigned int h;
 
-	if (p->host_id < 0 || p->host_id >= MORSEL_MAX_HOSTS) {
-		morsel_pool_set_error(p, "host id %d outside the registry (0..%u)",
-				      p->host_id, MORSEL_MAX_HOSTS - 1);
+	if (p->host_id < 0 || p->host_id >= MORSEL_MAX_HOSTS)
 		return -EINVAL;
-	}
 	self = entry(p, p->host_id);
 	do {
 		old = READ_ONCE(self->state_epoch);

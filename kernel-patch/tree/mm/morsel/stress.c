@@ -45,10 +45,13 @@ static u64 stress_run(u64 *w, u64 count, bool plain)
 	return retries;
 }
 
+/* The pool under test; set once at init. */
+static struct morsel_pool *stress_pool;
+
 static ssize_t stress_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	struct morsel_pool *p = &morsel_pool;
+	struct morsel_pool *p = stress_pool;
 	char buf[64], mode[8] = "";
 	u64 off, count, retries;
 	int n;
@@ -102,9 +105,11 @@ static const struct file_operations stress_fops = {
 
 /**
  * morsel_stress_debugfs() - create morsel/atomic_stress.
+ * @p: the pool whose scratch area it drives.
  * @dir: the morsel debugfs directory.
  */
-void morsel_stress_debugfs(struct dentry *dir)
+void morsel_stress_debugfs(struct morsel_pool *p, struct dentry *dir)
 {
+	stress_pool = p;
 	debugfs_create_file("atomic_stress", 0600, dir, NULL, &stress_fops);
 }

@@ -23,7 +23,8 @@
 #include "internal.h"
 #include "policy.h"
 
-static struct morsel_pool *P = &morsel_pool;
+/* The pool these files show; set once at init. */
+static struct morsel_pool *P;
 
 static const char *const state_names[] = {
 	[MORSEL_POOL_ABSENT] = "absent",
@@ -232,16 +233,18 @@ DEFINE_SHOW_ATTRIBUTE(objects);
 
 /**
  * morsel_sysfs_init() - create /sys/kernel/morsel and the debugfs table.
+ * @p: the pool they show.
  *
  * Return: 0 or a negative errno.
  */
-int morsel_sysfs_init(void)
+int morsel_sysfs_init(struct morsel_pool *p)
 {
 	struct kobject *kobj;
 	struct dentry *dir;
 	unsigned int c;
 	int err;
 
+	P = p;
 	counter_attrs(stat_fields, ARRAY_SIZE(stat_fields), stat_attrs,
 		      channel_attrs, stat_show);
 	channel_attrs[ARRAY_SIZE(stat_fields)] = &polling_attr.attr;
@@ -271,6 +274,6 @@ int morsel_sysfs_init(void)
 	dir = debugfs_create_dir("morsel", NULL);
 	debugfs_create_file("hosts", 0444, dir, NULL, &hosts_fops);
 	debugfs_create_file("objects", 0444, dir, NULL, &objects_fops);
-	morsel_stress_debugfs(dir);
+	morsel_stress_debugfs(p, dir);
 	return 0;
 }

@@ -175,8 +175,7 @@ static void tick_fn(struct work_struct *work)
 
 	if (!ms)
 		return;
-	while (READ_ONCE(morsel_pool.state) == MORSEL_POOL_ONLINE &&
-	       (ov = morsel_overlay_next(&i))) {
+	while ((ov = morsel_overlay_next(&i))) {
 		tick_overlay(ov);
 		morsel_overlay_put(ov);
 	}
