@@ -265,7 +265,7 @@ void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoc
 bool morsel_host_fenced(struct morsel_pool *p, unsigned int host);
 void morsel_registry_on_fence(void (*fn)(void));
 
-/* overlay.c, fault.c, recall.c, writeback.c: overlay.h */
+/* overlay.c, recall.c, writeback.c: what pool.c, sysfs.c and kfunc.c use */
 int morsel_overlay_init(void);
 int morsel_overlays_show(struct seq_file *m);
 u64 morsel_overlay_counter(unsigned int idx, unsigned int which);
@@ -275,6 +275,7 @@ const char *morsel_counter_name(unsigned int which);
 int morsel_recall_init(void);
 void morsel_writeback_init(void);
 
+/* cache.c: write-back, invalidate, the stale-cache shadows */
 extern bool morsel_stale_cache;
 void morsel_cache_writeback(void *addr);
 void morsel_cache_invalidate(void *addr);
@@ -282,7 +283,7 @@ struct page *morsel_shadow_get(struct xarray *xa, u64 page, void *pool_addr);
 bool morsel_shadow_writeback(struct xarray *xa, u64 page, void *pool_addr);
 bool morsel_shadow_drop(struct xarray *xa, u64 page);
 
-/* dev.c, sysfs.c */
+/* dev.c, sysfs.c, stress.c */
 int morsel_dev_init(struct morsel_pool *p);
 int morsel_sysfs_init(struct morsel_pool *p);
 struct dentry;

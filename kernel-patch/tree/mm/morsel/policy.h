@@ -109,6 +109,13 @@ struct morsel_policy_ctx {
 
 /**
  * struct morsel_ops - an ownership policy (see the table above).
+ * @read_fault: a read fault needs a page: enum morsel_read_decision.
+ * @write_fault: a write fault got a page: pages after it to take too.
+ * @recall: another host asks for a page this host owns: enum
+ *	morsel_recall_decision | deferral in us << MORSEL_RECALL_DEFER_SHIFT.
+ * @sync: msync()/fsync(), per page owned: enum morsel_sync_decision.
+ * @tick: every @tick_ms, per page owned or read: enum morsel_sync_decision.
+ * @init: at attach (may sleep): 0, or an errno to refuse.
  * @tick_ms: period of @tick, 0 for MORSEL_TICK_MS_DEFAULT (clamped).
  * @name: shown in /sys/kernel/morsel/policy/name; must not be empty.
  *
