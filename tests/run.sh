@@ -1,53 +1,93 @@
 #!/bin/bash
-# make test: run every test and end with one line "N passed, N failed".
+# make test: run every test and end with one line "N passed, N failed",
+# after a line that says what was run (distinct checks, runs, hosts booted,
+# skips).
 #
-#  - KUnit suites (superblock, ring, registry) booted in one host
-#  - in-guest TAP tests on 2 and 4 hosts (and 2 vCPUs per host), late join,
-#    host failure, bad ioctl arguments, corrupt and incompatible pools
+#  - the KUnit suites of KUNIT_SUITES, booted in one host, parsed with the
+#    tree's tools/testing/kunit/kunit.py
+#  - in-guest KTAP tests (kselftest.h) on 2 and 4 hosts (and 2 vCPUs per
+#    host), late join, host failure, bad ioctl arguments, corrupt and
+#    incompatible pools, shared objects, ownership policies
+#  - the benches as smoke runs (their numbers are not judged, their exit
+#    status and read-back checks are)
 #  - host-side checks: pool left untouched when refused, no process left
 #
-# Each run's serial logs stay in out/test/<run>/hostN.log.
+# Each run's serial logs stay in out/test/<run>/hostN.log; every result
+# line of the run is also in out/test/results.txt.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/config.sh"
+
+# The KUnit suites of mm/morsel (the kunit_suite names in
+# kernel-patch/tree/mm/morsel/*_test.c): each must be in the boot log.
+KUNIT_SUITES=(morsel_superblock morsel_ring morsel_registry morsel_ownership morsel_policy)
 
 T=$OUT/test
 rm -rf "$T"
 mkdir -p "$T"
+RESULTS=$T/results.txt
 PASS=0
 FAIL=0
+SKIP=0
+RUNS=0
 POOL=/dev/shm/morsel-test-pool-$$
 trap 'rm -f "$POOL"' EXIT
+
+# Print a result line, and keep it in $RESULTS for the summary.
+result() {	# result LINE
+	echo "$1"
+	echo "$1" >>"$RESULTS"
+}
 
 ok() {	# ok COND DESCRIPTION
 	if [[ $1 == 0 ]]; then
 		PASS=$((PASS + 1))
-		echo "ok - $2"
+		result "ok - $2"
 	else
 		FAIL=$((FAIL + 1))
-		echo "not ok - $2"
+		result "not ok - $2"
 	fi
 }
 
-# Count the TAP lines one host printed for its job; check its stream ended
-# with a plan that matches.
-tally_host() {	# tally_host RUN LOG LABEL
-	local log=$1 label=$2 out
+skip() {	# skip DESCRIPTION: neither a pass nor a failure
+	SKIP=$((SKIP + 1))
+	result "ok - $1 # SKIP"
+}
+
+# The start of a run (a boot of hosts, a model check, a host-side tool).
+section() {	# section NAME WHAT
+	RUNS=$((RUNS + 1))
+	echo "# --- $1: $2"
+}
+
+# Count the KTAP results one host printed for its job (tests/lib/tap.h on
+# kselftest.h: "ok N", "not ok N", "ok N # SKIP"; barriers and set-up
+# steps are "# " lines unless they fail); check that its stream ended with
+# a plan and kselftest's totals that match what was counted.
+tally_host() {	# tally_host LOG LABEL
+	local log=$1 label=$2 out p f s plan totals
 	out=$(awk -v label="$label" '
 		/^MORSEL-JOB-BEGIN/ { injob = 1; next }
 		/^MORSEL-JOB-END/ { injob = 0; next }
 		!injob { next }
 		{ sub(/\r$/, "") }
+		/^ok [0-9]+ # SKIP/ { s++; print "ok - " label ": " substr($0, index($0, "# SKIP") + 7) " # SKIP"; next }
 		/^ok [0-9]+ / { p++; print "ok - " label ": " substr($0, index($0, $3)); next }
 		/^not ok [0-9]+ / { f++; print "not ok - " label ": " substr($0, index($0, $4)); next }
 		/^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0 }
-		/^# / { print "  " label " " $0 }
-		END { printf "TALLY %d %d %d\n", p, f, plan }' "$log")
-	grep -v '^TALLY' <<<"$out"
-	read -r _ p f plan <<<"$(grep '^TALLY' <<<"$out")"
+		/^# Totals: / { totals = $0; sub(/^# Totals: /, "", totals) }
+		/^# |^Bail out!/ { print "  " label " " $0 }
+		END { printf "TALLY %d %d %d %d %s\n", p, f, s, plan, totals }' "$log")
+	grep -v '^TALLY' <<<"$out" | while IFS= read -r line; do
+		[[ $line == "ok - "* || $line == "not ok - "* ]] && echo "$line" >>"$RESULTS"
+		echo "$line"
+	done
+	read -r _ p f s plan totals <<<"$(grep '^TALLY' <<<"$out")"
 	PASS=$((PASS + p))
 	FAIL=$((FAIL + f))
-	[[ $plan -gt 0 && $plan -eq $((p + f)) ]]
-	ok $? "$label: TAP stream complete ($((p + f)) results, plan ${plan:-none})"
+	SKIP=$((SKIP + s))
+	[[ $plan -gt 0 && $plan -eq $((p + f + s)) &&
+		$totals == "pass:$p fail:$f xfail:0 xpass:0 skip:$s error:0" ]]
+	ok $? "$label: KTAP stream complete ($((p + f + s)) results, plan ${plan:-none}, totals ${totals:-none})"
 }
 
 no_strays() {
@@ -60,7 +100,7 @@ no_strays() {
 run() {	# run NAME HOSTS JOB [hosts.sh options...]
 	local name=$1 hosts=$2 job=$3 h
 	shift 3
-	echo "# --- $name: $hosts host(s), job $job"
+	section "$name" "$hosts host(s), job $job"
 	scripts/hosts.sh -n "$hosts" -t 240 -o "$T/$name" "$@" "$job" >"$T/$name.launcher.log" 2>&1
 	local rc=$?
 	ok $rc "$name: all hosts ran to the end (launcher rc $rc)"
@@ -86,11 +126,21 @@ policy_markers() {	# policy_markers NAME HOSTS POLICY
 	done
 }
 
+# Every host's job exited 0: a bench exits 1 on a barrier timeout, a failed
+# call or a wrong value read back; the guest init prints its status.
+job_rc() {	# job_rc NAME HOSTS WHAT
+	local name=$1 hosts=$2 what=$3 n
+	n=$(cat "$T/$name"/host*.log 2>/dev/null | grep -ac '^MORSEL-JOB-END rc=0')
+	[[ $n == "$hosts" ]]
+	ok $? "$name: $what exited 0 on all $hosts hosts ($n did)"
+}
+
 # The per-transfer latency breakdown from perf traces of both hosts.
 run_xfertrace() {
-	echo "# --- xfertrace-2: 2 host(s), job xfertrace"
+	section xfertrace-2 "2 host(s), job xfertrace"
 	scripts/hosts.sh -n 2 -t 240 -o "$T/xfertrace-2" xfertrace >"$T/xfertrace-2.launcher.log" 2>&1
 	ok $? "xfertrace-2: both hosts recorded objbench's transfers with perf"
+	job_rc xfertrace-2 2 "objbench under perf record"
 	no_strays xfertrace-2
 	python3 bench/xfer-breakdown.py "$T/xfertrace-2" >"$T/xfertrace-2/breakdown.txt" 2>&1
 	ok $? "xfertrace-2: the breakdown script parses both hosts' perf traces"
@@ -99,24 +149,68 @@ run_xfertrace() {
 	sed 's/^/  # /' "$T/xfertrace-2/breakdown.txt" | head -24
 }
 
-# KUnit: count the cases of our suites from the KTAP on the console.
+# KUnit: the KTAP of the boot log, parsed by the tree's kunit.py (which
+# tells a skip from a pass); every suite of KUNIT_SUITES must have run, and
+# no other morsel suite may run unlisted.
 run_kunit() {
-	echo "# --- kunit: 1 host"
-	scripts/hosts.sh -n 1 -o "$T/kunit" -a "kunit.enable=1 loglevel=7" kunit >"$T/kunit.launcher.log" 2>&1
+	local d=$T/kunit status name suite n cases=0 extra listed intree
+	local -A ran=()
+	section kunit "1 host"
+	scripts/hosts.sh -n 1 -o "$d" -a "kunit.enable=1 loglevel=7" kunit >"$T/kunit.launcher.log" 2>&1
 	ok $? "kunit: host ran to the end"
-	local out p f
 	# Only the boot log: the guest dumps dmesg again after its job.
-	out=$(sed -e 's/\r$//' -e 's/^\[ *[0-9.]*\] //' -e '/^MORSEL-JOB-BEGIN/,$d' \
-		"$T/kunit/host0.log" | awk '
-		/^    ok [0-9]+ / { p++; print "ok - kunit: " $3; next }
-		/^    not ok [0-9]+ / { f++; print "not ok - kunit: " $4; next }
-		END { printf "TALLY %d %d\n", p, f }')
-	grep -v '^TALLY' <<<"$out"
-	read -r _ p f <<<"$(grep '^TALLY' <<<"$out")"
-	PASS=$((PASS + p))
-	FAIL=$((FAIL + f))
-	[[ $((p + f)) -ge 25 ]]
-	ok $? "kunit: all morsel suites ran ($((p + f)) cases)"
+	sed -e 's/\r$//' -e 's/^\[ *[0-9.]*\] //' -e '/^MORSEL-JOB-BEGIN/,$d' \
+		"$d/host0.log" >"$d/boot.log"
+	python3 "$KSRC/tools/testing/kunit/kunit.py" parse "$d/boot.log" \
+		--json="$d/results.json" >"$d/parse.log" 2>&1
+	if [[ -s $d/results.json ]]; then
+		echo "  # kunit.py parse: $(grep -a -m1 -o 'Testing complete.*' "$d/parse.log")"
+	else
+		ok 1 "kunit: kunit.py parse found no results (see $d/parse.log)"
+	fi
+	# One line per test case: STATUS SUITE CASE (parameterized cases
+	# flattened to SUITE CASE.PARAM).
+	while read -r status suite name; do
+		[[ -n $status ]] || continue
+		ran[$suite]=$((${ran[$suite]:-0} + 1))
+		cases=$((cases + 1))
+		case $status in
+		PASS) ok 0 "kunit: $suite.$name" ;;
+		SKIP) skip "kunit: $suite.$name" ;;
+		*) ok 1 "kunit: $suite.$name ($status)" ;;
+		esac
+	done < <(python3 - "$d/results.json" 2>>"$d/parse.log" <<-'EOF'
+		import json, sys
+		def cases(group, path):
+		    for case in group.get("test_cases", []):
+		        yield case["status"], path + [case["name"]]
+		    for sub in group.get("sub_groups", []):
+		        yield from cases(sub, path + [sub["name"]])
+		top = json.load(open(sys.argv[1]))
+		for status, path in cases(top, []):
+		    print(status, path[0], ".".join(path[1:]) or "-")
+		EOF
+	)
+	for suite in "${KUNIT_SUITES[@]}"; do
+		n=${ran[$suite]:-0}
+		[[ $n -gt 0 ]]
+		ok $? "kunit: suite $suite ran ($n cases)"
+	done
+	extra=
+	for suite in "${!ran[@]}"; do
+		[[ $suite == morsel_* && " ${KUNIT_SUITES[*]} " != *" $suite "* ]] &&
+			extra+=" $suite"
+	done
+	[[ -z $extra ]]
+	ok $? "kunit: no morsel suite ran that KUNIT_SUITES does not list${extra:+ (ran:$extra)}"
+	[[ $cases -ge 25 ]]
+	ok $? "kunit: all morsel suites ran ($cases cases)"
+	# The list above is the tree's: every kunit_suite of mm/morsel.
+	listed=$(printf '%s\n' "${KUNIT_SUITES[@]}" | sort | paste -sd' ')
+	intree=$(sed -n '/struct kunit_suite/,/}/s/.*\.name = "\(.*\)".*/\1/p' \
+		"$REPO"/kernel-patch/tree/mm/morsel/*_test.c | sort | paste -sd' ')
+	[[ $listed == "$intree" ]]
+	ok $? "kunit: KUNIT_SUITES names every suite of kernel-patch/tree/mm/morsel/*_test.c ($intree)"
 	no_strays kunit
 }
 
@@ -137,7 +231,7 @@ run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 	local name=$1 expect=$2 d=$T/model-$1 errors
 	shift 2
 	mkdir -p "$d"
-	echo "# --- $name: spin $*"
+	section "$name" "spin $*"
 	(cd "$d" && spin "$@" -a "$REPO/tests/ownership.pml" >spin.log 2>&1 &&
 		gcc -O2 -DSAFETY -DCOLLAPSE -w -o pan pan.c &&
 		./pan -m300000 >pan.log 2>&1)
@@ -199,23 +293,24 @@ for mode in normal stale; do
 done
 # The A/B bench runs end to end (its numbers are not judged here; its
 # read-back checks are): every policy on every workload, table and plot.
-echo "# --- ab-2: bench/ab.sh"
+section ab-2 "2 host(s), bench/ab.sh"
 bench/ab.sh -o "$T/ab-2" >"$T/ab-2.log" 2>&1
 ok $? "ab-2: policy A/B ran every workload under every policy, no wrong value read"
+job_rc ab-2 2 policybench
 [[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner [a-z]' "$T/ab-2/ab.txt") == 4 ]]
 ok $? "ab-2: table with a winner per workload and the plot written"
 no_strays ab-2
 # The reader-revocation bench runs end to end on 4 hosts (numbers printed,
 # not judged).
-echo "# --- revokebench-4: 4 host(s), job revokebench"
+section revokebench-4 "4 host(s), job revokebench"
 scripts/hosts.sh -n 4 -t 240 -o "$T/revokebench-4" revokebench >"$T/revokebench-4.launcher.log" 2>&1
 ok $? "revokebench-4: the launcher ran every host to the end"
-[[ $(cat "$T"/revokebench-4/host*.log | grep -ac '^MORSEL-JOB-END rc=0') == 4 ]]
-ok $? "revokebench-4: the bench exited 0 on all 4 hosts"
+job_rc revokebench-4 4 "the bench (every reader checks what it read)"
 grep -aq 'serial / split-phase' "$T/revokebench-4/host0.log"
 ok $? "revokebench-4: host 0 printed both modes and their ratio"
 sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/revokebench-4/host0.log" | tr -d '\r' | sed 's/^/  # /'
 no_strays revokebench-4
+section xfer-selftest "bench/xfer-breakdown.py --selftest"
 python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
 run_xfertrace
@@ -225,6 +320,13 @@ run_refused refused-checksum flip checksum
 run_refused refused-version "version 2" incompatible_pool_version
 run_refused refused-signature garbage no_morsel_pool_signature
 
-echo "1..$((PASS + FAIL))"
+# What was run: distinct checks are the result descriptions without the
+# run label, the host and the numbers measured (a check run on 4 hosts, in
+# 20 runs, counts once); skips are neither passes nor failures.
+distinct=$(grep -v ' # SKIP$' "$RESULTS" | sed -E -e 's/^(not )?ok - //' -e 's/^[^:]*: //' \
+	-e 's/^host[0-9]+( stale)?: //' -e 's/[0-9]+/#/g' | sort -u | wc -l)
+booted=$(find "$T" -name 'host*.log' | wc -l)
+echo "1..$((PASS + FAIL + SKIP))"
+echo "# $distinct distinct checks over $RUNS runs, $booted hosts booted, $SKIP skipped"
 echo "$PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]
