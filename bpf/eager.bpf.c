@@ -10,8 +10,7 @@
 
 u32 MORSEL_HOOK(sync, struct morsel_policy_ctx *c)
 {
-	stat_inc(STAT_SYNC);
-	stat_inc(STAT_GIVEN);
+	stat_inc(STAT_PAGES_RELEASED);
 	return MORSEL_SYNC_RELEASE;
 }
 

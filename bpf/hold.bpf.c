@@ -22,10 +22,9 @@ struct {
 
 u32 MORSEL_HOOK(read_fault, struct morsel_policy_ctx *c)
 {
-	stat_inc(STAT_READ_FAULT);
 	if (MORSEL_PTE_STATE(c->entry) != MORSEL_PTE_NONE)
 		return MORSEL_READ_SHARE;
-	stat_inc(STAT_GIVEN);
+	stat_inc(STAT_EXCLUSIVE_READS);
 	return MORSEL_READ_EXCLUSIVE;
 }
 
@@ -35,13 +34,12 @@ u64 MORSEL_HOOK(recall, struct morsel_policy_ctx *c)
 	u64 now = bpf_morsel_obj_counter(obj, MORSEL_CNT_WRITE_FAULTS), *last;
 	bool hot;
 
-	stat_inc(STAT_RECALL);
 	last = bpf_map_lookup_elem(&seen, &obj);
 	hot = last && *last != now;
 	bpf_map_update_elem(&seen, &obj, &now, BPF_ANY);
 	if (!hot)
 		return MORSEL_RECALL_ANSWER(MORSEL_RECALL_AS_ASKED, 0);
-	stat_inc(STAT_GIVEN);
+	stat_inc(STAT_RECALLS_HELD);
 	return MORSEL_RECALL_ANSWER(MORSEL_RECALL_AS_ASKED, HOLD_US);
 }
 

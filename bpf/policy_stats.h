@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The per-CPU statistics every policy keeps (map "stats"), shared by the
- * BPF side and the loader, which sums and prints them once a second.
+ * The per-CPU statistics of the policies (map "stats"), shared by the BPF
+ * side and the loader, which sums and prints them once a second. Each
+ * counts only what its policy decided of its own; how often each hook was
+ * asked the kernel counts (/sys/kernel/morsel/policy/decisions_*).
  */
 #ifndef MORSEL_POLICY_STATS_H
 #define MORSEL_POLICY_STATS_H
 
 enum policy_stat {
-	STAT_READ_FAULT,	/* read_fault asked */
-	STAT_WRITE_FAULT,	/* write_fault asked */
-	STAT_RECALL,		/* recall asked */
-	STAT_SYNC,		/* sync asked (msync/fsync) */
-	STAT_TICK,		/* tick asked */
-	STAT_GIVEN,		/* a policy-specific "yes": exclusive read, run
-				 * granted, recall deferred, page released */
+	STAT_PAGES_RELEASED,	/* eager: owned pages released at a sync point */
+	STAT_EXCLUSIVE_READS,	/* hold: first touches taken exclusively */
+	STAT_RECALLS_HELD,	/* hold: recalls answered HOLD_US late */
+	STAT_RUNS_GRANTED,	/* seqgrant: sequential runs granted */
+	STAT_COPIES_DROPPED,	/* selfinval: read copies dropped at a tick */
 	STAT_NR,
 };
 
-#define POLICY_STAT_NAMES \
-	{ "read_fault", "write_fault", "recall", "sync", "tick", "given" }
+#define POLICY_STAT_NAMES						\
+	{ "pages_released", "exclusive_reads", "recalls_held",		\
+	  "runs_granted", "copies_dropped" }
 
 #endif

@@ -11,10 +11,9 @@
 
 u32 MORSEL_HOOK(tick, struct morsel_policy_ctx *c)
 {
-	stat_inc(STAT_TICK);
 	if (MORSEL_PTE_STATE(c->entry) != MORSEL_PTE_SHARED)
 		return MORSEL_SYNC_KEEP;	/* pages it owns stay lazy */
-	stat_inc(STAT_GIVEN);
+	stat_inc(STAT_COPIES_DROPPED);
 	return MORSEL_SYNC_RELEASE;
 }
 

@@ -24,14 +24,13 @@ u32 MORSEL_HOOK(write_fault, struct morsel_policy_ctx *c)
 	u64 page = c->page, *next, after;
 	u32 grant = 0;
 
-	stat_inc(STAT_WRITE_FAULT);
 	next = bpf_map_lookup_elem(&next_page, &obj);
 	/* Do not take a run from under another host's writer. */
 	if (next && *next == page &&
 	    !(MORSEL_PTE_STATE(bpf_morsel_entry(obj, page + 1)) == MORSEL_PTE_EXCLUSIVE &&
 	      !entry_owned_by(bpf_morsel_entry(obj, page + 1), c->host))) {
 		grant = RUN;
-		stat_inc(STAT_GIVEN);
+		stat_inc(STAT_RUNS_GRANTED);
 	}
 	/* The kernel clamps the grant to the object; so may we overshoot. */
 	after = page + 1 + grant;

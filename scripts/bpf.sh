@@ -29,7 +29,8 @@ compile() {	# compile SRC -> out/bpf/NAME.bpf.o
 	local src=$1 name
 	name=$(basename "$src" .bpf.c)
 	if [[ ! -s $B/$name.bpf.o || $src -nt $B/$name.bpf.o || $B/vmlinux.h -nt $B/$name.bpf.o ||
-		$REPO/bpf/morsel_policy.bpf.h -nt $B/$name.bpf.o ]]; then
+		$REPO/bpf/morsel_policy.bpf.h -nt $B/$name.bpf.o ||
+		$REPO/bpf/policy_stats.h -nt $B/$name.bpf.o ]]; then
 		"$CLANG" "${BPF_CFLAGS[@]}" -c "$src" -o "$B/$name.bpf.o"
 	fi
 }
