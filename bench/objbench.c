@@ -44,8 +44,8 @@ static double pct(uint64_t *v, unsigned int n, double p)
 }
 
 /* Give up, and make the other hosts' barriers give up too. */
-__attribute__((format(printf, 1, 2), noreturn))
-static void fail(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void
+fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -132,7 +132,8 @@ int main(void)
 
 	err = pool_open(&pc);
 	if (err) {
-		fprintf(stderr, "objbench: cannot open the pool: %s\n", strerror(-err));
+		fprintf(stderr, "objbench: cannot open the pool: %s\n",
+			strerror(-err));
 		return 1;
 	}
 	me = pc.info.host_id;
@@ -156,7 +157,8 @@ int main(void)
 	if (me == 0) {
 		err = pool_ping(&pc, 1, 1000, 0, 2000, rtt, &done);
 		if (err || done != 1000)
-			fail("ping: %u of 1000 round trips (%s)", done, strerror(-err));
+			fail("ping: %u of 1000 round trips (%s)", done,
+			     strerror(-err));
 		sent0 = chan_stat("sent");
 		sd0 = own("shootdowns");
 		for (i = 0; i < XFER_PAGES; i++) {
@@ -176,7 +178,8 @@ int main(void)
 		for (i = 0, bad = 0; i < XFER_PAGES; i++)
 			bad += x[i * PAGE] != 2;
 		if (bad)
-			fail("%u of %u transferred pages read back wrong", bad, XFER_PAGES);
+			fail("%u of %u transferred pages read back wrong", bad,
+			     XFER_PAGES);
 	}
 	sync_all(4);
 
@@ -192,7 +195,8 @@ int main(void)
 	/* Every host maps every page read-only, and reads what host 0 wrote. */
 	sum = scan(s, scan_bytes);
 	if (sum != scan_sum(scan_bytes))
-		fail("scan of 'scan' read sum %llu, expected %llu", (unsigned long long)sum,
+		fail("scan of 'scan' read sum %llu, expected %llu",
+		     (unsigned long long)sum,
 		     (unsigned long long)scan_sum(scan_bytes));
 	sync_all(6);
 	if (me == 0) {
@@ -202,7 +206,8 @@ int main(void)
 			sum = scan(s, scan_bytes);
 			tobj[i] = now_ns() - t0;
 			if (sum != scan_sum(scan_bytes))
-				fail("timed scan %u read sum %llu", i, (unsigned long long)sum);
+				fail("timed scan %u read sum %llu", i,
+				     (unsigned long long)sum);
 			t0 = now_ns();
 			scan((volatile uint64_t *)pc.ctl, scan_bytes);
 			traw[i] = now_ns() - t0;

@@ -33,8 +33,8 @@ static int measure(struct pool_client *pc, const char *name, unsigned int flags,
 	/* Warm up: caches, TLBs, the receiver's thread. */
 	err = pool_ping(pc, 1, 200, flags, 2000, NULL, &done);
 	if (err || done != 200) {
-		fprintf(stderr, "pingbench: %s warm-up: %u of 200: %s\n", name, done,
-			strerror(-err));
+		fprintf(stderr, "pingbench: %s warm-up: %u of 200: %s\n", name,
+			done, strerror(-err));
 		free(rtt);
 		return err ? err : -EIO;
 	}
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 		err = measure(&pc, "doorbell", 0, n, &db50, &db99) ||
 		      measure(&pc, "polled", MORSEL_PING_POLL, n, &po50, &po99);
 	if (err) {
-		pool_abort(&pc);	/* the others' barrier gives up */
+		pool_abort(&pc); /* the others' barrier gives up */
 		return 1;
 	}
 	err = pool_barrier(&pc, 0, hosts, 600000);

@@ -99,9 +99,11 @@ static void sync_both(void)
 	__atomic_fetch_add(b, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(b, __ATOMIC_ACQUIRE) < 2 * gen) {
 		if (pool_aborted(&pc) || now_ns() > end) {
-			fprintf(stderr, "policybench: host %u: barrier %llu: %s\n", me,
+			fprintf(stderr,
+				"policybench: host %u: barrier %llu: %s\n", me,
 				(unsigned long long)gen,
-				pool_aborted(&pc) ? "the other host failed" : "timed out");
+				pool_aborted(&pc) ? "the other host failed" :
+						    "timed out");
 			exit(fail());
 		}
 		usleep(50);
@@ -414,7 +416,8 @@ int main(void)
 		for (pi = 0; pi < NP; pi++)
 			errors += results[wi][pi].errors;
 	if (errors) {
-		fprintf(stderr, "policybench: host %u: %llu wrong values read or failed msyncs\n",
+		fprintf(stderr,
+			"policybench: host %u: %llu wrong values read or failed msyncs\n",
 			me, (unsigned long long)errors);
 		return 1;
 	}

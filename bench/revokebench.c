@@ -50,7 +50,8 @@ static void sync_all(unsigned int i)
 
 	if (err) {
 		fprintf(stderr, "revokebench: host %u: barrier %u: %s\n", me, i,
-			err == -ECANCELED ? "another host failed" : "timed out");
+			err == -ECANCELED ? "another host failed" :
+					    "timed out");
 		exit(fail());
 	}
 }
@@ -91,7 +92,8 @@ int main(void)
 	if (me == 0) {
 		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
 		if (fd < 0) {
-			fprintf(stderr, "revokebench: create: %s\n", strerror(errno));
+			fprintf(stderr, "revokebench: create: %s\n",
+				strerror(errno));
 			return fail();
 		}
 		if (set_serial(0)) {
@@ -122,12 +124,14 @@ int main(void)
 			for (i = 0; i < PAGES; i++)
 				bad += m[i * PAGE] != (unsigned char)(r + 1);
 		if (bad) {
-			fprintf(stderr, "revokebench: host %u: round %u: %u of %u pages read back wrong\n",
+			fprintf(stderr,
+				"revokebench: host %u: round %u: %u of %u pages read back wrong\n",
 				me, r, bad, PAGES);
 			return fail();
 		}
 		if (me == 0 && set_serial((int)serial)) {
-			fprintf(stderr, "revokebench: %s: %s\n", SERIAL, strerror(errno));
+			fprintf(stderr, "revokebench: %s: %s\n", SERIAL,
+				strerror(errno));
 			return fail();
 		}
 		sync_all(2 + 2 * r);
@@ -144,7 +148,8 @@ int main(void)
 	if (me != 0)
 		return 0;
 	if (set_serial(0)) {
-		fprintf(stderr, "revokebench: %s: %s\n", SERIAL, strerror(errno));
+		fprintf(stderr, "revokebench: %s: %s\n", SERIAL,
+			strerror(errno));
 		return fail();
 	}
 	sent0 = chan_stat("sent") - sent0;

@@ -39,8 +39,8 @@ static int stale;
 /* A barrier is a step, not a result: "# barrier ..." or "not ok ...". */
 static void barrier(void)
 {
-	tap_step(!pool_barrier(&pc, bar, nhosts, BARRIER_MS), "barrier %u: %u hosts",
-		 bar, nhosts);
+	tap_step(!pool_barrier(&pc, bar, nhosts, BARRIER_MS),
+		 "barrier %u: %u hosts", bar, nhosts);
 	bar++;
 }
 
@@ -86,8 +86,9 @@ static int shared_object(const char *name, uint64_t size)
 	barrier();
 	if (me != 0)
 		fd = obj_open(name);
-	tap_step(fd >= 0, "%s object '%s' of %lu KiB (%s)", me ? "open" : "create",
-		 name, (unsigned long)(size >> 10), fd < 0 ? strerror(errno) : "ok");
+	tap_step(fd >= 0, "%s object '%s' of %lu KiB (%s)",
+		 me ? "open" : "create", name, (unsigned long)(size >> 10),
+		 fd < 0 ? strerror(errno) : "ok");
 	return fd;
 }
 
@@ -604,8 +605,8 @@ int main(int argc, char **argv)
 	me = pc.info.host_id;
 	snprintf(prefix, sizeof(prefix), "host%u%s: ", me, stale ? " stale" : "");
 	tap_prefix = prefix;
-	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000), "all %u hosts alive",
-		 nhosts);
+	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000),
+		 "all %u hosts alive", nhosts);
 	if (!strcmp(job, "objects"))
 		return job_objects();
 	if (!strcmp(job, "objerr"))

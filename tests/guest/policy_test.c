@@ -55,7 +55,8 @@ static int fd;
 /* A barrier is a step, not a result: "# barrier ..." or "not ok ...". */
 static void barrier(void)
 {
-	tap_step(!pool_barrier(&pc, bar, 2, BARRIER_MS), "barrier %u: 2 hosts", bar);
+	tap_step(!pool_barrier(&pc, bar, 2, BARRIER_MS), "barrier %u: 2 hosts",
+		 bar);
 	bar++;
 }
 
@@ -195,8 +196,10 @@ static void attach_ways(void)
 	       "SIGTERM: the loader detaches and exits 0 (rc %d)", rc);
 	tap_ok(wait_policy("default", "default", 5000), "after the loader: state default");
 
-	tap_step(mkdir("/sys/fs/bpf", 0755) == 0 || errno == EEXIST, "/sys/fs/bpf exists");
-	tap_step(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL) == 0, "bpffs mounted");
+	tap_step(mkdir("/sys/fs/bpf", 0755) == 0 || errno == EEXIST,
+		 "/sys/fs/bpf exists");
+	tap_step(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL) == 0,
+		 "bpffs mounted");
 	rc = sh("bpftool struct_ops register " OBJS "lazy.bpf.o /sys/fs/bpf/morsel >/tmp/b-lazy 2>&1");
 	if (rc)
 		sh("sed 's/^/# /' /tmp/b-lazy");
@@ -319,7 +322,8 @@ static void seqgrant(void)
 	pid_t l = spawn("morsel-policy -q seqgrant", "/tmp/l-seq");
 	unsigned int p, run = 0;
 
-	tap_step(wait_policy("enabled", "seqgrant", 10000), "seqgrant attached");
+	tap_step(wait_policy("enabled", "seqgrant", 10000),
+		 "seqgrant attached");
 	pg(10)[0] = 10;
 	pg(11)[0] = 11;
 	for (p = 12; p < 20; p++)
@@ -335,7 +339,8 @@ static void selfinval(void)
 	pid_t l = spawn("morsel-policy -q selfinval", "/tmp/l-si");
 	uint64_t e;
 
-	tap_step(wait_policy("enabled", "selfinval", 10000), "selfinval attached");
+	tap_step(wait_policy("enabled", "selfinval", 10000),
+		 "selfinval attached");
 	tap_ok(pg(21)[0] == 0 && (MORSEL_PTE_READERS(entry(21)) & 1), "read: host 0 is a reader");
 	sleep_ms(300);
 	e = entry(21);
@@ -353,7 +358,8 @@ static void hold(void)
 
 	if (me == 1) {
 		l = spawn("morsel-policy -q hold", "/tmp/l-hold");
-		tap_step(wait_policy("enabled", "hold", 10000), "hold attached on host 1");
+		tap_step(wait_policy("enabled", "hold", 10000),
+			 "hold attached on host 1");
 		tap_ok(pg(26)[0] == 0 && owned_by(entry(26), 1),
 		       "hold: a read of an untouched page takes it exclusively");
 	}
@@ -382,7 +388,8 @@ static void hold(void)
 
 static void pbar(unsigned int i)
 {
-	tap_step(!pool_barrier(&pc, 40 + i, 3, BARRIER_MS), "barrier %u: 3 hosts", i);
+	tap_step(!pool_barrier(&pc, 40 + i, 3, BARRIER_MS),
+		 "barrier %u: 3 hosts", i);
 }
 
 /* Line number of the first line of @path containing @needle, or -1. */

@@ -510,8 +510,8 @@ static int job_ioctl(void)
 	if (!online())
 		return tap_end();
 	other = (me + 1) % nhosts;
-	tap_step(!pool_wait_alive(&pc, all_hosts(), 60000), "all %u hosts alive",
-		 nhosts);
+	tap_step(!pool_wait_alive(&pc, all_hosts(), 60000),
+		 "all %u hosts alive", nhosts);
 	tap_ok(ping_errno((struct morsel_ping){ .dst = other, .count = 0 }) == EINVAL,
 	       "PING count 0: EINVAL");
 	tap_ok(ping_errno((struct morsel_ping){ .dst = other, .count = MORSEL_PING_MAX + 1 }) == EINVAL,
@@ -568,8 +568,8 @@ static int job_trace(void)
 
 	if (!online())
 		return tap_end();
-	tap_step(!pool_wait_alive(&pc, all_hosts(), 60000), "all %u hosts alive",
-		 nhosts);
+	tap_step(!pool_wait_alive(&pc, all_hosts(), 60000),
+		 "all %u hosts alive", nhosts);
 	tap_step(!sysfs_write("/sys/kernel/tracing/events/morsel/enable", "1"),
 		 "enable the morsel:* events in tracefs");
 	sysfs_write(tr, "");

@@ -14,7 +14,7 @@
 struct scratch_ctl {
 	uint64_t barrier[SCRATCH_CTL_BARRIERS];
 	uint64_t flag[64];
-	uint64_t abort;	/* set by a host that gives up: barriers end */
+	uint64_t abort; /* set by a host that gives up: barriers end */
 };
 #define SCRATCH_DATA_OFF 4096
 
