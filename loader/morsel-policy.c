@@ -351,11 +351,19 @@ static int attach(struct loader *ld)
 	return 0;
 }
 
+/*
+ * One line: what the policy counted of its own decisions (the counters it
+ * never touches stay out), then the kernel's counts: how often each hook
+ * was asked, and what it granted, deferred and refused.
+ */
 static void print_stats(const struct turn *t)
 {
 	static const char *const names[] = POLICY_STAT_NAMES;
+	static const char *const hooks[] = { "read_fault", "write_fault",
+					     "recall", "sync", "tick" };
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t v[ncpu > 0 ? ncpu : 1];
+	char file[64];
 
 	printf("%s:", t->p->name);
 	for (uint32_t k = 0; k < STAT_NR; k++) {
@@ -366,10 +374,16 @@ static void print_stats(const struct turn *t)
 					  sizeof(v[0]) * ncpu, 0))
 			for (int c = 0; c < ncpu; c++)
 				sum += v[c];
-		printf(" %s %llu", names[k], (unsigned long long)sum);
+		if (sum)
+			printf(" %s %llu", names[k], (unsigned long long)sum);
 	}
-	printf(" | kernel: granted %lld deferred %lld errors %lld\n",
-	       sys_num("granted"), sys_num("deferred"), sys_num("errors"));
+	printf(" | kernel: asked");
+	for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++) {
+		snprintf(file, sizeof(file), "decisions_%s", hooks[h]);
+		printf(" %s %lld", hooks[h], sys_num(file));
+	}
+	printf(", granted %lld deferred %lld errors %lld\n", sys_num("granted"),
+	       sys_num("deferred"), sys_num("errors"));
 	fflush(stdout);
 }
 
