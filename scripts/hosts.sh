@@ -60,7 +60,10 @@ if [[ -z $POOL ]]; then
 	OWN_POOL=1
 fi
 DBSHM=/dev/shm/$TAG-doorbell
-SOCK=$RUN/ivshmem.sock
+# A UNIX socket path has at most 107 bytes: the socket lives in a private
+# directory with a short path, not under a checkout that may be deep.
+SOCKDIR=$(mktemp -d /tmp/morsel-XXXXXX)
+SOCK=$SOCKDIR/ivshmem.sock
 PIDS=()
 SERVER=
 
@@ -75,6 +78,7 @@ cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	rm -f "$DBSHM" "$SOCK"
+	rmdir "$SOCKDIR" 2>/dev/null || true
 	if ((OWN_POOL && !KEEP)); then rm -f "$POOL"; fi
 }
 trap cleanup EXIT

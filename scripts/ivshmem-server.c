@@ -189,8 +189,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!sock_path || !shm_path || nvectors < 1 || nvectors > MAX_VECTORS ||
-	    size == 0 || strlen(sock_path) >= sizeof(sa.sun_path))
+	    size == 0)
 		usage();
+	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr,
+			"ivshmem-server: socket path of %zu bytes: a UNIX socket path has at most %zu: %s\n",
+			strlen(sock_path), sizeof(sa.sun_path) - 1, sock_path);
+		return 2;
+	}
 
 	for (i = 0; i < MAX_PEERS; i++)
 		peers[i].sock = -1;

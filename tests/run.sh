@@ -245,6 +245,26 @@ run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 	fi
 }
 
+# A checkout (or an output directory) deep in the file system: the doorbell
+# socket must not live under it, since a UNIX socket path has at most 107
+# bytes (a 60-character checkout once broke every run).
+run_deep() {
+	local deep rc
+	deep=$T/deep/$(printf 'd%.0s' {1..120})
+	section deep-1 "1 host, job probe, output directory ${#deep} bytes deep"
+	scripts/hosts.sh -n 1 -t 60 -o "$deep" probe >"$T/deep-1.launcher.log" 2>&1
+	ok $? "deep-1: hosts boot with an output directory ${#deep} bytes deep"
+	grep -aq MORSEL-PROBE-OK "$deep/host0.log"
+	ok $? "deep-1: the host ran its job"
+	"$OUT/ivshmem-server" -S "$deep/x.sock" -M "/dev/shm/morsel-test-deep-$$" \
+		2>"$T/deep-1.server.log"
+	rc=$?
+	rm -f "/dev/shm/morsel-test-deep-$$"
+	[[ $rc == 2 ]] && grep -q 'at most 107' "$T/deep-1.server.log"
+	ok $? "deep-1: the ivshmem server refuses a socket path over 107 bytes and says why (rc $rc)"
+	no_strays deep-1
+}
+
 cd "$REPO" || exit 1
 echo "TAP version 13"
 echo "# platform: accelerator $(scripts/kvm-probe.sh), $(nproc) host cores"
@@ -315,6 +335,7 @@ python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
 run_xfertrace
 run objerr-2 2 objerr
+run_deep
 run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
 run_refused refused-checksum flip checksum
 run_refused refused-version "version 2" incompatible_pool_version
