@@ -8,7 +8,7 @@ HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
 
 .PHONY: all deps kernel guest test demo kernel-patch checkpatch clean help
 
-all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg
+all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg $(OUT)/poolcheck
 
 help:
 	@echo "make demo          boot 2 hosts on a pool, measure, print the table"
@@ -35,6 +35,13 @@ $(OUT)/ivshmem-server: scripts/ivshmem-server.c | deps
 $(OUT)/poolimg: tests/host/poolimg.c | deps
 	@mkdir -p $(OUT)
 	gcc $(HOST_CFLAGS) -o $@ $< -lz
+
+# The pool checker reads the pool through the kernel's own layout.h.
+$(OUT)/poolcheck: tests/host/poolcheck.c kernel-patch/tree/mm/morsel/layout.h \
+		include/uapi/linux/morsel.h include/uapi/linux/morsel_pte.h | deps
+	@mkdir -p $(OUT)
+	gcc $(HOST_CFLAGS) -I tests/host/kshim -I include -I include/uapi \
+		-I kernel-patch/tree/mm/morsel -o $@ $<
 
 test: all
 	@tests/run.sh

@@ -426,6 +426,17 @@ static int job_objerr(void)
 	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: unknown flags: EINVAL");
 	c.flags = 0;
 	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, (void *)8) < 0 && errno == EFAULT, "create: bad pointer: EFAULT");
+	strcpy(c.name, "\xff");
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: byte 0xff in the name: EINVAL");
+	strcpy(c.name, "caf\xe9");
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL,
+	       "create: a Latin-1 letter (0xe9) in the name: EINVAL");
+	strcpy(c.name, ".");
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: name '.': EINVAL");
+	strcpy(c.name, "..");
+	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: name '..': EINVAL");
+	tap_ok(obj_open("..") < 0 && errno == EINVAL, "open: name '..': EINVAL");
+	strcpy(c.name, "e");
 	tap_ok(obj_open("nosuch") < 0 && errno == ENOENT, "open: no such object: ENOENT");
 	tap_ok(obj_delete("nosuch") == -ENOENT, "delete: no such object: ENOENT");
 	fd = obj_create("e", 4 * PAGE);
@@ -487,7 +498,7 @@ static int job_objfail(void)
 	volatile uint64_t *m;
 	struct morsel_obj_stat st;
 	uint64_t t0, v;
-	int fd, sfd;
+	int fd, sfd, err;
 
 	/* Punch while host 1 maps the page. */
 	fd = shared_object("punch", 2 * PAGE);
@@ -560,6 +571,18 @@ static int job_objfail(void)
 			tap_ok(v == 111 || v == 222, "it holds the page's content (%lu)", (unsigned long)v);
 		m[0] = 333;
 		tap_ok(m[0] == 333, "and the survivor can write it");
+		tap_ok(sysfs_num("/sys/kernel/morsel/ownership/pages_recovered") >= 1,
+		       "the survivor reports the page returned to its last written-back content (%lld)",
+		       sysfs_num("/sys/kernel/morsel/ownership/pages_recovered"));
+		/* The dead host's mapping goes with it: the object can be deleted. */
+		munmap((void *)m, PAGE);
+		close(sfd);
+		t0 = now_ns();
+		while ((err = obj_delete("crash")) == -EBUSY &&
+		       now_ns() - t0 < (pc.info.lease_ms + 5000ull) * 1000000)
+			sleep_ms(100);
+		tap_ok(err == 0, "the object the dead host mapped is deleted (%d) after %lu ms",
+		       err, (unsigned long)((now_ns() - t0) / 1000000));
 	}
 	return tap_end();
 }

@@ -106,11 +106,11 @@ struct morsel_obj_stat {
 	__u64 pages_present;	/* pages with a frame */
 	__u64 pages_exclusive;
 	__u64 pages_shared;
-	/* this host's counters for this object */
+	/* this host's counters for this object, in mm/morsel/counters.h order */
 	__u64 read_faults;
 	__u64 write_faults;
 	__u64 transfers;	/* exclusive ownership taken from other hosts */
-	__u64 recalls_sent;
+	__u64 recalls_sent;	/* one per host asked */
 	__u64 recalls_handled;
 	__u64 writebacks;
 	__u64 invalidates;

@@ -53,7 +53,7 @@ static void handle_poll(struct morsel_pool *p, const struct morsel_msg *m,
  * Handlers per message type: the channel's own, and those registered by
  * the layers above it before the handler thread starts.
  */
-static morsel_handler_t handlers[MORSEL_MSG_NR] = {
+static morsel_handler_t handlers[MORSEL_MSG_NR] __ro_after_init = {
 	[MORSEL_MSG_PING] = handle_ping,
 	[MORSEL_MSG_POLL] = handle_poll,
 };
@@ -106,7 +106,7 @@ static bool handle_one(struct morsel_pool *p, unsigned int src,
 	} else {
 		handlers[m.type](p, &m, &a);
 		if (a.park_ns) {
-			parked->until = t0 + a.park_ns;
+			parked->until = ktime_get_ns() + a.park_ns;
 			parked->cookie = a.cookie;
 			return false;
 		}

@@ -10,7 +10,6 @@
  * Page-table entries are not under dir_lock: each changes by cmpxchg
  * (ownership.c).
  */
-#include <linux/ctype.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/string.h>
@@ -89,6 +88,31 @@ struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int id
 }
 
 /**
+ * morsel_dir_forget_host() - a host has no object open or mapped.
+ * @p: the pool.
+ * @host: a host declared dead, or joining again (its last incarnation
+ *	may have died before anyone noticed).
+ *
+ * Clears its views and mapped bits in every entry, so that a delete does
+ * not wait for a host that will never unmap.
+ *
+ * Return: how many entries named it.
+ */
+unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host)
+{
+	unsigned int idx, named = 0;
+
+	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++) {
+		struct morsel_obj_entry *o = &dir(p)->obj[idx];
+
+		if ((pool_and32(&o->views, ~BIT(host)) |
+		     pool_and32(&o->mapped, ~BIT(host))) & BIT(host))
+			named++;
+	}
+	return named;
+}
+
+/**
  * morsel_obj_max_pages() - the largest object this pool allows, in pages.
  * @p: the pool.
  *
@@ -119,7 +143,9 @@ u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page)
  * @name: the name, within a buffer of @len bytes.
  * @len: buffer size.
  *
- * Return: true for 1..31 characters of [A-Za-z0-9._-], NUL-terminated.
+ * Return: true for 1..31 characters of [A-Za-z0-9._-], NUL-terminated,
+ * other than "." and ".." (which a file view of the directory could not
+ * show). ASCII only: the kernel's isalnum() also takes Latin-1 letters.
  */
 bool morsel_obj_name_valid(const char *name, size_t len)
 {
@@ -127,10 +153,15 @@ bool morsel_obj_name_valid(const char *name, size_t len)
 
 	if (!n || n == len || n >= MORSEL_NAME_LEN)
 		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum(name[i]) && name[i] != '.' && name[i] != '_' &&
-		    name[i] != '-')
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-')
 			return false;
+	}
 	return true;
 }
 

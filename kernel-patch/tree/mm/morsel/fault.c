@@ -80,7 +80,7 @@ static int acquire_from_owner(struct morsel_overlay *ov, u64 page,
 
 	if (access == MORSEL_ACCESS_GRANT)
 		return -EAGAIN;	/* another host's writer keeps it */
-	if (morsel_recover_dead(p, overlay_pte(ov, page)))
+	if (morsel_recover_dead(ov, page))
 		return 0;
 	if (!morsel_host_alive(p, owner, NULL)) {
 		/* Gone, but not yet fenced: wait for it. */
@@ -127,7 +127,7 @@ static int acquire_wait(struct morsel_overlay *ov, u64 page, enum morsel_access 
 {
 	if (access == MORSEL_ACCESS_GRANT)
 		return -EAGAIN;
-	if (!morsel_recover_dead(ov->pool, overlay_pte(ov, page)))
+	if (!morsel_recover_dead(ov, page))
 		usleep_range(20, 100);
 	return 0;
 }

@@ -158,6 +158,8 @@ struct morsel_pool {
 	/* When this host first saw each host gone (morsel_host_fenced()). */
 	unsigned long gone_since[MORSEL_MAX_HOSTS];
 	u64 gone_se[MORSEL_MAX_HOSTS];
+	/* The incarnation of each host whose remains this host swept. */
+	u64 swept_se[MORSEL_MAX_HOSTS];
 
 	/* channel.c */
 	spinlock_t tx_lock[MORSEL_MAX_HOSTS];
@@ -256,6 +258,7 @@ u64 morsel_obj_max_pages(struct morsel_pool *p);
 void morsel_dir_lock(struct morsel_pool *p);
 void morsel_dir_unlock(struct morsel_pool *p);
 void morsel_dir_lock_reset(struct morsel_pool *p);
+unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host);
 
 /* object.c: an object as a file of this host */
 int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);
@@ -264,6 +267,7 @@ int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);
 bool morsel_host_fenced(struct morsel_pool *p, unsigned int host);
 void morsel_registry_on_fence(void (*fn)(void));
+void morsel_registry_on_dead(void (*fn)(struct morsel_pool *p, unsigned int host));
 
 /* overlay.c, recall.c, writeback.c: what pool.c, sysfs.c and kfunc.c use */
 int morsel_overlay_init(void);
@@ -273,7 +277,8 @@ u64 morsel_overlay_entry(unsigned int idx, u64 page);
 u64 morsel_host_counter(unsigned int which);
 const char *morsel_counter_name(unsigned int which);
 int morsel_recall_init(void);
-void morsel_writeback_init(void);
+u64 morsel_pages_recovered(void);
+void morsel_writeback_init(struct morsel_pool *p);
 
 /* cache.c: write-back, invalidate, the stale-cache shadows */
 extern bool morsel_stale_cache;

@@ -54,12 +54,12 @@ static long obj_stat(struct morsel_overlay *ov, void __user *uarg)
 	struct morsel_pool *p = ov->pool;
 	struct morsel_obj_entry *o = overlay_obj(ov);
 	struct morsel_obj_stat st = {};
-	u64 page, pages, *cnt = &st.read_faults;
+	u64 page, pages, counts[MORSEL_CNT_NR];
 	unsigned int c;
 
-	/* The UAPI counters are in the order of counters.h, read_faults first. */
+	/* The UAPI counters end the structure, in the order of counters.h. */
 	BUILD_BUG_ON(sizeof(st) - offsetof(struct morsel_obj_stat, read_faults) !=
-		     MORSEL_CNT_NR * sizeof(u64));
+		     sizeof(counts));
 	st.size = READ_ONCE(o->size);
 	st.max_size = morsel_obj_max_pages(p) << PAGE_SHIFT;
 	st.index = ov->idx;
@@ -75,7 +75,9 @@ static long obj_stat(struct morsel_overlay *ov, void __user *uarg)
 		st.pages_shared += MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED;
 	}
 	for (c = 0; c < MORSEL_CNT_NR; c++)
-		cnt[c] = atomic64_read(&ov->cnt.c[c]);
+		counts[c] = atomic64_read(&ov->cnt.c[c]);
+	memcpy((char *)&st + offsetof(struct morsel_obj_stat, read_faults), counts,
+	       sizeof(counts));
 	if (!overlay_live(ov))
 		return -ESTALE;
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;

@@ -117,12 +117,19 @@ static void overlay_free(struct kref *ref)
 	mutex_unlock(&overlays_lock);
 
 	for (page = 0; overlay_live(ov) && page < pages; page++) {
-		u64 *pte = overlay_pte(ov, page), e = READ_ONCE(*pte);
+		u64 *pte = overlay_pte(ov, page), e;
 
-		/* Only this host changes an entry it owns: write back first. */
-		if (morsel_pte_owned_by(e, me.host))
-			morsel_overlay_writeback(ov, page, e);
-		morsel_pte_update(pte, morsel_own_leave, &me, &old, &new);
+		/*
+		 * An owned page is written back, then released from exactly
+		 * the entry written back: a new open of this host may take
+		 * the page again meanwhile, and its writes are its own.
+		 */
+		do {
+			e = READ_ONCE(*pte);
+			me.expect = e;
+			if (morsel_pte_owned_by(e, me.host))
+				morsel_overlay_writeback(ov, page, e);
+		} while (morsel_pte_update(pte, morsel_own_leave, &me, &old, &new) == -EAGAIN);
 		cond_resched();
 	}
 	if (overlay_live(ov))
@@ -430,8 +437,10 @@ int morsel_overlay_init(void)
 {
 	unsigned int c;
 
-	for (c = 0; c < MORSEL_CNT_NR; c++)
-		string_lower(counter_names[c], counter_ids[c]);
+	for (c = 0; c < MORSEL_CNT_NR; c++) {
+		strscpy(counter_names[c], counter_ids[c], sizeof(counter_names[c]));
+		string_lower(counter_names[c], counter_names[c]);
+	}
 	morsel_mnt = kern_mount(&morsel_fs_type);
 	if (IS_ERR(morsel_mnt))
 		return PTR_ERR(morsel_mnt);

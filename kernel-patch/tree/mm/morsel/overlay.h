@@ -162,7 +162,7 @@ enum morsel_recall_mode {
 
 int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page,
 		  enum morsel_recall_mode mode);
-bool morsel_recover_dead(struct morsel_pool *p, u64 *pte);
+bool morsel_recover_dead(struct morsel_overlay *ov, u64 page);
 
 /* writeback.c */
 void morsel_release_page(struct morsel_pool *p, struct morsel_overlay *ov,

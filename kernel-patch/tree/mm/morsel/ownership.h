@@ -8,11 +8,15 @@
  * non-negative action) or refuses (a negative errno). morsel_pte_update()
  * is the only compare-and-swap loop around them, in the manner of LLFree's
  * atom_update(): side effects (write-back, unmapping, recalls) happen
- * before or after it, never inside, so a retried step repeats nothing.
+ * before or after it, never inside. A step may be applied again to the
+ * entry that won a race; a caller whose side effect was valid only for the
+ * entry it saw (it wrote that page back, it judged that entry's hosts
+ * dead) names that entry in @expect, and then nothing else is replaced.
  */
 #ifndef _MM_MORSEL_OWNERSHIP_H
 #define _MM_MORSEL_OWNERSHIP_H
 
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <uapi/linux/morsel_pte.h>
 #include "pool_atomic.h"
@@ -26,11 +30,13 @@
  * @host: the host acting; for morsel_own_host_failed() the dead host.
  * @flags: MORSEL_OWN_*.
  * @frame: morsel_own_fill(): the frame allocated for the page.
+ * @expect: not 0: apply the step to this entry only (see above).
  */
 struct morsel_own_req {
 	u32 host;
 	u32 flags;
 	u64 frame;
+	u64 expect;
 };
 
 /* What morsel_own_fault() tells the faulting host to do next. */
@@ -75,14 +81,17 @@ static inline bool morsel_pte_read_by(u64 e, u32 host)
  * @step: the transition.
  * @req: what it is asked.
  * @old: the entry the transition was applied to.
- * @new: the entry installed (equal to *@old when the step changed nothing).
+ * @new: the entry installed (equal to *@old when the step changed
+ *	nothing); undefined when the return is negative.
  *
  * Applies @step to the entry seen and installs its result with one
  * compare-and-swap; when another host changed the entry meanwhile, applies
- * @step again to the entry it installed. A step that refuses or changes
- * nothing ends the loop without a write.
+ * @step again to the entry it installed, unless @req names the entry to
+ * expect. A step that refuses or changes nothing ends the loop without a
+ * write.
  *
- * Return: what @step returned for the entry in *@old.
+ * Return: what @step returned for the entry in *@old, or -EAGAIN if it
+ * is not the entry @req expects.
  */
 static inline int morsel_pte_update(u64 *pte, morsel_own_step_t step,
 				    const struct morsel_own_req *req,
@@ -92,6 +101,8 @@ static inline int morsel_pte_update(u64 *pte, morsel_own_step_t step,
 	int ret;
 
 	for (*old = READ_ONCE(*pte);; *old = seen) {
+		if (req->expect && *old != req->expect)
+			return -EAGAIN;
 		ret = step(*old, req, new);
 		if (ret < 0 || *new == *old)
 			return ret;

@@ -146,7 +146,9 @@ void morsel_pool_try_online(void)
 				      p->host_id, MORSEL_MAX_HOSTS - 1);
 		goto refuse;
 	}
+	/* What an earlier incarnation held that nobody swept. */
 	morsel_dir_lock_reset(p);
+	morsel_dir_forget_host(p, p->host_id);
 	err = morsel_channel_start(p);
 	if (err) {
 		morsel_registry_leave(p);
@@ -229,8 +231,14 @@ static int morsel_reboot(struct notifier_block *nb, unsigned long action,
 {
 	struct morsel_pool *p = &morsel_pool;
 
-	/* A clean shutdown tells the others at once instead of by lease. */
+	/*
+	 * A clean shutdown tells the others at once instead of by lease. It
+	 * may come with objects still open and mapped (reboot -f closes no
+	 * file): they are not, from now on. Pages this host still holds are
+	 * recovered at the next fault, as a dead host's are.
+	 */
 	if (READ_ONCE(p->state) == MORSEL_POOL_ONLINE) {
+		morsel_dir_forget_host(p, p->host_id);
 		morsel_registry_leave(p);
 		pr_info("morsel: host %d left the pool\n", p->host_id);
 	}
@@ -262,7 +270,7 @@ static int __init morsel_init(void)
 	err = morsel_recall_init();
 	if (err)
 		return err;
-	morsel_writeback_init();
+	morsel_writeback_init(&morsel_pool);
 	err = morsel_dev_init(&morsel_pool);
 	if (err)
 		return err;

@@ -8,7 +8,10 @@
  *                          maybe later (a parked request), then revoke
  *   recall_revoke()        unmap, and write back and release an owned page
  *                          or drop a read copy
- *   morsel_recover_dead()  take a page back from a host declared dead
+ *   morsel_recover_dead()  take a page back from a host declared dead,
+ *                          when a fault finds it there
+ *   recall_sweep_dead()    take back everything a host that this host
+ *                          declared dead held, and report the loss
  *
  * A host that does not answer within its lease is declared dead; its
  * pages return to their last written-back content (ownership.c).
@@ -203,10 +206,47 @@ int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page,
 	return offline;
 }
 
+/* Pages whose dead exclusive owner this host took back (sysfs). */
+static atomic64_t pages_recovered;
+
+/**
+ * morsel_pages_recovered() - pages this host returned to their last
+ * written-back content because their exclusive owner died.
+ *
+ * Return: the count since boot.
+ */
+u64 morsel_pages_recovered(void)
+{
+	return atomic64_read(&pages_recovered);
+}
+
+/*
+ * Forget the dead host @dead in a page's entry, if the entry is still @e,
+ * the one whose hosts the caller judged. Returns 1 if the page was the
+ * dead host's exclusively (whatever it wrote since its last write-back is
+ * lost), 0 if it only read it or was taking it from the readers, negative
+ * if the entry does not name it or changed.
+ */
+static int recover_entry(struct morsel_pool *p, unsigned int idx, u64 page,
+			 unsigned int dead, u64 e)
+{
+	struct morsel_own_req req = { .host = dead, .expect = e };
+	u64 old, new;
+
+	if (morsel_pte_update(morsel_obj_pte(p, idx, page), morsel_own_host_failed,
+			      &req, &old, &new))
+		return -ESTALE;
+	if (MORSEL_PTE_STATE(old) != MORSEL_PTE_EXCLUSIVE)
+		return 0;
+	atomic64_inc(&pages_recovered);
+	trace_morsel_recovered(idx, page, dead);
+	return 1;
+}
+
 /**
  * morsel_recover_dead() - take a page back from hosts declared dead.
- * @p: the pool.
- * @pte: the page's entry.
+ * @ov: this host's overlay of the object.
+ * @page: page index.
  *
  * A dead owner's page returns to its last written-back content; a dead
  * reader leaves the reader set. Only once the dead host is fenced (it
@@ -215,32 +255,83 @@ int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page,
  * Context: process context.
  * Return: true if the entry changed.
  */
-bool morsel_recover_dead(struct morsel_pool *p, u64 *pte)
+bool morsel_recover_dead(struct morsel_overlay *ov, u64 page)
 {
-	u64 e = READ_ONCE(*pte), old, new;
+	struct morsel_pool *p = ov->pool;
+	u64 e = READ_ONCE(*overlay_pte(ov, page));
 	unsigned long h, mask = MORSEL_PTE_READERS(e);
+
+	/* Only the entry judged is replaced: its hosts may come back. */
 
 	if (MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE ||
 	    MORSEL_PTE_STATE(e) == MORSEL_PTE_BUSY)
 		mask |= BIT(MORSEL_PTE_OWNER(e));
 	for_each_set_bit(h, &mask, MORSEL_MAX_HOSTS) {
-		struct morsel_own_req dead = { .host = h };
-
 		if (h == p->host_id || morsel_host_alive(p, h, NULL) ||
 		    !morsel_host_fenced(p, h))
 			continue;
-		if (!morsel_pte_update(pte, morsel_own_host_failed, &dead, &old, &new))
+		if (recover_entry(p, ov->idx, page, h, e) >= 0)
 			return true;
 	}
 	return false;
 }
 
+/*
+ * A host that this host declared dead is fenced: take back everything it
+ * held, not only what a fault happens to find. Its views and mappings go
+ * (or a delete refuses the object forever), its read copies and its pages
+ * are recovered, and the kernel log says per object how many pages
+ * returned to their last written-back content. A host that joined again
+ * meanwhile is left alone. Context: the heartbeat work (registry.c).
+ */
+static void recall_sweep_dead(struct morsel_pool *p, unsigned int dead)
+{
+	unsigned int idx, objects;
+	u64 all_owned = 0, all_other = 0;
+
+	if (morsel_host_alive(p, dead, NULL))
+		return;
+	objects = morsel_dir_forget_host(p, dead);
+	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++) {
+		struct morsel_obj_entry *o = morsel_obj_entry(p, idx);
+		u64 page, pages, owned = 0, other = 0;
+		int r;
+
+		if (READ_ONCE(o->state) != MORSEL_OBJ_LIVE)
+			continue;
+		if (morsel_host_alive(p, dead, NULL))
+			return;	/* it joined again: what it holds is its own */
+		pages = min(DIV_ROUND_UP(READ_ONCE(o->size), PAGE_SIZE),
+			    morsel_obj_max_pages(p));
+		for (page = 0; page < pages; page++) {
+			u64 e = READ_ONCE(*morsel_obj_pte(p, idx, page));
+
+			if (morsel_host_alive(p, dead, NULL))
+				return;
+			r = recover_entry(p, idx, page, dead, e);
+			owned += r == 1;
+			other += r == 0;
+			if (!(page % 512))
+				cond_resched();
+		}
+		if (owned || other)
+			pr_warn("morsel: host %u is dead: object %u '%.*s': %llu pages returned to their last written-back content, %llu other entries freed of it\n",
+				dead, idx, MORSEL_NAME_LEN, o->name, owned, other);
+		all_owned += owned;
+		all_other += other;
+	}
+	pr_warn("morsel: swept up after host %u: %u objects it had open or mapped, %llu pages returned to their last written-back content, %llu other entries freed of it\n",
+		dead, objects, all_owned, all_other);
+}
+
 /**
- * morsel_recall_init() - serve recalls on this host.
+ * morsel_recall_init() - serve recalls on this host, and sweep what the
+ * hosts it declares dead leave behind.
  *
  * Return: 0 or a negative errno.
  */
 int morsel_recall_init(void)
 {
+	morsel_registry_on_dead(recall_sweep_dead);
 	return morsel_channel_register(MORSEL_MSG_RECALL, recall_handle);
 }

@@ -187,12 +187,47 @@ void morsel_registry_on_fence(void (*fn)(void))
 	WRITE_ONCE(fence_fn, fn);
 }
 
+/* Takes back what a host this host declared dead left on the pool. */
+static void (*dead_fn)(struct morsel_pool *p, unsigned int host);
+
+/**
+ * morsel_registry_on_dead() - what to do about a host this host declared
+ * dead, once it is fenced.
+ * @fn: called once per dead incarnation from the heartbeat work.
+ *
+ * Registered by recall.c, which recovers what the host held.
+ */
+void morsel_registry_on_dead(void (*fn)(struct morsel_pool *p, unsigned int host))
+{
+	WRITE_ONCE(dead_fn, fn);
+}
+
+/*
+ * One host sweeps up after a dead one: the one that declared it dead (the
+ * others recover only what their faults find), once it is fenced.
+ */
+static void sweep_if_dead(struct morsel_pool *p, unsigned int h)
+{
+	struct morsel_host_entry *e = entry(p, h);
+	u64 se = READ_ONCE(e->state_epoch);
+	void (*sweep)(struct morsel_pool *p, unsigned int host);
+
+	if (morsel_hs_state(se) != MORSEL_HOST_DEAD || p->swept_se[h] == se ||
+	    READ_ONCE(e->declared_by) != p->host_id || !morsel_host_fenced(p, h))
+		return;
+	p->swept_se[h] = se;
+	sweep = READ_ONCE(dead_fn);
+	if (sweep)
+		sweep(p, h);
+}
+
 /**
  * morsel_heartbeat_fn() - the periodic heartbeat and lease check.
  * @work: &morsel_pool.heartbeat_work.
  *
  * Beats this host's heartbeat, declares dead every host whose heartbeat
- * stood still for a lease, and fences this host if it was declared dead.
+ * stood still for a lease, sweeps up after the hosts it declared dead, and
+ * fences this host if it was declared dead.
  */
 void morsel_heartbeat_fn(struct work_struct *work)
 {
@@ -224,9 +259,12 @@ void morsel_heartbeat_fn(struct work_struct *work)
 		for (h = 0; h < MORSEL_MAX_HOSTS; h++)
 			p->watch[h].changed = jiffies;
 	p->last_beat = jiffies;
-	for (h = 0; h < MORSEL_MAX_HOSTS; h++)
-		if (h != p->host_id)
-			watch_host(p, h);
+	for (h = 0; h < MORSEL_MAX_HOSTS; h++) {
+		if (h == p->host_id)
+			continue;
+		watch_host(p, h);
+		sweep_if_dead(p, h);
+	}
 	schedule_delayed_work(&p->heartbeat_work,
 			      msecs_to_jiffies(p->heartbeat_ms));
 }

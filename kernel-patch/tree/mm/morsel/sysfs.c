@@ -8,6 +8,7 @@
  *            doorbell_irqs stale bad ring_full late polling
  *   ownership/ read_faults write_faults transfers recalls_sent
  *            recalls_handled writebacks invalidates shootdowns stale_cache
+ *            pages_recovered
  *   policy/  name state last_detach_reason enable_seq detach_seq errors
  *            granted deferred decisions_{read_fault,write_fault,recall,
  *            sync,tick}  (policy.c)
@@ -176,7 +177,7 @@ static struct attribute *channel_attrs[ARRAY_SIZE(stat_fields) + 2];
 
 /* This host's ownership counters (counters.h), summed over its overlays. */
 static struct kobj_attribute own_attrs[MORSEL_CNT_NR];
-static struct attribute *ownership_attrs[MORSEL_CNT_NR + 2];
+static struct attribute *ownership_attrs[MORSEL_CNT_NR + 3];
 
 static ssize_t own_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
@@ -189,6 +190,14 @@ static ssize_t stale_cache_show(struct kobject *k, struct kobj_attribute *a, cha
 }
 
 static struct kobj_attribute stale_cache_attr = __ATTR_RO(stale_cache);
+
+/* Pages this host took back from dead exclusive owners (recall.c). */
+static ssize_t pages_recovered_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", morsel_pages_recovered());
+}
+
+static struct kobj_attribute pages_recovered_attr = __ATTR_RO(pages_recovered);
 
 static const struct attribute_group ownership_group = {
 	.name = "ownership",
@@ -256,6 +265,7 @@ int morsel_sysfs_init(struct morsel_pool *p)
 		ownership_attrs[c] = &own_attrs[c].attr;
 	}
 	ownership_attrs[MORSEL_CNT_NR] = &stale_cache_attr.attr;
+	ownership_attrs[MORSEL_CNT_NR + 1] = &pages_recovered_attr.attr;
 
 	kobj = kobject_create_and_add("morsel", kernel_kobj);
 	if (!kobj)

@@ -166,6 +166,7 @@ static void tick_overlay(struct morsel_overlay *ov)
  */
 static void tick_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(tick_work, tick_fn);
+static struct morsel_pool *tick_pool;	/* set once at init */
 
 static void tick_fn(struct work_struct *work)
 {
@@ -175,7 +176,8 @@ static void tick_fn(struct work_struct *work)
 
 	if (!ms)
 		return;
-	while ((ov = morsel_overlay_next(&i))) {
+	while (READ_ONCE(tick_pool->state) == MORSEL_POOL_ONLINE &&
+	       (ov = morsel_overlay_next(&i))) {
 		tick_overlay(ov);
 		morsel_overlay_put(ov);
 	}
@@ -190,8 +192,10 @@ static void tick_restart(void)
 
 /**
  * morsel_writeback_init() - run the tick whenever a policy asks for one.
+ * @p: the pool whose overlays it looks at.
  */
-void morsel_writeback_init(void)
+void morsel_writeback_init(struct morsel_pool *p)
 {
+	tick_pool = p;
 	morsel_policy_on_change(tick_restart);
 }

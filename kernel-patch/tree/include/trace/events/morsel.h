@@ -240,6 +240,15 @@ DEFINE_EVENT(morsel_page_host, morsel_shootdown,
 	     TP_ARGS(obj, page, host)
 );
 
+/*
+ * morsel_recovered: the exclusive owner of a page was declared dead; the
+ * page returned to its last written-back content (host: the dead owner)
+ */
+DEFINE_EVENT(morsel_page_host, morsel_recovered,
+	     TP_PROTO(unsigned int obj, u64 page, unsigned int host),
+	     TP_ARGS(obj, page, host)
+);
+
 /* morsel_policy: one answer of the ownership policy (bpf: by a BPF policy) */
 TRACE_EVENT(morsel_policy,
 	    TP_PROTO(unsigned int hook, unsigned int obj, u64 page, u32 value,

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * poolcheck: check a pool file's invariants from the host side once its
+ * hosts are gone, and repair what a host that died can leave behind.
+ *
+ *   poolcheck FILE           report; exit 0 if consistent, 1 if not
+ *   poolcheck FILE repair    the same, then free leaked frames and clear
+ *                            what hosts that are not alive still hold in
+ *                            the directory (refused while a host is alive);
+ *                            exit 1 if it had anything to repair
+ *   poolcheck FILE leak      mark the first free frame in use, referenced
+ *                            by no page (the test of the checker itself)
+ *
+ * Invariants (a host is live if its registry state is ALIVE):
+ *  - the superblock is a formatted pool's, its regions inside the file;
+ *  - the directory lock is free or held by a live host;
+ *  - a live object's views and mapped bits name live hosts only;
+ *  - every entry of a live object is a valid MRSW state (ownership.c);
+ *  - every frame is referenced by exactly one entry of a live object, or
+ *    by none and free in the frame bitmap.
+ * Entries that still name a host that is gone are reported, not refused:
+ * the next fault on such a page recovers it (recall.c).
+ *
+ * The layout comes from the kernel's own definition, mm/morsel/layout.h,
+ * compiled with tests/host/kshim for the kernel's types.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "layout.h"
+
+struct pool {
+	unsigned char *base;
+	size_t size;
+	struct morsel_sb *sb;
+	uint32_t live;		/* hosts in state ALIVE */
+};
+
+static unsigned long errors;
+
+__attribute__((format(printf, 1, 2))) static void bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("poolcheck: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	errors++;
+}
+
+/* The MRSW invariants of an entry (morsel_pte_valid() in ownership.c). */
+static bool entry_valid(uint64_t e)
+{
+	uint32_t readers = MORSEL_PTE_READERS(e), owner = MORSEL_PTE_OWNER(e);
+	uint64_t frame1 = MORSEL_PTE_FRAME1(e);
+
+	switch (MORSEL_PTE_STATE(e)) {
+	case MORSEL_PTE_NONE:
+		return !frame1 && !readers && !owner;
+	case MORSEL_PTE_SHARED:
+		return frame1 && !owner;
+	case MORSEL_PTE_EXCLUSIVE:
+		return frame1 && !readers;
+	default:
+		return frame1 && !(readers & (1u << owner));
+	}
+}
+
+static uint64_t frames(const struct pool *p)
+{
+	return (p->sb->pool_size - p->sb->data_off) / 4096;
+}
+
+static bool frame_used(const struct pool *p, uint64_t f)
+{
+	const uint64_t *map = (const uint64_t *)(p->base + p->sb->bitmap_off);
+
+	return map[f / 64] >> (f % 64) & 1;
+}
+
+static void frame_set(struct pool *p, uint64_t f, bool used)
+{
+	uint64_t *map = (uint64_t *)(p->base + p->sb->bitmap_off);
+
+	if (used)
+		map[f / 64] |= 1ull << (f % 64);
+	else
+		map[f / 64] &= ~(1ull << (f % 64));
+}
+
+static int open_pool(const char *path, struct pool *p)
+{
+	const struct morsel_host_entry *hosts;
+	struct stat st;
+	uint32_t h;
+	int fd;
+
+	fd = open(path, O_RDWR);
+	if (fd < 0 || fstat(fd, &st)) {
+		perror(path);
+		return -1;
+	}
+	p->size = st.st_size;
+	p->base = mmap(NULL, p->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p->base == MAP_FAILED) {
+		perror("mmap");
+		return -1;
+	}
+	p->sb = (struct morsel_sb *)p->base;
+	if (p->size < sizeof(*p->sb) || p->sb->magic != MORSEL_POOL_MAGIC) {
+		bad("%s is not a formatted pool", path);
+		return -1;
+	}
+	if (p->sb->version != MORSEL_POOL_VERSION || p->sb->max_hosts != MORSEL_MAX_HOSTS ||
+	    p->sb->slot_size != sizeof(struct morsel_slot) ||
+	    p->sb->host_entry_size != sizeof(struct morsel_host_entry)) {
+		bad("the pool's layout is not the one this tool was built with");
+		return -1;
+	}
+	if (p->sb->pool_size > p->size || p->sb->data_off > p->sb->pool_size ||
+	    p->sb->pt_off + MORSEL_MAX_OBJECTS * p->sb->pt_slot_bytes > p->sb->data_off ||
+	    p->sb->bitmap_off + (frames(p) + 63) / 64 * 8 > p->sb->data_off ||
+	    p->sb->dir_off + sizeof(struct morsel_dir) > p->sb->data_off) {
+		bad("superblock regions outside the pool");
+		return -1;
+	}
+	hosts = (const struct morsel_host_entry *)(p->base + p->sb->registry_off);
+	for (h = 0; h < MORSEL_MAX_HOSTS; h++)
+		if ((uint32_t)hosts[h].state_epoch == MORSEL_HOST_ALIVE)
+			p->live |= 1u << h;
+	return 0;
+}
+
+/* Check (and with @repair, mend) the directory and the frames. */
+static void check(struct pool *p, bool repair)
+{
+	struct morsel_dir *d = (struct morsel_dir *)(p->base + p->sb->dir_off);
+	uint64_t n = frames(p), f, page, pages, leaked = 0, gone = 0, used = 0;
+	uint8_t *refs = calloc(n, 1);
+	uint32_t i, stray;
+
+	if (!refs) {
+		bad("out of memory");
+		return;
+	}
+	if (d->dir_lock && !(p->live & (1u << (d->dir_lock - 1)))) {
+		bad("directory lock held by host %llu, which is not alive",
+		    (unsigned long long)d->dir_lock - 1);
+		if (repair)
+			d->dir_lock = 0;
+	}
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++) {
+		struct morsel_obj_entry *o = &d->obj[i];
+		uint64_t *pt = (uint64_t *)(p->base + p->sb->pt_off + i * p->sb->pt_slot_bytes);
+
+		if (o->state != MORSEL_OBJ_LIVE)
+			continue;
+		stray = (o->views | o->mapped) & ~p->live;
+		if (stray) {
+			bad("object %u '%.*s': views %#x mapped %#x name hosts that are not alive",
+			    i, MORSEL_NAME_LEN, o->name, o->views, o->mapped);
+			if (repair) {
+				o->views &= p->live;
+				o->mapped &= p->live;
+			}
+		}
+		pages = p->sb->pt_slot_bytes / 8;
+		for (page = 0; page < pages; page++) {
+			uint64_t e = pt[page], f1 = MORSEL_PTE_FRAME1(e);
+			uint32_t who = MORSEL_PTE_READERS(e);
+
+			if (!entry_valid(e))
+				bad("object %u page %llu: invalid entry %#llx", i,
+				    (unsigned long long)page, (unsigned long long)e);
+			if (MORSEL_PTE_STATE(e) >= MORSEL_PTE_EXCLUSIVE)
+				who |= 1u << MORSEL_PTE_OWNER(e);
+			gone += (who & ~p->live) != 0;
+			if (!f1)
+				continue;
+			if (f1 > n) {
+				bad("object %u page %llu: frame %llu beyond the data region", i,
+				    (unsigned long long)page, (unsigned long long)f1 - 1);
+				continue;
+			}
+			if (refs[f1 - 1]++)
+				bad("frame %llu referenced twice (object %u page %llu)",
+				    (unsigned long long)f1 - 1, i, (unsigned long long)page);
+			if (!frame_used(p, f1 - 1))
+				bad("frame %llu in use by object %u page %llu but free in the bitmap",
+				    (unsigned long long)f1 - 1, i, (unsigned long long)page);
+		}
+	}
+	for (f = 0; f < n; f++) {
+		used += frame_used(p, f);
+		if (refs[f] || !frame_used(p, f))
+			continue;
+		leaked++;
+		if (repair)
+			frame_set(p, f, false);
+	}
+	if (leaked)
+		bad("%llu frames in use by no page (leaked)%s", (unsigned long long)leaked,
+		    repair ? ": freed" : "");
+	if (gone)
+		printf("poolcheck: %llu entries name hosts that are gone: recovered at their next fault\n",
+		       (unsigned long long)gone);
+	printf("poolcheck: %llu frames, %llu in use, hosts alive %#x\n",
+	       (unsigned long long)n, (unsigned long long)used, p->live);
+	free(refs);
+}
+
+int main(int argc, char **argv)
+{
+	const char *op = argc > 2 ? argv[2] : "check";
+	struct pool p = { 0 };
+	uint64_t f;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: poolcheck FILE [repair|leak]\n");
+		return 2;
+	}
+	if (open_pool(argv[1], &p))
+		return 1;
+	if (!strcmp(op, "leak")) {
+		for (f = 0; f < frames(&p) && frame_used(&p, f); f++)
+			;
+		if (f == frames(&p)) {
+			bad("no free frame to leak");
+			return 1;
+		}
+		frame_set(&p, f, true);
+		printf("poolcheck: frame %llu marked in use by no page\n", (unsigned long long)f);
+		return 0;
+	}
+	if (strcmp(op, "check") && strcmp(op, "repair")) {
+		fprintf(stderr, "poolcheck: unknown operation %s\n", op);
+		return 2;
+	}
+	if (!strcmp(op, "repair") && p.live) {
+		fprintf(stderr, "poolcheck: hosts %#x are alive: no repair while the pool is in use\n",
+			p.live);
+		return 2;
+	}
+	check(&p, !strcmp(op, "repair"));
+	if (errors)
+		printf("poolcheck: %lu inconsistencies%s\n", errors,
+		       !strcmp(op, "repair") ? ", repaired" : "");
+	else
+		printf("poolcheck: consistent\n");
+	return errors ? 1 : 0;
+}
