@@ -6,13 +6,14 @@ SHELL := /bin/bash
 OUT := out
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
 
-.PHONY: all deps kernel guest test demo kernel-patch checkpatch clean help
+.PHONY: all deps kernel kernel-debug guest test test-debug demo kernel-patch checkpatch clean help
 
 all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg $(OUT)/poolcheck
 
 help:
 	@echo "make demo          boot 2 hosts on a pool, measure, print the table"
 	@echo "make test          build everything and run every test"
+	@echo "make test-debug    the object, policy and failure suites on the sanitizer kernel"
 	@echo "make kernel        build out/bzImage (tinyconfig + kernel-patch/)"
 	@echo "make kernel-patch  write the kernel change as a format-patch series"
 	@echo "make checkpatch    run the tree's checkpatch.pl --strict on it"
@@ -22,6 +23,10 @@ deps:
 
 kernel: deps
 	@scripts/kernel.sh build
+
+# The sanitizer kernel (kernel-patch/config-debug), its own object tree.
+kernel-debug: deps
+	@MORSEL_KVARIANT=debug scripts/kernel.sh build
 
 guest: kernel
 	@scripts/tools.sh
@@ -43,8 +48,11 @@ $(OUT)/poolcheck: tests/host/poolcheck.c kernel-patch/tree/mm/morsel/layout.h \
 	gcc $(HOST_CFLAGS) -I tests/host/kshim -I include -I include/uapi \
 		-I kernel-patch/tree/mm/morsel -o $@ $<
 
-test: all
+test: all kernel-debug
 	@tests/run.sh
+
+test-debug: all kernel-debug
+	@tests/run.sh --debug
 
 demo: all
 	@scripts/demo.sh

@@ -10,7 +10,10 @@ KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 # reuses the unpacked tree, the object tree and the compiler cache.
 MORSEL_CACHE=${MORSEL_CACHE:-/var/cache/morsel}
 KSRC=$MORSEL_CACHE/linux            # pristine source + our overlay, a git repo
-KOBJ=$MORSEL_CACHE/obj              # out-of-tree kernel build (O=)
+# MORSEL_KVARIANT=debug: the sanitizer kernel (kernel-patch/config-debug on
+# top of the fragment), in its own object tree, as out/bzImage-debug.
+KVARIANT=${MORSEL_KVARIANT:-}
+KOBJ=$MORSEL_CACHE/obj${KVARIANT:+-$KVARIANT}   # out-of-tree kernel build (O=)
 KTOOLS=$MORSEL_CACHE/tools          # libbpf, bpftool builds
 export CCACHE_DIR=$MORSEL_CACHE/ccache
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}

@@ -16,6 +16,8 @@
 #     -N            dual-NUMA binding: pool memory on host node 0, VMs on 1
 #     -P            no doorbell device: the polled back-end (real CXL 3.0 has
 #                   no inter-host interrupt); host ids from morsel.host_id=
+#     -K VARIANT    boot out/bzImage-VARIANT (e.g. debug: the sanitizer
+#                   kernel of MORSEL_KVARIANT=debug scripts/kernel.sh)
 #
 # The pool is a pc-dimm backed by a shared file at guest-physical 4 GiB on
 # NUMA node 1, soft-reserved with memmap= so that the guest sees a DAX range
@@ -23,9 +25,9 @@
 set -euo pipefail
 . "$(dirname "$0")/config.sh"
 
-HOSTS=2 VCPUS=1 POOL_MB=256 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0 POLLED=0
+HOSTS=2 VCPUS=1 POOL_MB=256 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0 POLLED=0 KIMAGE=
 declare -A LATE=()
-while getopts "n:c:m:t:o:p:kl:a:NP" opt; do
+while getopts "n:c:m:t:o:p:kl:a:NPK:" opt; do
 	case $opt in
 	n) HOSTS=$OPTARG ;;
 	c) VCPUS=$OPTARG ;;
@@ -38,6 +40,7 @@ while getopts "n:c:m:t:o:p:kl:a:NP" opt; do
 	a) EXTRA+=" $OPTARG" ;;
 	N) NUMA=1 ;;
 	P) POLLED=1 ;;
+	K) KIMAGE=$OUT/bzImage-$OPTARG ;;
 	*) sed -n '2,/^set/p' "$0" | sed '$d'; exit 2 ;;
 	esac
 done
@@ -47,7 +50,8 @@ JOB=${1:?usage: hosts.sh [options] JOB}
 [[ $VCPUS =~ ^[1-8]$ ]] || die "vCPUs per host must be 1..8, not '$VCPUS'"
 [[ $POOL_MB =~ ^[0-9]+$ ]] && ((POOL_MB >= 64 && POOL_MB % 2 == 0)) ||
 	die "pool size must be an even number of MiB >= 64, not '$POOL_MB'"
-for f in "$OUT/bzImage" "$OUT/initramfs.cpio" "$OUT/ivshmem-server"; do
+KIMAGE=${KIMAGE:-$OUT/bzImage}
+for f in "$KIMAGE" "$OUT/initramfs.cpio" "$OUT/ivshmem-server"; do
 	[[ -f $f ]] || die "$f missing: run 'make' first"
 done
 
@@ -140,7 +144,7 @@ start_host() {
 		-device pc-dimm,id=d0,memdev=pool,addr=0x100000000,node=1 \
 		"${db[@]}" \
 		-nodefaults -no-user-config -display none -nic none -no-reboot \
-		-kernel "$OUT/bzImage" -initrd "$OUT/initramfs.cpio" \
+		-kernel "$KIMAGE" -initrd "$OUT/initramfs.cpio" \
 		-append "$CMDLINE $id" -serial "file:$RUN/host$i.log" \
 		</dev/null >"$RUN/qemu$i.log" 2>&1 &
 	PIDS+=($!)

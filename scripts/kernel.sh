@@ -72,7 +72,9 @@ overlay() {
 configure() {
 	local cfg=$KOBJ/.config stamp=$KOBJ/.morsel-config.sha
 	local sum
-	sum=$(cat "$KP/config" "$KP"/patches/*.patch "$(find "$KP/tree" -name 'Kconfig*' | sort)" \
+	local frags=("$KP/config")
+	[[ -z $KVARIANT ]] || frags+=("$KP/config-$KVARIANT")
+	sum=$(cat "${frags[@]}" "$KP"/patches/*.patch "$(find "$KP/tree" -name 'Kconfig*' | sort)" \
 		2>/dev/null | sha1sum)
 	if [[ -f $cfg && -f $stamp && $(cat "$stamp") == "$sum" ]]; then
 		return
@@ -80,7 +82,7 @@ configure() {
 	log "configuring: tinyconfig + kernel-patch/config"
 	mkdir -p "$KOBJ"
 	make -s -C "$KSRC" O="$KOBJ" ARCH=x86_64 tinyconfig >/dev/null
-	"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" "$cfg" "$KP/config" >/dev/null
+	"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" "$cfg" "${frags[@]}" >/dev/null
 	make -s -C "$KSRC" O="$KOBJ" ARCH=x86_64 olddefconfig >/dev/null
 	local bad=() line name val
 	while read -r line; do
@@ -94,7 +96,7 @@ configure() {
 			! grep -q "^$name=" "$cfg" || bad+=("$line (got: $(grep "^$name=" "$cfg"))")
 			;;
 		esac
-	done <"$KP/config"
+	done < <(cat "${frags[@]}")
 	((${#bad[@]} == 0)) || die "config fragment not honoured: ${bad[*]}"
 	echo "$sum" >"$stamp"
 }
@@ -121,8 +123,8 @@ build() {
 		grep -E -A4 'warning:' "$blog" | grep -F -A4 morsel >&2 || true
 	fi
 	mkdir -p "$OUT"
-	cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
-	log "kernel built in $((SECONDS - t0)) s: out/bzImage"
+	cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage${KVARIANT:+-$KVARIANT}"
+	log "kernel built in $((SECONDS - t0)) s: out/bzImage${KVARIANT:+-$KVARIANT}"
 }
 
 # The series, one concept per patch: "files|subject|message file" per line.

@@ -98,6 +98,25 @@ no_strays() {
 	ok $? "$1: no QEMU or server process left behind${left:+ (found: $left)}"
 }
 
+# What the kernel reports when something is wrong: WARN/BUG, oopses, and
+# (in the debug kernel) KASAN, lockdep, UBSAN, sleeping in atomic context,
+# list corruption.
+REPORT_RE='BUG: |WARNING: |UBSAN: |Oops: |general protection fault|list_(add|del) corruption|DEADLOCK|INFO: possible|INFO: task .* blocked'
+
+# The kernel log every host dumped after its job holds no such report (a
+# host that was crashed on purpose dumps none).
+no_reports() {	# no_reports NAME
+	local name=$1 log found n=0
+	found=$(for log in "$T/$name"/host*.log; do
+		sed -n '/^MORSEL-DMESG-BEGIN/,/^MORSEL-DMESG-END/p' "$log" |
+			grep -a -E "$REPORT_RE" | sed "s|^|${log##*/}: |"
+	done)
+	[[ -n $found ]] && n=$(wc -l <<<"$found")
+	[[ -z $found ]]
+	ok $? "$name: no warning, bug or sanitizer report in any host's kernel log ($n)"
+	[[ -z $found ]] || head -5 <<<"$found" | sed 's/^/  # /'
+}
+
 run() {	# run NAME HOSTS JOB [hosts.sh options...]
 	local name=$1 hosts=$2 job=$3 h
 	shift 3
@@ -108,6 +127,7 @@ run() {	# run NAME HOSTS JOB [hosts.sh options...]
 	for ((h = 0; h < hosts; h++)); do
 		tally_host "$T/$name/host$h.log" "$name/host$h"
 	done
+	no_reports "$name"
 	no_strays "$name"
 }
 
@@ -291,81 +311,131 @@ cd "$REPO" || exit 1
 echo "TAP version 13"
 echo "# platform: accelerator $(scripts/kvm-probe.sh), $(nproc) host cores"
 
-run_kunit
-run_model model-3h2p pass -DNH=3 -DNP=2 -DOPS=1
-run_model model-broken fail -DNH=3 -DNP=2 -DOPS=1 -DBROKEN_NO_WRITEBACK
-run basic-2 2 basic
-run basic-4 4 basic
-run basic-2x2cpu 2 basic -c 2
-run basic-2-polled 2 basic -P
-run late-3 3 late -l 2:12
-run failure-3 3 failure
-rm -f "$POOL"
-run trace-2 2 trace
-# Shared objects, every data-integrity test in both cache modes.
-for mode in normal stale; do
-	opt=()
-	[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)
-	run objects-2-$mode 2 objects "${opt[@]}"
-	run objects-4-$mode 4 objects "${opt[@]}"
-	run objects-2x2cpu-$mode 2 objects -c 2 "${opt[@]}"
-	rm -f "$POOL.objfail"
-	run objfail-2-$mode 2 objfail "${opt[@]}" -p "$POOL.objfail" -k
-	pool_check objfail-2-$mode "$POOL.objfail"
-	grep -aq 'morsel: swept up after host 1: [1-9][0-9]* objects' "$T/objfail-2-$mode/host0.log"
-	ok $? "objfail-2-$mode: the survivor swept up after the dead host and said what it had held ($(grep -a -m1 -o 'swept up after host 1: .*' "$T/objfail-2-$mode/host0.log" | tr -d '\r'))"
-	run objdetect-2-$mode 2 objdetect "${opt[@]}"
-done
-run objdetect-2-stale-nowriteback 2 objdetect -a "morsel.stale_cache=1 morsel.debug_skip_writeback=1"
-# Ownership policies: their own tests, then the data-integrity suite under
-# each policy in both cache modes, and under all of them swapped every 100 ms.
-run policy-2 2 policy
-run park-3 3 park
-for mode in normal stale; do
-	opt=()
-	[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)
-	swap=eager,lazy,seqgrant,selfinval,hold
-	for pol in eager lazy seqgrant selfinval hold $swap; do
-		label=$pol
-		[[ $pol == *,* ]] && label=swap
-		extra="mpolicy=$pol"
-		[[ $pol == *,* ]] && extra+=" mrotate=100"
-		for job in objects objfail; do
-			[[ $pol == *,* && $job == objfail ]] && continue
-			run $job-2-$mode-$label 2 $job "${opt[@]}" -a "$extra"
-			policy_markers $job-2-$mode-$label 2 "$pol"
+# Everything but the sanitizer kernel's full run (make test).
+main_suite() {
+	run_kunit
+	run_model model-3h2p pass -DNH=3 -DNP=2 -DOPS=1
+	run_model model-broken fail -DNH=3 -DNP=2 -DOPS=1 -DBROKEN_NO_WRITEBACK
+	run basic-2 2 basic
+	run basic-4 4 basic
+	run basic-2x2cpu 2 basic -c 2
+	run basic-2-polled 2 basic -P
+	run late-3 3 late -l 2:12
+	run failure-3 3 failure
+	rm -f "$POOL"
+	run trace-2 2 trace
+	# Shared objects, every data-integrity test in both cache modes.
+	for mode in normal stale; do
+		opt=()
+		[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)
+		run objects-2-$mode 2 objects "${opt[@]}"
+		run objects-4-$mode 4 objects "${opt[@]}"
+		run objects-2x2cpu-$mode 2 objects -c 2 "${opt[@]}"
+		rm -f "$POOL.objfail"
+		run objfail-2-$mode 2 objfail "${opt[@]}" -p "$POOL.objfail" -k
+		pool_check objfail-2-$mode "$POOL.objfail"
+		grep -aq 'morsel: swept up after host 1: [1-9][0-9]* objects' "$T/objfail-2-$mode/host0.log"
+		ok $? "objfail-2-$mode: the survivor swept up after the dead host and said what it had held ($(grep -a -m1 -o 'swept up after host 1: .*' "$T/objfail-2-$mode/host0.log" | tr -d '\r'))"
+		run objdetect-2-$mode 2 objdetect "${opt[@]}"
+		# The fuzzer (tests/guest/fuzz.c), then the pool it leaves; once
+		# with a host crashing in the middle of it.
+		rm -f "$POOL.fuzz"
+		run fuzz-2-$mode 2 fuzz "${opt[@]}" -p "$POOL.fuzz" -k
+		pool_check fuzz-2-$mode "$POOL.fuzz"
+		rm -f "$POOL.fuzz"
+		run fuzz-3crash-$mode 3 fuzz "${opt[@]}" -a mfuzzcrash=2 -p "$POOL.fuzz" -k
+		pool_check fuzz-3crash-$mode "$POOL.fuzz"
+		rm -f "$POOL.fuzz"
+	done
+	run objdetect-2-stale-nowriteback 2 objdetect -a "morsel.stale_cache=1 morsel.debug_skip_writeback=1"
+	# Ownership policies: their own tests, then the data-integrity suite under
+	# each policy in both cache modes, and under all of them swapped every 100 ms.
+	run policy-2 2 policy
+	run park-3 3 park
+	for mode in normal stale; do
+		opt=()
+		[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)
+		swap=eager,lazy,seqgrant,selfinval,hold
+		for pol in eager lazy seqgrant selfinval hold $swap; do
+			label=$pol
+			[[ $pol == *,* ]] && label=swap
+			extra="mpolicy=$pol"
+			[[ $pol == *,* ]] && extra+=" mrotate=100"
+			for job in objects objfail; do
+				[[ $pol == *,* && $job == objfail ]] && continue
+				run $job-2-$mode-$label 2 $job "${opt[@]}" -a "$extra"
+				policy_markers $job-2-$mode-$label 2 "$pol"
+			done
 		done
 	done
-done
-# The A/B bench runs end to end (its numbers are not judged here; its
-# read-back checks are): every policy on every workload, table and plot.
-section ab-2 "2 host(s), bench/ab.sh"
-bench/ab.sh -o "$T/ab-2" >"$T/ab-2.log" 2>&1
-ok $? "ab-2: policy A/B ran every workload under every policy, no wrong value read"
-job_rc ab-2 2 policybench
-[[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner [a-z]' "$T/ab-2/ab.txt") == 4 ]]
-ok $? "ab-2: table with a winner per workload and the plot written"
-no_strays ab-2
-# The reader-revocation bench runs end to end on 4 hosts (numbers printed,
-# not judged).
-section revokebench-4 "4 host(s), job revokebench"
-scripts/hosts.sh -n 4 -t 240 -o "$T/revokebench-4" revokebench >"$T/revokebench-4.launcher.log" 2>&1
-ok $? "revokebench-4: the launcher ran every host to the end"
-job_rc revokebench-4 4 "the bench (every reader checks what it read)"
-grep -aq 'serial / split-phase' "$T/revokebench-4/host0.log"
-ok $? "revokebench-4: host 0 printed both modes and their ratio"
-sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/revokebench-4/host0.log" | tr -d '\r' | sed 's/^/  # /'
-no_strays revokebench-4
-section xfer-selftest "bench/xfer-breakdown.py --selftest"
-python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
-ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
-run_xfertrace
-run objerr-2 2 objerr
-run_deep
-run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
-run_refused refused-checksum flip checksum
-run_refused refused-version "version 2" incompatible_pool_version
-run_refused refused-signature garbage no_morsel_pool_signature
+	# The A/B bench runs end to end (its numbers are not judged here; its
+	# read-back checks are): every policy on every workload, table and plot.
+	section ab-2 "2 host(s), bench/ab.sh"
+	bench/ab.sh -o "$T/ab-2" >"$T/ab-2.log" 2>&1
+	ok $? "ab-2: policy A/B ran every workload under every policy, no wrong value read"
+	job_rc ab-2 2 policybench
+	[[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner [a-z]' "$T/ab-2/ab.txt") == 4 ]]
+	ok $? "ab-2: table with a winner per workload and the plot written"
+	no_strays ab-2
+	# The reader-revocation bench runs end to end on 4 hosts (numbers printed,
+	# not judged).
+	section revokebench-4 "4 host(s), job revokebench"
+	scripts/hosts.sh -n 4 -t 240 -o "$T/revokebench-4" revokebench >"$T/revokebench-4.launcher.log" 2>&1
+	ok $? "revokebench-4: the launcher ran every host to the end"
+	job_rc revokebench-4 4 "the bench (every reader checks what it read)"
+	grep -aq 'serial / split-phase' "$T/revokebench-4/host0.log"
+	ok $? "revokebench-4: host 0 printed both modes and their ratio"
+	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/revokebench-4/host0.log" | tr -d '\r' | sed 's/^/  # /'
+	no_strays revokebench-4
+	section xfer-selftest "bench/xfer-breakdown.py --selftest"
+	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
+	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
+	run_xfertrace
+	run objerr-2 2 objerr
+	run_deep
+	run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
+	run_refused refused-checksum flip checksum
+	run_refused refused-version "version 2" incompatible_pool_version
+	run_refused refused-signature garbage no_morsel_pool_signature
+}
+
+# The sanitizer kernel (kernel-patch/config-debug: KASAN, lockdep, UBSAN,
+# sleeping in atomic context, list debugging), out/bzImage-debug: the same
+# jobs, and no report in any kernel log (run() checks every run for one).
+# make test runs a subset; make test-debug the object, policy and failure
+# suites in both cache modes.
+debug_suite() {	# debug_suite subset|full
+	local mode opt
+	if [[ $1 == subset ]]; then
+		run objects-2-stale-debug 2 objects -K debug -t 900 -a morsel.stale_cache=1
+		run objfail-2-debug 2 objfail -K debug -t 900
+		run fuzz-3crash-debug 3 fuzz -K debug -t 900 -a mfuzzcrash=2
+		return
+	fi
+	for mode in normal stale; do
+		opt=()
+		[[ $mode == stale ]] && opt=(-a morsel.stale_cache=1)
+		run objects-2-$mode-debug 2 objects -K debug -t 900 "${opt[@]}"
+		run objects-4-$mode-debug 4 objects -K debug -t 900 "${opt[@]}"
+		run objfail-2-$mode-debug 2 objfail -K debug -t 900 "${opt[@]}"
+		run fuzz-2-$mode-debug 2 fuzz -K debug -t 900 "${opt[@]}" \
+			-a "mfuzzops=50000 mfuzzsecs=600"
+		run fuzz-3crash-$mode-debug 3 fuzz -K debug -t 900 "${opt[@]}" -a mfuzzcrash=2
+		run objects-2-$mode-swap-debug 2 objects -K debug -t 900 "${opt[@]}" \
+			-a "mpolicy=eager,lazy,seqgrant,selfinval,hold mrotate=100"
+	done
+	run policy-2-debug 2 policy -K debug -t 900
+	run park-3-debug 3 park -K debug -t 900
+	run failure-3-debug 3 failure -K debug -t 900
+	run objerr-2-debug 2 objerr -K debug -t 900
+}
+
+if [[ ${1:-} == --debug ]]; then
+	debug_suite full
+else
+	main_suite
+	debug_suite subset
+fi
 
 # What was run: distinct checks are the result descriptions without the
 # run label, the host and the numbers measured (a check run on 4 hosts, in

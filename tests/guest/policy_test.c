@@ -421,10 +421,10 @@ static int job_park(void)
 	volatile uint64_t *flag = &pc.ctl->flag[PARK_FLAG];
 	struct morsel_create c = { .name = "park", .size = PAGE };
 	struct morsel_open o = { .name = "park" };
-	unsigned int done = 0;
+	unsigned int done = 0, i;
 	pid_t l = 0;
 	int ping, recall, ms, err;
-	uint64_t t0;
+	uint64_t t0 = 0;
 
 	tap_step(pool_wait_alive(&pc, 7, 60000) == 0, "hosts 0, 1, 2 online");
 	if (me == 0) {
@@ -460,6 +460,7 @@ static int job_park(void)
 	case 1:
 		for (ms = 0; ms < 10000 && pol_num("deferred") < 1; ms++)
 			usleep(1000);
+		t0 = now_ns();	/* the deferral budget's period began about now */
 		__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
 		tap_ok(pol_num("deferred") == 1, "host 1 deferred host 0's recall");
 		break;
@@ -479,9 +480,32 @@ static int job_park(void)
 		       "host 1 answered host 2's ping before the parked recall (trace lines %d, %d)",
 		       ping, recall);
 		tap_ok(m[0] == 2, "host 1 reads host 0's write after the recall");
-		tap_ok(reap(l, SIGTERM) == 0, "loader detached defer_long");
 	}
 	pbar(3);
+	/*
+	 * The budget: however many pages, host 1 may defer host 0's recalls by
+	 * at most a tenth of the lease per lease period. Four more recalls,
+	 * each asked 280 ms late: without the budget 1400 ms in all.
+	 */
+	for (i = 0; i < 4; i++) {
+		if (me == 1 && m != MAP_FAILED)
+			m[0] = 10 + i;	/* host 1 owns the page again */
+		pbar(4 + 2 * i);
+		if (me == 0 && m != MAP_FAILED)
+			m[0] = 20 + i;	/* a recall host 1 may defer */
+		pbar(5 + 2 * i);
+	}
+	if (me == 1) {
+		uint64_t lease = pc.info.lease_ms, us = pol_num("deferred_us");
+		uint64_t periods = (now_ns() - t0) / 1000000 / lease + 2;
+
+		tap_ok(us >= 280000 && us <= periods * lease * 100,
+		       "host 1 deferred host 0 by %llu us in all over 5 recalls: at most a tenth of the lease per period (%llu us in %llu periods)",
+		       (unsigned long long)us, (unsigned long long)(periods * lease * 100),
+		       (unsigned long long)periods);
+		tap_ok(reap(l, SIGTERM) == 0, "loader detached defer_long");
+	}
+	pbar(12);
 	return tap_end();
 }
 

@@ -59,7 +59,7 @@ static DEFINE_SPINLOCK(reason_lock);
 static enum policy_state state;		/* reason_lock */
 static char name[MORSEL_POLICY_NAME_LEN] = "default";	/* reason_lock */
 static char last_reason[192] = "none";	/* reason_lock */
-static atomic64_t enable_seq, detach_seq, errors, granted, deferred;
+static atomic64_t enable_seq, detach_seq, errors, granted, deferred, deferred_us;
 static atomic64_t decisions[MORSEL_HOOK_NR];
 static u32 morsel_ops_type_id;
 
@@ -284,10 +284,12 @@ void morsel_policy_count_granted(u64 pages)
 
 /**
  * morsel_policy_count_deferred() - a recall was answered late, by choice.
+ * @us: the deferral granted.
  */
-void morsel_policy_count_deferred(void)
+void morsel_policy_count_deferred(u32 us)
 {
 	atomic64_inc(&deferred);
+	atomic64_add(us, &deferred_us);
 }
 
 /**
@@ -593,6 +595,7 @@ POLICY_COUNTER(detach_seq, detach_seq);
 POLICY_COUNTER(errors, errors);
 POLICY_COUNTER(granted, granted);
 POLICY_COUNTER(deferred, deferred);
+POLICY_COUNTER(deferred_us, deferred_us);
 POLICY_COUNTER(decisions_read_fault, decisions[MORSEL_HOOK_READ_FAULT]);
 POLICY_COUNTER(decisions_write_fault, decisions[MORSEL_HOOK_WRITE_FAULT]);
 POLICY_COUNTER(decisions_recall, decisions[MORSEL_HOOK_RECALL]);
@@ -606,7 +609,7 @@ static struct kobj_attribute last_detach_reason_attr = __ATTR_RO(last_detach_rea
 static struct attribute *policy_attrs[] = {
 	&name_attr.attr, &state_attr.attr, &last_detach_reason_attr.attr,
 	&enable_seq_attr.attr, &detach_seq_attr.attr, &errors_attr.attr,
-	&granted_attr.attr, &deferred_attr.attr,
+	&granted_attr.attr, &deferred_attr.attr, &deferred_us_attr.attr,
 	&decisions_read_fault_attr.attr, &decisions_write_fault_attr.attr,
 	&decisions_recall_attr.attr, &decisions_sync_attr.attr,
 	&decisions_tick_attr.attr, NULL,

@@ -155,7 +155,7 @@ void morsel_policy_on_change(void (*fn)(void));
 void morsel_policy_count_granted(u64 pages);
 struct bpf_prog;
 bool morsel_policy_prog(const struct bpf_prog *prog);
-void morsel_policy_count_deferred(void);
+void morsel_policy_count_deferred(u32 us);
 
 extern const struct attribute_group morsel_policy_group;
 

@@ -71,7 +71,7 @@ static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
 	*defer_us = min(*defer_us, bound - deferrals[src].used_us);
 	if (*defer_us) {
 		deferrals[src].used_us += *defer_us;
-		morsel_policy_count_deferred();
+		morsel_policy_count_deferred(*defer_us);
 	}
 	return d == MORSEL_RECALL_GIVE_UP ? MORSEL_RECALL_INVALIDATE : mode;
 }
