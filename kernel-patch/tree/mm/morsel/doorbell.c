@@ -34,7 +34,10 @@ struct morsel_doorbell {
 /* Written once at probe; the pool's lock orders it against online. */
 static struct morsel_doorbell *the_doorbell;
 
-/* What the layers above asked to be told (morsel_doorbell_init()). */
+/*
+ * What the layers above asked to be told (morsel_doorbell_init()): set
+ * before the driver registers, so before any probe or interrupt reads them.
+ */
 static struct morsel_pool *rx_pool;
 static void (*rang_fn)(struct morsel_pool *p);
 static void (*ready_fn)(void);

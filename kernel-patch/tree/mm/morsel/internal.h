@@ -158,7 +158,7 @@ struct morsel_pool {
 	/* When this host first saw each host gone (morsel_host_fenced()). */
 	unsigned long gone_since[MORSEL_MAX_HOSTS];
 	u64 gone_se[MORSEL_MAX_HOSTS];
-	/* The incarnation of each host whose remains this host swept. */
+	/* The incarnation of each host whose remains this host swept (heartbeat work only). */
 	u64 swept_se[MORSEL_MAX_HOSTS];
 
 	/* channel.c */

@@ -63,7 +63,8 @@ static atomic64_t enable_seq, detach_seq, errors, granted, deferred, deferred_us
 static atomic64_t decisions[MORSEL_HOOK_NR];
 static u32 morsel_ops_type_id;
 
-static void (*changed_fn)(void);	/* morsel_policy_on_change() */
+/* morsel_policy_on_change(): set once at init, called under policy_mutex. */
+static void (*changed_fn)(void);
 
 /**
  * morsel_policy_check() - check one answer of a policy.

@@ -171,7 +171,11 @@ static void watch_host(struct morsel_pool *p, unsigned int h)
 	wake_up_all(&p->ack_wq);
 }
 
-/* Unmaps everything of this host's when it finds itself declared dead. */
+/*
+ * Unmaps everything of this host's when it finds itself declared dead.
+ * Set once at init, before the host can go online; read by the heartbeat
+ * work (WRITE_ONCE/READ_ONCE, no lock).
+ */
 static void (*fence_fn)(void);
 
 /**
@@ -187,7 +191,7 @@ void morsel_registry_on_fence(void (*fn)(void))
 	WRITE_ONCE(fence_fn, fn);
 }
 
-/* Takes back what a host this host declared dead left on the pool. */
+/* Takes back what a host this host declared dead left on the pool (as fence_fn). */
 static void (*dead_fn)(struct morsel_pool *p, unsigned int host);
 
 /**
