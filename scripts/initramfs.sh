@@ -21,10 +21,12 @@ build pool_test "$REPO/tests/guest/pool_test.c"
 build pingbench "$REPO/bench/pingbench.c"
 build object_test "$REPO/tests/guest/object_test.c"
 build fuzz "$REPO/tests/guest/fuzz.c"
+build subtree_test "$REPO/tests/guest/subtree_test.c"
 build objbench "$REPO/bench/objbench.c"
 build policy_test "$REPO/tests/guest/policy_test.c"
 build policybench "$REPO/bench/policybench.c"
 build revokebench "$REPO/bench/revokebench.c"
+build mapbench "$REPO/bench/mapbench.c"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -34,8 +36,8 @@ file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static: install busybox-static"
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
-cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/fuzz "$G"/objbench \
-	"$G"/policy_test "$G"/policybench "$G"/revokebench "$root/bin/"
+cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/fuzz "$G"/subtree_test "$G"/objbench \
+	"$G"/policy_test "$G"/policybench "$G"/revokebench "$G"/mapbench "$root/bin/"
 # The policy loader and every BPF object (policies and test fixtures), for
 # morsel-policy and for bpftool struct_ops register.
 [[ -x $G/morsel-policy ]] || die "out/guest/morsel-policy missing: run scripts/bpf.sh"

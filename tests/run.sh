@@ -337,6 +337,7 @@ main_suite() {
 		grep -aq 'morsel: swept up after host 1: [1-9][0-9]* objects' "$T/objfail-2-$mode/host0.log"
 		ok $? "objfail-2-$mode: the survivor swept up after the dead host and said what it had held ($(grep -a -m1 -o 'swept up after host 1: .*' "$T/objfail-2-$mode/host0.log" | tr -d '\r'))"
 		run objdetect-2-$mode 2 objdetect "${opt[@]}"
+		run subtree-2-$mode 2 subtree "${opt[@]}"
 		# The fuzzer (tests/guest/fuzz.c), then the pool it leaves; once
 		# with a host crashing in the middle of it.
 		rm -f "$POOL.fuzz"

@@ -115,6 +115,10 @@ struct morsel_obj_stat {
 	__u64 writebacks;
 	__u64 invalidates;
 	__u64 shootdowns;
+	__u64 links;		/* PMDs linked to this host's tables */
+	__u64 unlinks;
+	__u64 tables;		/* PTE tables made on this host */
+	__u64 prefills;	/* pages mapped when a table was made */
 };
 
 struct morsel_entries {

@@ -18,4 +18,8 @@ MORSEL_COUNTER(RECALLS_HANDLED)	/* recalls of other hosts answered */
 MORSEL_COUNTER(WRITEBACKS)	/* pages written back */
 MORSEL_COUNTER(INVALIDATES)	/* copies dropped */
 MORSEL_COUNTER(SHOOTDOWNS)	/* pages unmapped on this host */
+MORSEL_COUNTER(LINKS)		/* PMDs linked to the overlay's tables */
+MORSEL_COUNTER(UNLINKS)		/* PMDs unlinked by unmap */
+MORSEL_COUNTER(TABLES)		/* PTE tables made for the overlay */
+MORSEL_COUNTER(PREFILLS)	/* pages mapped when a table was made */
 #undef MORSEL_COUNTER

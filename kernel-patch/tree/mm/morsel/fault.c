@@ -195,31 +195,28 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 
 /*
  * Map a page that morsel_acquire() granted, writable only while its entry
- * says this host owns it. Context: ov->lock held; dropped here.
+ * says this host owns it: in the overlay's table where the mapping links
+ * it (every process linking it sees the page at once), else in the
+ * process's own table. Context: ov->lock held; dropped here.
  */
 static vm_fault_t fault_map(struct morsel_overlay *ov, struct vm_area_struct *vma,
 			    unsigned long addr, u64 page, u64 e)
 {
-	struct morsel_pool *p = ov->pool;
-	unsigned long pfn;
+	unsigned long pfn = morsel_overlay_pfn(ov, page, e);
+	bool write = MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE;
 	vm_fault_t ret;
+	pfn_t pt;
 
-	if (morsel_stale_cache) {
-		struct page *pg = morsel_shadow_get(&ov->shadow, page,
-						    morsel_frame_addr(p, e));
-
-		if (!pg) {
-			mutex_unlock(&ov->lock);
-			return VM_FAULT_OOM;
-		}
-		pfn = page_to_pfn(pg);
+	if (!pfn) {
+		ret = VM_FAULT_OOM;
+	} else if (morsel_vma_links(vma, addr)) {
+		ret = morsel_subtree_set(ov, page, pfn, write) ? VM_FAULT_OOM : VM_FAULT_NOPAGE;
 	} else {
-		pfn = PHYS_PFN(p->phys + p->sb->data_off) + MORSEL_PTE_FRAME1(e) - 1;
+		/* VM_PFNMAP mappings (those that link) take special entries only. */
+		pt = __pfn_to_pfn_t(pfn, vma->vm_flags & VM_PFNMAP ? PFN_SPECIAL : 0);
+		ret = write ? vmf_insert_mixed_mkwrite(vma, addr, pt) :
+			      vmf_insert_mixed(vma, addr, pt);
 	}
-	if (MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE)
-		ret = vmf_insert_mixed_mkwrite(vma, addr, pfn_to_pfn_t(pfn));
-	else
-		ret = vmf_insert_mixed(vma, addr, pfn_to_pfn_t(pfn));
 	mutex_unlock(&ov->lock);
 	return ret;
 }
@@ -269,6 +266,14 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 
 	if (page >= pages)
 		return VM_FAULT_SIGBUS;
+	if (morsel_vma_links(vmf->vma, vmf->address)) {
+		/* Link the chunk; the access may be allowed already. */
+		ret = morsel_subtree_fault(ov, vmf);
+		if (ret)
+			return ret;
+		if (morsel_subtree_allows(ov, page, write))
+			return VM_FAULT_NOPAGE;
+	}
 	if (write) {
 		morsel_count(ov, MORSEL_CNT_WRITE_FAULTS);
 	} else {
@@ -308,6 +313,21 @@ static vm_fault_t overlay_pfn_mkwrite(struct vm_fault *vmf)
 	return ret & VM_FAULT_ERROR ? ret : VM_FAULT_NOPAGE;
 }
 
+/* A linked mapping splits only between chunks: a table is linked whole. */
+static int overlay_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return vma_is_morsel(vma) && !IS_ALIGNED(addr, PMD_SIZE) ? -EINVAL : 0;
+}
+
+/* The tables are shared by mappings of every protection: keep them as made. */
+static int overlay_mprotect(struct vm_area_struct *vma, unsigned long start,
+			    unsigned long end, unsigned long newflags)
+{
+	vm_flags_t prot = VM_READ | VM_WRITE | VM_EXEC;
+
+	return vma_is_morsel(vma) && ((newflags ^ vma->vm_flags) & prot) ? -EACCES : 0;
+}
+
 static void overlay_vm_open(struct vm_area_struct *vma)
 {
 	morsel_overlay_mapped(vma->vm_file->private_data, 1);
@@ -323,4 +343,6 @@ const struct vm_operations_struct morsel_overlay_vm_ops = {
 	.close = overlay_vm_close,
 	.fault = overlay_fault,
 	.pfn_mkwrite = overlay_pfn_mkwrite,
+	.may_split = overlay_may_split,
+	.mprotect = overlay_mprotect,
 };

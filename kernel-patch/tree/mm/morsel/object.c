@@ -160,6 +160,21 @@ static long obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/*
+ * Does a new mapping link the overlay's tables? Only a mapping that may
+ * read and write and not execute (the tables are shared by all of the
+ * host's mappings, with the host's access), and only if its chunks fall
+ * on PMDs (morsel_get_unmapped_area() places it so unless MAP_FIXED).
+ */
+static bool obj_mmap_links(struct vm_area_struct *vma)
+{
+	vm_flags_t rw = VM_READ | VM_WRITE;
+
+	return READ_ONCE(morsel_map_mode) != MORSEL_MAP_FAULT &&
+	       (vma->vm_flags & (rw | VM_EXEC)) == rw &&
+	       IS_ALIGNED((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff, PTRS_PER_PTE);
+}
+
 static int obj_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct morsel_overlay *ov = file->private_data;
@@ -175,11 +190,18 @@ static int obj_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!overlay_live(ov)) {
 		err = -ESTALE;
 	} else {
-		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+		if (obj_mmap_links(vma))
+			vm_flags_set(vma, VM_MORSEL | VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+				     VM_DONTDUMP);
+		else
+			vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 		vma->vm_ops = &morsel_overlay_vm_ops;
 		morsel_overlay_mapped(ov, 1);
 	}
 	morsel_dir_unlock(p);
+	/* Linking now saves the first fault per chunk; faults link otherwise. */
+	if (!err && vma_is_morsel(vma) && READ_ONCE(morsel_map_mode) == MORSEL_MAP_EAGER)
+		morsel_subtree_map(ov, vma);
 	return err;
 }
 
@@ -192,6 +214,7 @@ static int obj_release(struct inode *inode, struct file *file)
 static const struct file_operations obj_fops = {
 	.owner = THIS_MODULE,
 	.mmap = obj_mmap,
+	.get_unmapped_area = morsel_get_unmapped_area,
 	.release = obj_release,
 	.fsync = morsel_overlay_fsync,
 	.unlocked_ioctl = obj_ioctl,

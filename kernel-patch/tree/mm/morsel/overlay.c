@@ -3,9 +3,8 @@
  * Overlays: this host's view of an object (overlay.h has the structure
  * and its locking). One overlay per host per object, shared by every file
  * and mapping of the object on this host: an inode of a private pseudo
- * filesystem whose address_space collects all of the host's PTEs of the
- * object, so that revoking a page is one unmap_mapping_range() (with its
- * TLB shootdown over the host's CPUs).
+ * filesystem whose address_space lists the host's mappings of the object,
+ * and a page-table subtree that the mappings link (subtree.c).
  *
  * This file holds the overlay's lifetime (made at the first open, given
  * back to the pool at the last close), this host's copy of a page (unmap,
@@ -52,10 +51,11 @@ static struct morsel_overlay *overlays[MORSEL_MAX_OBJECTS];
  * @page: page index.
  *
  * Flushes the page's TLB entries on every CPU of the host.
+ * Context: ov->lock held.
  */
 void morsel_overlay_zap(struct morsel_overlay *ov, u64 page)
 {
-	unmap_mapping_range(ov->inode->i_mapping, page << PAGE_SHIFT, PAGE_SIZE, 1);
+	morsel_subtree_revoke(ov, page);
 	morsel_count(ov, MORSEL_CNT_SHOOTDOWNS);
 	trace_morsel_shootdown(ov->idx, page, ov->pool->host_id);
 }
@@ -100,6 +100,27 @@ void morsel_overlay_writeback(struct morsel_overlay *ov, u64 page, u64 e)
 			       ktime_get_ns() - t0);
 }
 
+/**
+ * morsel_overlay_pfn() - the frame this host maps for a page.
+ * @ov: the overlay.
+ * @page: page index.
+ * @e: its entry, which grants this host access.
+ *
+ * The pool's frame, or in stale-cache mode the host's shadow copy of it.
+ * Context: ov->lock held.
+ * Return: the pfn, or 0 without memory for a shadow.
+ */
+unsigned long morsel_overlay_pfn(struct morsel_overlay *ov, u64 page, u64 e)
+{
+	struct morsel_pool *p = ov->pool;
+	struct page *pg;
+
+	if (!morsel_stale_cache)
+		return PHYS_PFN(p->phys + p->sb->data_off) + MORSEL_PTE_FRAME1(e) - 1;
+	pg = morsel_shadow_get(&ov->shadow, page, morsel_frame_addr(p, e));
+	return pg ? page_to_pfn(pg) : 0;
+}
+
 /*
  * The last reference on this host is gone (kref_put_mutex() holds
  * overlays_lock; dropped here): give every page back, written back, so
@@ -142,6 +163,7 @@ static void overlay_free(struct kref *ref)
 			__free_page(pg);
 	}
 	xa_destroy(&ov->shadow);
+	morsel_subtree_free(ov);
 	iput(ov->inode);
 	kfree_rcu(ov, rcu);
 }
@@ -179,6 +201,7 @@ static struct morsel_overlay *overlay_alloc(struct morsel_pool *p, unsigned int 
 	ov->gen = gen;
 	mutex_init(&ov->lock);
 	xa_init(&ov->shadow);
+	xa_init(&ov->tables);
 	return ov;
 }
 
@@ -303,16 +326,21 @@ void morsel_overlay_mapped(struct morsel_overlay *ov, int delta)
 
 /*
  * This host was declared dead (registry.c calls this): its pages now
- * belong to the survivors, so no process here may touch them.
+ * belong to the survivors, so no process here may touch them. Emptying
+ * the tables comes first: the pool is no longer online, so no fault links
+ * or fills them again; unmapping then unlinks them and zaps the rest.
  */
 static void overlays_fence(void)
 {
 	unsigned int i;
 
 	mutex_lock(&overlays_lock);
-	for (i = 0; i < MORSEL_MAX_OBJECTS; i++)
-		if (overlays[i])
-			unmap_mapping_range(overlays[i]->inode->i_mapping, 0, 0, 1);
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++) {
+		if (!overlays[i])
+			continue;
+		morsel_subtree_clear_all(overlays[i]);
+		unmap_mapping_range(overlays[i]->inode->i_mapping, 0, 0, 1);
+	}
 	mutex_unlock(&overlays_lock);
 }
 

@@ -10,9 +10,10 @@
  *   recall.c     recalls sent and answered, dead-host recovery
  *   writeback.c  releasing pages: msync/fsync, the policy tick
  *
- * Locking: ov->lock serialises, on this host, installing a PTE against
- * revoking it. A fault re-checks the authoritative entry and inserts the
- * PTE under ov->lock; a recall takes ov->lock before it unmaps. No one
+ * Locking: ov->lock serialises, on this host, installing a PTE (in the
+ * overlay's tables or a process's own) against revoking it. A fault
+ * re-checks the authoritative entry and maps under ov->lock; a recall
+ * takes ov->lock before it unmaps. No one
  * holds ov->lock while waiting for another host: the handler thread,
  * which serves recalls, must never wait for a fault that waits for a
  * remote host. Order: mmap_lock -> ov->lock -> i_mmap_rwsem -> PTL.
@@ -21,6 +22,7 @@
 #define _MM_MORSEL_OVERLAY_H
 
 #include <linux/kref.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -39,10 +41,13 @@ struct morsel_obj_counters {
  * @pool: the pool.
  * @idx: directory index of the object.
  * @gen: the object's generation when the overlay was made.
- * @inode: its address_space holds every PTE of the object on this host,
- *	so that revoking a page is one unmap_mapping_range().
+ * @inode: its address_space lists every mapping of the object on this
+ *	host, which revoking a page flushes or zaps.
  * @lock: see the header comment.
  * @shadow: stale-cache mode: page index -> host-local shadow page.
+ * @tables: the subtree: chunk (2 MiB of the object) -> this host's PTE
+ *	table of it, linked by every mapping that covers the chunk
+ *	(subtree.c).
  * @vmas: mappings of the overlay on this host (under overlays_lock).
  * @cnt: this overlay's counters.
  * @rcu: freed after a grace period: bpf_morsel_obj_counter() reads
@@ -56,6 +61,7 @@ struct morsel_overlay {
 	struct inode *inode;
 	struct mutex lock;	/* see the header comment */
 	struct xarray shadow;
+	struct xarray tables;
 	int vmas;
 	struct morsel_obj_counters cnt;
 	struct rcu_head rcu;
@@ -136,6 +142,28 @@ void morsel_overlay_mapped(struct morsel_overlay *ov, int delta);
 void morsel_overlay_zap(struct morsel_overlay *ov, u64 page);
 void morsel_overlay_invalidate(struct morsel_overlay *ov, u64 page, u64 e);
 void morsel_overlay_writeback(struct morsel_overlay *ov, u64 page, u64 e);
+unsigned long morsel_overlay_pfn(struct morsel_overlay *ov, u64 page, u64 e);
+
+/* subtree.c */
+/* How new mappings of objects are made (morsel.map=). */
+enum morsel_map_mode {
+	MORSEL_MAP_FAULT,	/* page by page, in each process's own tables */
+	MORSEL_MAP_LINK,	/* link the overlay's tables on the first fault */
+	MORSEL_MAP_EAGER,	/* link them at mmap */
+};
+
+extern enum morsel_map_mode morsel_map_mode;
+bool morsel_vma_links(struct vm_area_struct *vma, unsigned long addr);
+int morsel_subtree_set(struct morsel_overlay *ov, u64 page, unsigned long pfn, bool write);
+bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write);
+void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page);
+vm_fault_t morsel_subtree_fault(struct morsel_overlay *ov, struct vm_fault *vmf);
+int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma);
+void morsel_subtree_clear_all(struct morsel_overlay *ov);
+void morsel_subtree_free(struct morsel_overlay *ov);
+unsigned long morsel_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
 
 /* fault.c */
 /* The access a host asks for a page. */

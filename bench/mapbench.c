@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapbench: what it costs to make an object's pages usable in a process,
+ * morsel overlays linked as page-table subtrees against a shared memfd and
+ * against the per-page overlay (morsel.map=fault), in one run (2 hosts).
+ *
+ * For each size N (capped by the pool's object limit and the guest's RAM),
+ * with the pages written once before:
+ *   usable  mmap until every page is accessible without a fault: memfd
+ *           with MAP_POPULATE, morsel with map=eager (links at mmap)
+ *   touch   mmap and read one byte per 4 KiB page: memfd, map=fault,
+ *           map=link for the host's first process and for a second one
+ *   handoff the fd passed over a UNIX socket to another process, which
+ *           maps and touches: memfd against morsel (map=link)
+ *   host 1  a process on another host maps and touches (after the writer
+ *           closed the object)
+ * Each row: median of R runs of time, page faults (getrusage) per GiB and
+ * the morsel counters (links, tables made). Printed with the accelerator;
+ * the counts are what travels across machines.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "pool_client.h"
+
+#define PAGE 4096ul
+#define RUNS 3
+#define MAP_PARAM "/sys/module/morsel/parameters/map"
+
+static struct pool_client pc;
+static unsigned int me, bar;
+
+struct sample {
+	double us;	/* wall time */
+	double faults;	/* minor faults */
+	double links;	/* morsel PMD links */
+	double tables;	/* morsel tables made */
+};
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+static struct morsel_obj_stat stat_of(int fd)
+{
+	struct morsel_obj_stat st = { 0 };
+
+	ioctl(fd, MORSEL_OBJ_STAT, &st);
+	return st;
+}
+
+static int barrier(void)
+{
+	return pool_barrier(&pc, bar++, 2, 600000);
+}
+
+static int obj_open(const char *name, uint64_t size, int create)
+{
+	struct morsel_create c = { .size = size };
+	struct morsel_open o = { 0 };
+
+	if (create) {
+		snprintf(c.name, sizeof(c.name), "%s", name);
+		return ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+	}
+	snprintf(o.name, sizeof(o.name), "%s", name);
+	return ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+}
+
+/* Map (with @flags) and, unless @touch is 0, read one byte per page. */
+static int map_touch(int fd, size_t size, int flags, int touch, int morsel,
+		     struct sample *s)
+{
+	struct morsel_obj_stat a = morsel ? stat_of(fd) : (struct morsel_obj_stat){ 0 }, b;
+	long f0 = minflt();
+	uint64_t t0 = now_ns();
+	volatile unsigned char *m;
+	unsigned long sum = 0;
+	size_t i;
+
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | flags, fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	for (i = 0; touch && i < size; i += PAGE)
+		sum += m[i];
+	s->us = (double)(now_ns() - t0) / 1000.0;
+	s->faults = (double)(minflt() - f0);
+	if (morsel) {
+		b = stat_of(fd);
+		s->links = (double)(b.links - a.links);
+		s->tables = (double)(b.tables - a.tables);
+	}
+	/* The pages were written with their index: read them back. */
+	for (i = 0; i < size; i += PAGE)
+		if (m[i] != (unsigned char)(i / PAGE))
+			return -EIO;
+	munmap((void *)m, size);
+	return (int)(sum & 0);
+}
+
+static void fill(int fd, size_t size)
+{
+	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	size_t i;
+
+	if (m == MAP_FAILED)
+		return;
+	for (i = 0; i < size; i += PAGE)
+		m[i] = (unsigned char)(i / PAGE);
+	munmap(m, size);
+}
+
+/* A child receives @fd over a UNIX socket, maps and touches it. */
+static int handoff(int fd, size_t size, int morsel, struct sample *s)
+{
+	int sv[2], rc = -1;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -errno;
+	pid = fork();
+	if (!pid) {
+		char cbuf[CMSG_SPACE(sizeof(int))], b;
+		struct iovec iov = { &b, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct sample cs = { 0 };
+		int got;
+
+		if (recvmsg(sv[1], &mh, 0) != 1)
+			_exit(1);
+		memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+		rc = map_touch(got, size, 0, 1, morsel, &cs);
+		if (write(sv[1], &cs, sizeof(cs)) != sizeof(cs))
+			_exit(1);
+		_exit(rc ? 2 : 0);
+	} else {
+		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b = 'f';
+		struct iovec iov = { &b, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		int st;
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		if (sendmsg(sv[0], &mh, 0) == 1 && read(sv[0], s, sizeof(*s)) == sizeof(*s))
+			rc = 0;
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			rc = -EIO;
+	}
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of RUNS values (sorted in place). */
+static double med(double *v)
+{
+	qsort(v, RUNS, sizeof(*v), cmp_double);
+	return v[RUNS / 2];
+}
+
+static void row(const char *accel, size_t size, const char *what, struct sample *s)
+{
+	double us[RUNS], f[RUNS], l[RUNS], t[RUNS], gib = (double)size / (1 << 30);
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		us[i] = s[i].us;
+		f[i] = s[i].faults;
+		l[i] = s[i].links;
+		t[i] = s[i].tables;
+	}
+	printf("%-4s %5zu MiB  %-30s %12.0f us %10.0f faults/GiB %6.0f links %6.0f tables\n",
+	       accel, size >> 20, what, med(us), med(f) / gib, med(l), med(t));
+}
+
+static double med_us(struct sample *s)
+{
+	double us[RUNS];
+	int i;
+
+	for (i = 0; i < RUNS; i++)
+		us[i] = s[i].us;
+	return med(us);
+}
+
+enum { MEMFD_POP, EAGER1, EAGER2, MEMFD_TOUCH, FAULT1, LINK1, LINK2, HO_MEMFD, HO_MORSEL, NV };
+
+static const char *const names[NV] = {
+	"usable: memfd MAP_POPULATE", "usable: morsel eager, 1st", "usable: morsel eager, 2nd",
+	"touch: memfd", "touch: morsel map=fault", "touch: morsel link, 1st",
+	"touch: morsel link, 2nd", "handoff: memfd", "handoff: morsel link",
+};
+
+static int run_size(const char *accel, size_t size, int n)
+{
+	static struct sample s[NV][RUNS], remote[RUNS];
+	char name[32];
+	int mfd, fd, keep, r, err = 0;
+
+	snprintf(name, sizeof(name), "map%d", n);
+	if (me == 1) {
+		barrier();	/* host 0 made and wrote the object */
+		for (r = 0; r < RUNS && !err; r++) {
+			fd = obj_open(name, size, 0);
+			err = fd < 0 ? -errno : map_touch(fd, size, 0, 1, 1, &remote[r]);
+			close(fd);
+		}
+		barrier();
+		if (err)
+			fprintf(stderr, "mapbench: host 1: %s\n", strerror(-err));
+		else
+			row(accel, size, "touch: morsel link, host 1", remote);
+		return err;
+	}
+	mfd = memfd_create("mapbench", 0);
+	if (mfd < 0 || ftruncate(mfd, (off_t)size))
+		return -errno;
+	fill(mfd, size);
+	fd = obj_open(name, size, 1);
+	if (fd < 0)
+		return -errno;
+	fill(fd, size);
+	close(fd);	/* pages released: the next open is a host's first */
+	for (r = 0; r < RUNS && !err; r++) {
+		err |= map_touch(mfd, size, MAP_POPULATE, 0, 0, &s[MEMFD_POP][r]);
+		err |= map_touch(mfd, size, 0, 1, 0, &s[MEMFD_TOUCH][r]);
+		err |= handoff(mfd, size, 0, &s[HO_MEMFD][r]);
+		sysfs_write(MAP_PARAM, "fault");
+		fd = obj_open(name, size, 0);
+		err |= map_touch(fd, size, 0, 1, 1, &s[FAULT1][r]);
+		close(fd);
+		sysfs_write(MAP_PARAM, "eager");
+		fd = obj_open(name, size, 0);
+		err |= map_touch(fd, size, 0, 0, 1, &s[EAGER1][r]);
+		err |= map_touch(fd, size, 0, 0, 1, &s[EAGER2][r]);
+		close(fd);
+		sysfs_write(MAP_PARAM, "link");
+		fd = obj_open(name, size, 0);
+		err |= map_touch(fd, size, 0, 1, 1, &s[LINK1][r]);
+		/* The host's tables stay while a process keeps the object open. */
+		keep = fd;
+		fd = obj_open(name, size, 0);
+		err |= map_touch(fd, size, 0, 1, 1, &s[LINK2][r]);
+		err |= handoff(fd, size, 1, &s[HO_MORSEL][r]);
+		close(fd);
+		close(keep);
+	}
+	close(mfd);
+	barrier();	/* host 1 maps and touches */
+	barrier();
+	if (err) {
+		fprintf(stderr, "mapbench: %s\n", strerror(-err));
+		return err;
+	}
+	for (r = 0; r < NV; r++)
+		row(accel, size, names[r], s[r]);
+	printf("%-4s %5zu MiB  usable: memfd MAP_POPULATE / morsel eager: %.1fx (1st process), %.1fx (2nd)\n",
+	       accel, size >> 20, med_us(s[MEMFD_POP]) / med_us(s[EAGER1]),
+	       med_us(s[MEMFD_POP]) / med_us(s[EAGER2]));
+	printf("%-4s %5zu MiB  touch: memfd / morsel link 2nd: %.1fx; map=fault / link 1st: %.1fx\n",
+	       accel, size >> 20, med_us(s[MEMFD_TOUCH]) / med_us(s[LINK2]),
+	       med_us(s[FAULT1]) / med_us(s[LINK1]));
+	return 0;
+}
+
+int main(void)
+{
+	static const size_t mib[] = { 16, 64, 128 };
+	char accel[16];
+	struct morsel_obj_stat st;
+	size_t max, size;
+	int fd, err = 0;
+	unsigned int i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cmdline_accel(accel, sizeof(accel));
+	err = pool_open(&pc);
+	if (err || pool_wait_alive(&pc, 3, 60000)) {
+		fprintf(stderr, "mapbench: the pool with 2 hosts: %s\n", strerror(-err));
+		return 1;
+	}
+	me = pc.info.host_id;
+	if (me > 1)
+		return 0;
+	/* The pool's largest object (every size is capped by it). */
+	fd = me == 0 ? obj_open("mapmax", PAGE, 1) : -1;
+	st = fd >= 0 ? stat_of(fd) : (struct morsel_obj_stat){ 0 };
+	if (fd >= 0) {
+		close(fd);
+		struct morsel_open o = { .name = "mapmax" };
+
+		ioctl(pc.fd, MORSEL_IOC_DELETE, &o);
+	}
+	pc.ctl->flag[0] = st.max_size ? st.max_size : pc.ctl->flag[0];
+	barrier();
+	max = pc.ctl->flag[0];
+	if (me == 0) {
+		printf("MORSEL-RESULT-BEGIN mapbench\n");
+		printf("# %s, 2 hosts, median of %d runs; largest object %zu MiB; one byte read per 4 KiB page\n",
+		       accel, RUNS, max >> 20);
+	}
+	for (i = 0; i < sizeof(mib) / sizeof(mib[0]) && !err; i++) {
+		size = mib[i] << 20;
+		if (size > max)
+			break;
+		err = run_size(accel, size, (int)i);
+	}
+	if (me == 0)
+		printf("MORSEL-RESULT-END mapbench\n");
+	return err ? 1 : 0;
+}

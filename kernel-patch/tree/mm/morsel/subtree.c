@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The overlay as a page-table subtree. For every 2 MiB of an object that
+ * this host maps, one PTE table in host memory holds the host's view of
+ * those 512 pages: a read-only entry for a page it may read, a writable
+ * one for a page it owns, nothing for the others. Every process of the
+ * host that maps the object links the same table with one PMD entry, so
+ * a second process maps 2 MiB with one fault instead of 512, and
+ * revoking a page is one entry cleared plus a TLB flush of each address
+ * space that maps it.
+ *
+ * A mapping links only where it covers a whole 2 MiB of the object at a
+ * 2 MiB-aligned address (obj_get_unmapped_area() places it so); an
+ * unaligned head or tail is mapped page by page in the process's own
+ * tables, and so is every mapping in the per-page mode (morsel.map=fault)
+ * kept for comparison. Such mappings carry VM_MORSEL: core mm unlinks
+ * their tables at unmap (morsel_unlink_pmd()), never zaps or frees them,
+ * fork does not copy them and mremap refuses them.
+ *
+ * Locking: an entry of a table changes under ov->lock and the table's
+ * split PTE lock, which is also the lock the core fault path takes for it
+ * (pte_lockptr() of a linked PMD is the table's); a PMD is linked under
+ * the process's pmd_lock(), and unlinked under it by the core unmap path.
+ * ov->tables gains tables under ov->lock and loses them only when the
+ * overlay is freed, after its last mapping is gone.
+ */
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/moduleparam.h>
+#include <linux/pgtable.h>
+#include <asm/pgalloc.h>
+#include <asm/tlb.h>
+#include <trace/events/morsel.h>
+#include "../internal.h"
+#include "overlay.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "morsel."
+
+/* How object mappings are made, for new mappings (morsel.map=). */
+enum morsel_map_mode morsel_map_mode = MORSEL_MAP_LINK;
+
+static const char *const map_mode_names[] = {
+	[MORSEL_MAP_FAULT] = "fault",
+	[MORSEL_MAP_LINK] = "link",
+	[MORSEL_MAP_EAGER] = "eager",
+};
+
+static int map_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(map_mode_names, val);
+
+	if (i < 0) {
+		pr_err("morsel: map=%s: expected fault, link or eager\n", val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(morsel_map_mode, i);
+	return 0;
+}
+
+static int map_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", map_mode_names[READ_ONCE(morsel_map_mode)]);
+}
+
+static const struct kernel_param_ops map_mode_ops = {
+	.set = map_mode_set,
+	.get = map_mode_get,
+};
+module_param_cb(map, &map_mode_ops, NULL, 0644);
+MODULE_PARM_DESC(map, "object mappings: link (one PMD per 2 MiB, on the first fault), eager (linked at mmap) or fault (per page)");
+
+/* The object page mapped at @addr of @vma. */
+static u64 vma_page(struct vm_area_struct *vma, unsigned long addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/**
+ * morsel_vma_links() - does @vma link the overlay's table at @addr?
+ * @vma: a mapping of an object.
+ * @addr: an address in it.
+ *
+ * Return: true where the mapping covers the whole 2 MiB around @addr; the
+ * mapping's placement (checked at mmap) makes that 2 MiB one chunk.
+ */
+bool morsel_vma_links(struct vm_area_struct *vma, unsigned long addr)
+{
+	unsigned long start = addr & PMD_MASK;
+
+	return vma_is_morsel(vma) && start >= vma->vm_start &&
+	       start + PMD_SIZE <= vma->vm_end;
+}
+
+/* The table of a chunk, or NULL. Context: any; tables live as long as @ov. */
+static struct ptdesc *subtree_table(struct morsel_overlay *ov, u64 chunk)
+{
+	return xa_load(&ov->tables, chunk);
+}
+
+/* The table of a chunk, made empty if there is none. Context: ov->lock held. */
+static struct ptdesc *subtree_table_make(struct morsel_overlay *ov, u64 chunk)
+{
+	struct ptdesc *t = subtree_table(ov, chunk);
+
+	lockdep_assert_held(&ov->lock);
+	if (t)
+		return t;
+	t = pagetable_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	if (!t)
+		return NULL;
+	if (!pagetable_pte_ctor(t)) {
+		pagetable_free(t);
+		return NULL;
+	}
+	if (xa_err(xa_store(&ov->tables, chunk, t, GFP_KERNEL))) {
+		pagetable_pte_dtor(t);
+		pagetable_free(t);
+		return NULL;
+	}
+	morsel_count(ov, MORSEL_CNT_TABLES);
+	return t;
+}
+
+static pte_t *table_pte(struct ptdesc *t, u64 page)
+{
+	return (pte_t *)ptdesc_address(t) + (page & (PTRS_PER_PTE - 1));
+}
+
+/*
+ * The entry a page gets: read-only, or writable for a page this host owns;
+ * accessed and dirty preset so that no MMU writes to the table; special,
+ * so that nothing looks for a struct page behind it.
+ */
+static pte_t subtree_entry(unsigned long pfn, bool write)
+{
+	pte_t pte = pfn_pte(pfn, write ? PAGE_SHARED : PAGE_READONLY);
+
+	pte = pte_mkspecial(pte_mkyoung(pte));
+	return write ? pte_mkdirty(pte) : pte;
+}
+
+/**
+ * morsel_subtree_set() - map a page in the overlay's table.
+ * @ov: the overlay.
+ * @page: page index.
+ * @pfn: the frame to map (the pool's, or a shadow in stale-cache mode).
+ * @write: writable (this host owns the page).
+ *
+ * Makes the chunk's table on its first use. Granting more access needs no
+ * flush: a stale TLB entry only faults again.
+ * Context: ov->lock held.
+ * Return: 0 or -ENOMEM.
+ */
+int morsel_subtree_set(struct morsel_overlay *ov, u64 page, unsigned long pfn, bool write)
+{
+	struct ptdesc *t = subtree_table_make(ov, page / PTRS_PER_PTE);
+	spinlock_t *ptl;
+
+	if (!t)
+		return -ENOMEM;
+	ptl = ptlock_ptr(t);
+	spin_lock(ptl);
+	set_pte(table_pte(t, page), subtree_entry(pfn, write));
+	spin_unlock(ptl);
+	return 0;
+}
+
+/* Clear a page's entry; was it mapped? Context: ov->lock held. */
+static bool subtree_clear(struct morsel_overlay *ov, u64 page)
+{
+	struct ptdesc *t = subtree_table(ov, page / PTRS_PER_PTE);
+	spinlock_t *ptl;
+	pte_t *pte, old;
+
+	if (!t)
+		return false;
+	ptl = ptlock_ptr(t);
+	pte = table_pte(t, page);
+	/* Under the table's lock; A and D are preset, so no MMU races us. */
+	spin_lock(ptl);
+	old = ptep_get(pte);
+	pte_clear(NULL, 0, pte);
+	spin_unlock(ptl);
+	return !pte_none(old);
+}
+
+/**
+ * morsel_subtree_allows() - may this host access a page without a fault?
+ * @ov: the overlay.
+ * @page: page index.
+ * @write: for a write.
+ *
+ * Context: any. A hint: the entry may be revoked right after.
+ * Return: true if the overlay's table maps the page so.
+ */
+bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write)
+{
+	struct ptdesc *t = subtree_table(ov, page / PTRS_PER_PTE);
+	pte_t pte;
+
+	if (!t)
+		return false;
+	pte = ptep_get(table_pte(t, page));
+	return pte_present(pte) && (!write || pte_write(pte));
+}
+
+/**
+ * morsel_subtree_revoke() - take a page away from every process of this host.
+ * @ov: the overlay.
+ * @page: page index.
+ *
+ * Clears the page's entry in the overlay's table and flushes it from the
+ * TLBs of every address space that maps it; where a mapping holds the
+ * page in its own tables (the per-page mode, an unaligned head or tail),
+ * the page is zapped there instead.
+ * Context: ov->lock held; takes i_mmap_rwsem.
+ */
+void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page)
+{
+	struct address_space *mapping = ov->inode->i_mapping;
+	bool was_mapped = subtree_clear(ov, page);
+	struct vm_area_struct *vma;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(vma, &mapping->i_mmap, page, page) {
+		unsigned long addr = vma->vm_start +
+				     ((page - vma->vm_pgoff) << PAGE_SHIFT);
+
+		if (!morsel_vma_links(vma, addr))
+			zap_page_range_single(vma, addr, PAGE_SIZE, NULL);
+		else if (was_mapped)
+			flush_tlb_range(vma, addr, addr + PAGE_SIZE);
+	}
+	i_mmap_unlock_read(mapping);
+}
+
+/*
+ * Make a chunk readable without faults, as far as the pool allows without
+ * waiting for anyone: every page with a frame that no other host writes
+ * joins this host's reads (its old lines are dropped first, as a read
+ * fault would), every page this host owns is mapped writable. Runs when
+ * the chunk's table is made, so a first process pays 512 compare-and-swaps
+ * instead of 512 faults and later processes nothing.
+ * Context: ov->lock held.
+ */
+static void subtree_prefill(struct morsel_overlay *ov, u64 chunk)
+{
+	struct morsel_own_req req = overlay_req(ov, 0);
+	u64 page = chunk * PTRS_PER_PTE, end, old, new;
+	u32 host = ov->pool->host_id;
+
+	end = min(page + PTRS_PER_PTE, overlay_pages(ov));
+	for (; page < end; page++) {
+		u64 *pte = overlay_pte(ov, page);
+		unsigned long pfn;
+
+		if (MORSEL_PTE_STATE(READ_ONCE(*pte)) == MORSEL_PTE_NONE)
+			continue;
+		if (morsel_pte_update(pte, morsel_own_fault, &req, &old, &new) !=
+		    MORSEL_OWN_GRANTED)
+			continue;
+		if (!morsel_pte_read_by(old, host) && !morsel_pte_owned_by(old, host))
+			morsel_overlay_invalidate(ov, page, new);
+		pfn = morsel_overlay_pfn(ov, page, new);
+		if (!pfn || morsel_subtree_set(ov, page, pfn, morsel_pte_owned_by(new, host)))
+			break;
+		morsel_count(ov, MORSEL_CNT_PREFILLS);
+	}
+}
+
+/*
+ * Link the table of the chunk of @page into @mm at @pmd, making and
+ * prefilling it if this host has none yet.
+ * Context: ov->lock held; mmap_lock held.
+ */
+static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *pmd,
+			u64 page)
+{
+	u64 chunk = page / PTRS_PER_PTE;
+	struct ptdesc *t = subtree_table(ov, chunk);
+	spinlock_t *ptl;
+	int err = 0;
+
+	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;	/* fenced: nothing links again */
+	if (!t) {
+		t = subtree_table_make(ov, chunk);
+		if (!t)
+			return -ENOMEM;
+		subtree_prefill(ov, chunk);
+	}
+	ptl = pmd_lock(mm, pmd);
+	if (pmd_none(*pmd)) {
+		pmd_populate(mm, pmd, ptdesc_page(t));
+		morsel_count(ov, MORSEL_CNT_LINKS);
+	} else if (pmd_page(*pmd) != ptdesc_page(t)) {
+		/* A table of the process's own where a whole 2 MiB is ours. */
+		err = -EEXIST;
+	}
+	spin_unlock(ptl);
+	return err;
+}
+
+/**
+ * morsel_subtree_fault() - link the overlay's table where a fault needs it.
+ * @ov: the overlay.
+ * @vmf: the fault, in a part of the mapping that links (morsel_vma_links()).
+ *
+ * Context: the fault handler; takes ov->lock.
+ * Return: 0 if linked (the access may still need the protocol), or a fault
+ * code.
+ */
+vm_fault_t morsel_subtree_fault(struct morsel_overlay *ov, struct vm_fault *vmf)
+{
+	int err = 0;
+
+	if (!pmd_none(*vmf->pmd))
+		return 0;	/* linked: the entry needs the protocol */
+	mutex_lock(&ov->lock);
+	err = subtree_link(ov, vmf->vma->vm_mm, vmf->pmd, vmf->pgoff);
+	mutex_unlock(&ov->lock);
+	if (err == -ENOMEM)
+		return VM_FAULT_OOM;
+	if (WARN_ONCE(err == -EEXIST, "morsel: a foreign PTE table under an object mapping"))
+		return VM_FAULT_SIGBUS;
+	return err ? VM_FAULT_SIGBUS : 0;
+}
+
+/**
+ * morsel_subtree_map() - link every whole 2 MiB of a new mapping (map=eager).
+ * @ov: the overlay.
+ * @vma: the mapping, being made (mmap_lock held for writing).
+ *
+ * Return: 0 or a negative errno.
+ */
+int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr;
+	int err = 0;
+
+	for (addr = ALIGN(vma->vm_start, PMD_SIZE); !err && addr + PMD_SIZE <= vma->vm_end;
+	     addr += PMD_SIZE) {
+		pgd_t *pgd = pgd_offset(mm, addr);
+		p4d_t *p4d = p4d_alloc(mm, pgd, addr);
+		pud_t *pud = p4d ? pud_alloc(mm, p4d, addr) : NULL;
+		pmd_t *pmd = pud ? pmd_alloc(mm, pud, addr) : NULL;
+
+		if (!pmd)
+			return -ENOMEM;
+		mutex_lock(&ov->lock);
+		err = subtree_link(ov, mm, pmd, vma_page(vma, addr));
+		mutex_unlock(&ov->lock);
+		cond_resched();
+	}
+	return err;
+}
+
+/**
+ * morsel_unlink_pmd() - unmapping reached a PMD of a morsel mapping.
+ * @tlb: the unmap's mmu_gather.
+ * @vma: the mapping (VM_MORSEL).
+ * @pmd: the PMD entry.
+ * @addr: an address under it, in @vma.
+ *
+ * Called by zap_pmd_range() (mm/memory.c) for every present PMD of a
+ * VM_MORSEL mapping. If it links the overlay's table, clear the PMD and
+ * have the mmu_gather flush the range with freed-table semantics (paging-
+ * structure caches and lockless walkers let go of it, as for an unshared
+ * hugetlb PMD table); the table stays the overlay's.
+ *
+ * Context: mmap_lock held; the mapping's file holds the overlay.
+ * Return: true if the PMD was unlinked, false if it is the process's own
+ * table (zap it as usual).
+ */
+bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t *pmd,
+		       unsigned long addr)
+{
+	struct morsel_overlay *ov = vma->vm_file->private_data;
+	struct ptdesc *t;
+	spinlock_t *ptl;
+	bool ours;
+
+	addr &= PMD_MASK;
+	if (!morsel_vma_links(vma, addr))
+		return false;
+	t = subtree_table(ov, vma_page(vma, addr) / PTRS_PER_PTE);
+	if (!t)
+		return false;
+	ptl = pmd_lock(vma->vm_mm, pmd);
+	ours = pmd_present(*pmd) && pmd_page(*pmd) == ptdesc_page(t);
+	if (ours)
+		pmd_clear(pmd);
+	spin_unlock(ptl);
+	if (!ours)
+		return false;
+	tlb_flush_pmd_range(tlb, addr, PMD_SIZE);
+	tlb->freed_tables = 1;
+	morsel_count(ov, MORSEL_CNT_UNLINKS);
+	return true;
+}
+
+/**
+ * morsel_subtree_clear_all() - empty every table of an overlay.
+ * @ov: the overlay.
+ *
+ * This host was fenced: no process here may reach a page through a table
+ * it still links. The caller then unmaps the overlay (which unlinks).
+ * Context: takes ov->lock.
+ */
+void morsel_subtree_clear_all(struct morsel_overlay *ov)
+{
+	struct ptdesc *t;
+	unsigned long chunk;
+	unsigned int i;
+
+	mutex_lock(&ov->lock);
+	xa_for_each(&ov->tables, chunk, t) {
+		spinlock_t *ptl = ptlock_ptr(t);
+
+		spin_lock(ptl);
+		for (i = 0; i < PTRS_PER_PTE; i++)
+			pte_clear(NULL, 0, (pte_t *)ptdesc_address(t) + i);
+		spin_unlock(ptl);
+	}
+	mutex_unlock(&ov->lock);
+}
+
+/**
+ * morsel_subtree_free() - free an overlay's tables.
+ * @ov: the overlay, with no mapping left.
+ *
+ * Every unlink flushed with freed-table semantics; on kernels that free
+ * page tables by RCU, wait for lockless walkers once more.
+ */
+void morsel_subtree_free(struct morsel_overlay *ov)
+{
+	struct ptdesc *t;
+	unsigned long chunk;
+
+	if (xa_empty(&ov->tables))
+		return;
+	tlb_remove_table_sync_one();
+	xa_for_each(&ov->tables, chunk, t) {
+		pagetable_pte_dtor(t);
+		pagetable_free(t);
+	}
+	xa_destroy(&ov->tables);
+}
+
+/**
+ * morsel_get_unmapped_area() - place an object mapping so that it links.
+ * @file: the object file.
+ * @addr: hint.
+ * @len: length.
+ * @pgoff: first page.
+ * @flags: mmap flags.
+ *
+ * Where the mapping will link, put page @pgoff at an address congruent to
+ * it modulo 2 MiB, so that every whole 2 MiB chunk of the object in the
+ * mapping lands on one PMD.
+ *
+ * Return: the address, or a negative errno.
+ */
+unsigned long morsel_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
+	unsigned long off = (pgoff << PAGE_SHIFT) & ~PMD_MASK, ret;
+
+	if (READ_ONCE(morsel_map_mode) == MORSEL_MAP_FAULT || (flags & MAP_FIXED) ||
+	    len < PMD_SIZE || len + PMD_SIZE < len)
+		return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+	ret = mm_get_unmapped_area(current->mm, file, 0, len + PMD_SIZE, pgoff, flags);
+	if (IS_ERR_VALUE(ret))
+		return ret;
+	return ret + ((off - ret) & ~PMD_MASK);
+}

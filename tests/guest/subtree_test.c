@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest TAP tests of overlays as page-table subtrees (job "subtree", 2
+ * hosts, both cache modes): processes of a host link the overlay's PTE
+ * tables, one PMD per 2 MiB, and what core mm does with such mappings.
+ *
+ * Host 0 works on an object of 4 whole chunks and a 3-page tail; host 1
+ * reads what host 0 wrote, then writes a page that host 0's processes have
+ * linked, which must revoke it in the shared table.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "pool_client.h"
+#include "tap.h"
+
+#define PAGE 4096ul
+#define CHUNK (512 * PAGE)
+#define CHUNKS 4
+#define TAIL 3
+#define NPAGES (CHUNKS * 512 + TAIL)
+#define SIZE (NPAGES * PAGE)
+#define BARRIER_MS 120000
+#define MAP_PARAM "/sys/module/morsel/parameters/map"
+
+static struct pool_client pc;
+static unsigned int me, nhosts, bar;
+static char prefix[32];
+
+static void barrier(void)
+{
+	tap_step(!pool_barrier(&pc, bar, nhosts, BARRIER_MS), "barrier %u: %u hosts", bar,
+		 nhosts);
+	bar++;
+}
+
+static int obj_fd(const char *name, int create)
+{
+	struct morsel_create c = { .size = SIZE };
+	struct morsel_open o = { 0 };
+
+	if (create) {
+		strncpy(c.name, name, sizeof(c.name) - 1);
+		return ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+	}
+	strncpy(o.name, name, sizeof(o.name) - 1);
+	return ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+}
+
+static struct morsel_obj_stat stat_of(int fd)
+{
+	struct morsel_obj_stat st = { 0 };
+
+	ioctl(fd, MORSEL_OBJ_STAT, &st);
+	return st;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* PageTables of /proc/meminfo, with every CPU's pending counts folded in. */
+static long page_tables_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f;
+
+	if (sysfs_write("/proc/sys/vm/stat_refresh", "1"))
+		sleep(2);	/* vmstat folds them every second */
+	f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "PageTables: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* Does the VMA at @addr carry VmFlags mnemonic @flag in smaps? */
+static int vma_has_flag(void *addr, const char *flag)
+{
+	char line[512], want[32];
+	int in = 0, has = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, want, strlen(want)))
+			in = 1;
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			char needle[8];
+
+			snprintf(needle, sizeof(needle), " %s", flag);
+			has = strstr(line, needle) != NULL;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return has;
+}
+
+static unsigned char stamp(unsigned int round, size_t page)
+{
+	return (unsigned char)(round * 71 + page * 13 + 1);
+}
+
+static unsigned char *map_rw(int fd)
+{
+	void *m = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* Read the first byte of every page; the count of wrong ones. */
+static size_t check(volatile unsigned char *m, unsigned int round)
+{
+	size_t p, bad = 0;
+
+	for (p = 0; p < NPAGES; p++)
+		bad += m[p * PAGE] != stamp(round, p);
+	return bad;
+}
+
+/*
+ * A second process (fresh mmap in a child): one link per chunk, no fault
+ * for a shared read after linking, sees the parent's writes, and its own
+ * writes are the parent's to see. Exit code: 0 ok, else which check failed.
+ */
+static int second_process(int fd, unsigned int round)
+{
+	struct morsel_obj_stat a = stat_of(fd), b;
+	unsigned char *m = map_rw(fd);
+	long f0;
+	size_t bad, p;
+
+	if (!m)
+		return 10;
+	f0 = minflt();
+	bad = check(m, round);
+	f0 = minflt() - f0;
+	b = stat_of(fd);
+	printf("# child: %ld faults for %u pages, %llu links, %llu read faults\n", f0, NPAGES,
+	       (unsigned long long)(b.links - a.links),
+	       (unsigned long long)(b.read_faults - a.read_faults));
+	if (bad)
+		return 11;
+	if (b.links - a.links != CHUNKS)
+		return 12;
+	if (f0 > CHUNKS + TAIL + 2)
+		return 13;
+	for (p = 0; p < NPAGES; p++)
+		m[p * PAGE] = stamp(round + 1, p);
+	return 0;
+}
+
+static int child_rc(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void core_mm(int fd, unsigned char *m)
+{
+	unsigned char buf[PAGE];
+	uint64_t pm = 1;
+	int pipefd[2], pf, rc;
+	void *r;
+
+	r = mremap(m, SIZE, SIZE + CHUNK, MREMAP_MAYMOVE);
+	tap_ok(r == MAP_FAILED && errno == EINVAL, "mremap of a linked mapping: EINVAL (%s)",
+	       r == MAP_FAILED ? strerror(errno) : "moved");
+	rc = mprotect(m, SIZE, PROT_READ);
+	tap_ok(rc && errno == EACCES, "mprotect of a linked mapping: EACCES (%s)",
+	       rc ? strerror(errno) : "changed");
+	rc = mprotect(m, SIZE, PROT_READ | PROT_WRITE);
+	tap_ok(!rc, "mprotect to the protection it has: allowed (%s)", rc ? strerror(errno) : "ok");
+	rc = munmap(m + PAGE, PAGE);
+	tap_ok(rc && errno == EINVAL, "munmap of one page inside a linked 2 MiB: EINVAL (%s)",
+	       rc ? strerror(errno) : "split");
+	/* read() into a linked buffer: copy_to_user through the shared table. */
+	memset(buf, 0x5a, sizeof(buf));
+	rc = pipe(pipefd);
+	if (!rc && write(pipefd[1], buf, PAGE) == (ssize_t)PAGE)
+		rc = read(pipefd[0], m + 5 * PAGE, PAGE) == (ssize_t)PAGE ? 0 : -1;
+	tap_ok(!rc && m[5 * PAGE] == 0x5a && m[6 * PAGE - 1] == 0x5a,
+	       "read() from a pipe into a linked page lands there");
+	close(pipefd[0]);
+	close(pipefd[1]);
+	m[5 * PAGE] = stamp(2, 5);
+	/* pagemap skips VM_PFNMAP mappings: a hole. */
+	pf = open("/proc/self/pagemap", O_RDONLY);
+	rc = pf >= 0 && pread(pf, &pm, 8, (off_t)((uintptr_t)m / PAGE * 8)) == 8;
+	tap_ok(rc && pm == 0, "/proc/self/pagemap shows a linked page as a hole (%#llx)",
+	       (unsigned long long)pm);
+	if (pf >= 0)
+		close(pf);
+	(void)fd;
+}
+
+/* Host 0's part. */
+static void host0(void)
+{
+	long pt0, pt1, pt2, f0;
+	int fd = obj_fd("subtree", 1), rc, ok;
+	struct morsel_obj_stat a, b;
+	unsigned char *m, *r;
+	size_t p, bad;
+	pid_t pid;
+
+	if (!tap_step(fd >= 0, "create the object (%s)", fd < 0 ? strerror(errno) : "ok"))
+		return;
+	m = map_rw(fd);
+	if (!tap_step(m != NULL, "map it"))
+		return;
+	tap_ok(((uintptr_t)m & (CHUNK - 1)) == 0, "the mapping is placed 2 MiB-aligned (%p)", m);
+	tap_ok(vma_has_flag(m, "mo") == 1, "smaps shows the mapping as linked (VmFlags mo)");
+	a = stat_of(fd);
+	for (p = 0; p < NPAGES; p++)
+		m[p * PAGE] = stamp(1, p);
+	b = stat_of(fd);
+	tap_ok(b.links - a.links == CHUNKS, "the first process linked each of the %d chunks once (%llu)",
+	       CHUNKS, (unsigned long long)(b.links - a.links));
+
+	/* A second process maps, reads without faults, writes. */
+	pid = fork();
+	if (!pid)
+		_exit(second_process(fd, 1));
+	rc = child_rc(pid);
+	tap_ok(!rc, "a second process: one link per chunk, at most one fault per chunk (plus the tail) on reading every page, saw the first's writes (rc %d)",
+	       rc);
+	f0 = minflt();
+	bad = check(m, 2);
+	f0 = minflt() - f0;
+	tap_ok(!bad && f0 == 0, "the first process sees the second's writes without a fault (%zu wrong, %ld faults)",
+	       bad, f0);
+
+	/* fork: the child inherits the mapping, not the PTEs, and links on fault. */
+	pid = fork();
+	if (!pid) {
+		struct morsel_obj_stat c = stat_of(fd), d;
+		size_t wrong = check(m, 2);
+
+		d = stat_of(fd);
+		_exit(wrong ? 1 : d.links - c.links != CHUNKS ? 2 : 0);
+	}
+	rc = child_rc(pid);
+	tap_ok(!rc, "a forked child links the chunks itself and reads the data (rc %d)", rc);
+
+	/* A killed process leaves the overlay and the pool intact. */
+	pid = fork();
+	if (!pid) {
+		volatile unsigned char *c = map_rw(fd);
+
+		for (;;)
+			for (p = 0; c && p < NPAGES; p++)
+				(void)c[p * PAGE];
+	}
+	usleep(300000);
+	kill(pid, SIGKILL);
+	rc = child_rc(pid);
+	bad = check(m, 2);
+	tap_ok(rc == 128 + SIGKILL && !bad, "a process killed while reading leaves the data intact (%zu wrong)",
+	       bad);
+
+	core_mm(fd, m);
+
+	/* Unmapping a whole aligned chunk splits the mapping there. */
+	rc = munmap(m + CHUNK, CHUNK);
+	ok = !rc && m[0] == stamp(2, 0) && m[2 * CHUNK] == stamp(2, 1024);
+	tap_ok(ok, "munmap of a whole chunk inside: allowed, the rest still mapped (%s)",
+	       rc ? strerror(errno) : "ok");
+	munmap(m, CHUNK);
+	munmap(m + 2 * CHUNK, SIZE - 2 * CHUNK);
+
+	/* Per-page mode, kept for comparison: no link, a fault per page. */
+	rc = sysfs_write(MAP_PARAM, "sideways");
+	tap_ok(rc == -EINVAL, "morsel.map refuses an unknown mode (%s)", strerror(-rc));
+	sysfs_write(MAP_PARAM, "fault");
+	r = map_rw(fd);
+	a = stat_of(fd);
+	f0 = minflt();
+	bad = r ? check(r, 2) : NPAGES;
+	f0 = minflt() - f0;
+	b = stat_of(fd);
+	tap_ok(r && vma_has_flag(r, "mo") == 0 && b.links == a.links && f0 >= NPAGES && bad == 0,
+	       "map=fault: not linked, %ld faults for %u pages, data intact", f0, NPAGES);
+	if (r)
+		munmap(r, SIZE);
+
+	/* Eager: linked at mmap; reading faults only in the tail. */
+	sysfs_write(MAP_PARAM, "eager");
+	a = stat_of(fd);
+	r = map_rw(fd);
+	b = stat_of(fd);
+	f0 = minflt();
+	bad = r ? check(r, 2) : NPAGES;
+	f0 = minflt() - f0;
+	tap_ok(r && b.links - a.links == CHUNKS && f0 <= TAIL && bad == 0,
+	       "map=eager: %llu links at mmap, %ld faults on reading every page",
+	       (unsigned long long)(b.links - a.links), f0);
+	if (r)
+		munmap(r, SIZE);
+	sysfs_write(MAP_PARAM, "link");
+
+	/* A read-only mapping never links the host's writable entries. */
+	r = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	tap_ok(r != MAP_FAILED && vma_has_flag(r, "mo") == 0 && r[3 * PAGE] == stamp(2, 3),
+	       "a PROT_READ mapping is mapped page by page, not linked");
+	if (r != MAP_FAILED)
+		munmap(r, SIZE);
+
+	/* Host 1 reads everything, then writes page 7 while we keep it linked. */
+	m = map_rw(fd);
+	if (!tap_step(m != NULL, "map again"))
+		return;
+	barrier();	/* 1: host 1 reads */
+	barrier();	/* 2: host 1 wrote page 7 */
+	tap_ok(m[7 * PAGE] == 0xee && m[8 * PAGE] == stamp(2, 8),
+	       "a page another host wrote is revoked in the shared table: read %#x (expected 0xee)",
+	       m[7 * PAGE]);
+	munmap(m, SIZE);
+	close(fd);
+
+	/*
+	 * The overlay's tables count in PageTables and go with the overlay.
+	 * Measured around one open, map, touch, unmap and close of this
+	 * process alone: forks before allocate kernel stacks, whose vmalloc
+	 * page tables stay.
+	 */
+	pt0 = page_tables_kb();
+	fd = obj_fd("subtree", 0);
+	m = fd >= 0 ? map_rw(fd) : NULL;
+	bad = m ? check(m, 2) - (m[7 * PAGE] == 0xee) : NPAGES;
+	pt1 = page_tables_kb();
+	if (m)
+		munmap(m, SIZE);
+	close(fd);
+	pt2 = page_tables_kb();
+	/* Slack: this process's own upper-level tables may stay. */
+	tap_ok(!bad && pt1 >= pt0 + 4 * 4 && pt2 <= pt0 + 8,
+	       "PageTables: %ld kB, %ld kB with the object mapped (the overlay's 4 tables are 16 kB), %ld kB after the last unmap and close",
+	       pt0, pt1, pt2);
+	barrier();	/* 3: done */
+}
+
+static void host1(void)
+{
+	unsigned char *m;
+	size_t bad;
+	int fd;
+
+	barrier();	/* 1 */
+	fd = obj_fd("subtree", 0);
+	m = fd >= 0 ? map_rw(fd) : NULL;
+	if (tap_step(m != NULL, "open and map the object")) {
+		bad = check(m, 2);
+		tap_ok(bad == 0, "another host reads what host 0's processes wrote (%zu wrong)", bad);
+		m[7 * PAGE] = 0xee;
+	}
+	barrier();	/* 2 */
+	barrier();	/* 3 */
+	if (m)
+		munmap(m, SIZE);
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(void)
+{
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	nhosts = (unsigned int)cmdline_int("mhosts", 1);
+	tap_start("");
+	err = pool_open(&pc);
+	if (!tap_step(!err, "open the pool (%s)", strerror(-err)))
+		return tap_end();
+	me = pc.info.host_id;
+	snprintf(prefix, sizeof(prefix), "host%u%s: ", me,
+		 cmdline_int("morsel.stale_cache", 0) ? " stale" : "");
+	tap_prefix = prefix;
+	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000), "all %u hosts alive", nhosts);
+	if (me == 0)
+		host0();
+	else if (me == 1)
+		host1();
+	return tap_end();
+}
