@@ -364,16 +364,26 @@ static void host0(void)
 
 static void host1(void)
 {
+	struct morsel_obj_stat a, b;
 	unsigned char *m;
 	size_t bad;
+	long f0;
 	int fd;
 
 	barrier();	/* 1 */
 	fd = obj_fd("subtree", 0);
 	m = fd >= 0 ? map_rw(fd) : NULL;
 	if (tap_step(m != NULL, "open and map the object")) {
+		a = stat_of(fd);
+		f0 = minflt();
 		bad = check(m, 2);
+		f0 = minflt() - f0;
+		b = stat_of(fd);
 		tap_ok(bad == 0, "another host reads what host 0's processes wrote (%zu wrong)", bad);
+		/* Host 0 owns every page: one recall per 2 MiB, the tail's too. */
+		tap_ok(b.recalls_sent - a.recalls_sent == CHUNKS + 1 && f0 <= CHUNKS + TAIL + 2,
+		       "a reader following a writer: %llu recalls and %ld faults for %u pages in %d chunks and a tail",
+		       (unsigned long long)(b.recalls_sent - a.recalls_sent), f0, NPAGES, CHUNKS);
 		m[7 * PAGE] = 0xee;
 	}
 	barrier();	/* 2 */

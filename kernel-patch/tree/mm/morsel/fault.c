@@ -89,6 +89,9 @@ static int acquire_from_owner(struct morsel_overlay *ov, u64 page,
 	}
 	if (access == MORSEL_ACCESS_WRITE)
 		morsel_count(ov, MORSEL_CNT_TRANSFERS);
+	if (access == MORSEL_ACCESS_READ_CHUNK)
+		return morsel_recall(ov, BIT(owner), page,
+				     MORSEL_RECALL_DOWNGRADE | MORSEL_RECALL_CHUNK);
 	return morsel_recall(ov, BIT(owner), page,
 			     access == MORSEL_ACCESS_WRITE ? MORSEL_RECALL_INVALIDATE :
 							     MORSEL_RECALL_DOWNGRADE);
@@ -151,8 +154,8 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 {
 	struct morsel_pool *p = ov->pool;
 	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
-	struct morsel_own_req req = overlay_req(ov, access == MORSEL_ACCESS_READ ?
-						0 : MORSEL_OWN_WRITE);
+	bool read = access == MORSEL_ACCESS_READ || access == MORSEL_ACCESS_READ_CHUNK;
+	struct morsel_own_req req = overlay_req(ov, read ? 0 : MORSEL_OWN_WRITE);
 	u64 *pte = overlay_pte(ov, page), old, new;
 	int action, err;
 
@@ -258,7 +261,8 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 {
 	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
 	struct morsel_pool *p = ov->pool;
-	u64 page = vmf->pgoff, pages = overlay_pages(ov), e, t0 = ktime_get_ns();
+	u64 page = vmf->pgoff, pages = overlay_pages(ov), e, t0 = ktime_get_ns(), sent;
+	bool links = morsel_vma_links(vmf->vma, vmf->address);
 	enum morsel_access access = MORSEL_ACCESS_WRITE;
 	struct morsel_policy_ctx ctx;
 	vm_fault_t ret;
@@ -266,7 +270,7 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 
 	if (page >= pages)
 		return VM_FAULT_SIGBUS;
-	if (morsel_vma_links(vmf->vma, vmf->address)) {
+	if (links) {
 		/* Link the chunk; the access may be allowed already. */
 		ret = morsel_subtree_fault(ov, vmf);
 		if (ret)
@@ -282,8 +286,10 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 		/* Only where this host could write it: no writable PTE otherwise. */
 		if (morsel_policy_read_fault(&ctx) != MORSEL_READ_EXCLUSIVE ||
 		    !(vmf->vma->vm_flags & VM_WRITE))
-			access = MORSEL_ACCESS_READ;
+			access = vma_is_morsel(vmf->vma) ? MORSEL_ACCESS_READ_CHUNK :
+							   MORSEL_ACCESS_READ;
 	}
+	sent = atomic64_read(&ov->cnt.c[MORSEL_CNT_RECALLS_SENT]);
 	err = morsel_acquire(ov, page, access, &e);
 	if (err) {
 		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
@@ -295,6 +301,10 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 	ret = fault_map(ov, vmf->vma, vmf->address, page, e);
 	if (write && !(ret & VM_FAULT_ERROR))
 		fault_grant(ov, vmf->vma, vmf->address, page, pages);
+	/* An owner gave up its pages of the chunk: map them all now. */
+	if (links && access == MORSEL_ACCESS_READ_CHUNK && !(ret & VM_FAULT_ERROR) &&
+	    atomic64_read(&ov->cnt.c[MORSEL_CNT_RECALLS_SENT]) != sent)
+		morsel_subtree_prefill(ov, page / PTRS_PER_PTE);
 	trace_morsel_fault(ov->idx, page, p->host_id, write, 0, ktime_get_ns() - t0);
 	return ret;
 }

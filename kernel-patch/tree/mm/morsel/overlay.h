@@ -157,6 +157,7 @@ bool morsel_vma_links(struct vm_area_struct *vma, unsigned long addr);
 int morsel_subtree_set(struct morsel_overlay *ov, u64 page, unsigned long pfn, bool write);
 bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write);
 void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page);
+void morsel_subtree_prefill(struct morsel_overlay *ov, u64 chunk);
 vm_fault_t morsel_subtree_fault(struct morsel_overlay *ov, struct vm_fault *vmf);
 int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma);
 void morsel_subtree_clear_all(struct morsel_overlay *ov);
@@ -169,6 +170,10 @@ unsigned long morsel_get_unmapped_area(struct file *file, unsigned long addr,
 /* The access a host asks for a page. */
 enum morsel_access {
 	MORSEL_ACCESS_READ,	/* a copy to read */
+	MORSEL_ACCESS_READ_CHUNK, /* the same, for a mapping that links:
+				   * an owner is asked for all of its pages
+				   * of the page's 2 MiB at once
+				   */
 	MORSEL_ACCESS_WRITE,	/* exclusive: recall the owner, revoke readers */
 	MORSEL_ACCESS_GRANT,	/* exclusive, beside a faulting page: only if
 				 * no other host's writer holds it and no
@@ -186,10 +191,14 @@ enum morsel_recall_mode {
 	MORSEL_RECALL_DOWNGRADE = 0,	/* exclusive owner: keep a read copy */
 	MORSEL_RECALL_INVALIDATE,	/* exclusive owner: give it all up */
 	MORSEL_RECALL_READER,		/* a reader: unmap, drop the copy */
+	/*
+	 * With DOWNGRADE: the asker maps the page's 2 MiB as one; downgrade
+	 * every page of it that the owner holds exclusively, in one answer.
+	 */
+	MORSEL_RECALL_CHUNK = 0x10,
 };
 
-int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page,
-		  enum morsel_recall_mode mode);
+int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page, unsigned int mode);
 bool morsel_recover_dead(struct morsel_overlay *ov, u64 page);
 
 /* writeback.c */

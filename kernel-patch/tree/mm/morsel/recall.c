@@ -105,27 +105,52 @@ static void recall_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
 }
 
 /*
+ * A downgrade for a host that maps the page's 2 MiB as one: the other
+ * pages of it that this host holds exclusively are downgraded too, so
+ * that a reader following a writer pays one recall per 2 MiB, not per
+ * page. Context: the handler thread.
+ */
+static void recall_revoke_chunk(struct morsel_overlay *ov, struct morsel_pool *p,
+				unsigned int idx, u64 page)
+{
+	u64 q = round_down(page, PTRS_PER_PTE), e;
+	u64 end = min(q + PTRS_PER_PTE, morsel_obj_max_pages(p));
+
+	for (; ov && q < end; q++) {
+		e = READ_ONCE(*morsel_obj_pte(p, idx, q));
+		if (q != page && MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE &&
+		    MORSEL_PTE_OWNER(e) == p->host_id)
+			recall_revoke(ov, p, idx, q, MORSEL_RECALL_DOWNGRADE);
+	}
+}
+
+/*
  * MORSEL_MSG_RECALL: arg0 = directory index | generation << 32, arg1 =
  * page | mode << 56. A deferral parks the request with its mode as the
- * cookie; resumed, the mode decided then is applied. Context: the handler
- * thread.
+ * cookie; resumed, the mode decided then is applied. The policy decides
+ * about the page asked for; a downgrade of it takes the chunk along if
+ * asked. Context: the handler thread.
  */
 static void recall_handle(struct morsel_pool *p, const struct morsel_msg *m,
 			  struct morsel_answer *a)
 {
 	unsigned int idx = (u32)m->arg[0], mode = m->arg[1] >> 56, src = m->src;
 	u64 page = m->arg[1] & GENMASK_ULL(55, 0);
+	unsigned int chunk = mode & MORSEL_RECALL_CHUNK;
 	struct morsel_overlay *ov;
 	u32 defer_us = 0;
 
+	mode &= ~MORSEL_RECALL_CHUNK;
 	if (idx >= MORSEL_MAX_OBJECTS || page >= morsel_obj_max_pages(p) ||
-	    mode > MORSEL_RECALL_READER || src >= MORSEL_MAX_HOSTS) {
+	    mode > MORSEL_RECALL_READER || (chunk && mode != MORSEL_RECALL_DOWNGRADE) ||
+	    src >= MORSEL_MAX_HOSTS) {
 		a->result = -EINVAL;
 		return;
 	}
 	ov = morsel_overlay_get(p, idx, m->arg[0] >> 32, false);
 	if (m->resumed) {
-		mode = m->cookie;
+		mode = m->cookie & ~MORSEL_RECALL_CHUNK;
+		chunk = m->cookie & MORSEL_RECALL_CHUNK;
 	} else {
 		trace_morsel_recall_handle(idx, page, src, p->host_id, mode);
 		if (ov && mode != MORSEL_RECALL_READER)
@@ -133,9 +158,11 @@ static void recall_handle(struct morsel_pool *p, const struct morsel_msg *m,
 	}
 	if (defer_us) {
 		a->park_ns = (u64)defer_us * NSEC_PER_USEC;
-		a->cookie = mode;
+		a->cookie = mode | chunk;
 	} else {
 		recall_revoke(ov, p, idx, page, mode);
+		if (chunk && mode == MORSEL_RECALL_DOWNGRADE)
+			recall_revoke_chunk(ov, p, idx, page);
 		if (ov)
 			morsel_count(ov, MORSEL_CNT_RECALLS_HANDLED);
 	}
@@ -161,7 +188,7 @@ static void recall_answered(struct morsel_pool *p, unsigned int h, u32 epoch, in
  * @ov: this host's overlay of the object.
  * @hosts: bitmap of hosts to ask.
  * @page: page index.
- * @mode: enum morsel_recall_mode.
+ * @mode: enum morsel_recall_mode, DOWNGRADE possibly with MORSEL_RECALL_CHUNK.
  *
  * Every host is asked before any answer is awaited, so that several readers
  * revoke their copies at the same time: the wait is the slowest answer, not
@@ -171,8 +198,7 @@ static void recall_answered(struct morsel_pool *p, unsigned int h, u32 epoch, in
  * Context: process context, no lock held; sleeps.
  * Return: 0, or -ENOTCONN if this host is no longer online.
  */
-int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page,
-		  enum morsel_recall_mode mode)
+int morsel_recall(struct morsel_overlay *ov, u32 hosts, u64 page, unsigned int mode)
 {
 	struct morsel_pool *p = ov->pool;
 	u64 arg[2] = { ov->idx | (u64)ov->gen << 32, page | (u64)mode << 56 }, ret[2];

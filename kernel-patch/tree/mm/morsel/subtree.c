@@ -242,8 +242,8 @@ void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page)
  * joins this host's reads (its old lines are dropped first, as a read
  * fault would), every page this host owns is mapped writable. Runs when
  * the chunk's table is made, so a first process pays 512 compare-and-swaps
- * instead of 512 faults and later processes nothing.
- * Context: ov->lock held.
+ * instead of 512 faults and later processes nothing; and after an owner
+ * gave up its pages of the chunk. Context: ov->lock held.
  */
 static void subtree_prefill(struct morsel_overlay *ov, u64 chunk)
 {
@@ -268,6 +268,21 @@ static void subtree_prefill(struct morsel_overlay *ov, u64 chunk)
 			break;
 		morsel_count(ov, MORSEL_CNT_PREFILLS);
 	}
+}
+
+/**
+ * morsel_subtree_prefill() - map every page of a chunk this host may have.
+ * @ov: the overlay.
+ * @chunk: the chunk (2 MiB of the object).
+ *
+ * Context: no lock held; takes ov->lock.
+ */
+void morsel_subtree_prefill(struct morsel_overlay *ov, u64 chunk)
+{
+	mutex_lock(&ov->lock);
+	if (READ_ONCE(ov->pool->state) == MORSEL_POOL_ONLINE && subtree_table(ov, chunk))
+		subtree_prefill(ov, chunk);
+	mutex_unlock(&ov->lock);
 }
 
 /*
