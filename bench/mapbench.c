@@ -105,8 +105,11 @@ static int map_touch(int fd, size_t size, int flags, int touch, int morsel,
 	}
 	/* The pages were written with their index: read them back. */
 	for (i = 0; i < size; i += PAGE)
-		if (m[i] != (unsigned char)(i / PAGE))
+		if (m[i] != (unsigned char)(i / PAGE)) {
+			fprintf(stderr, "mapbench: page %zu reads %u, not %u\n", i / PAGE,
+				m[i], (unsigned char)(i / PAGE));
 			return -EIO;
+		}
 	munmap((void *)m, size);
 	return (int)(sum & 0);
 }
@@ -217,6 +220,15 @@ static const char *const names[NV] = {
 	"touch: morsel link, 2nd", "handoff: memfd", "handoff: morsel link",
 };
 
+/* Keep the first error, and say which step it came from. */
+static void step(int *err, int rc, int which)
+{
+	if (rc && !*err) {
+		fprintf(stderr, "mapbench: %s: %s\n", names[which], strerror(-rc));
+		*err = rc;
+	}
+}
+
 static int run_size(const char *accel, size_t size, int n)
 {
 	static struct sample s[NV][RUNS], remote[RUNS];
@@ -255,26 +267,26 @@ static int run_size(const char *accel, size_t size, int n)
 	fill(fd, size);
 	close(fd);	/* pages released: the next open is a host's first */
 	for (r = 0; r < RUNS && !err; r++) {
-		err |= map_touch(mfd, size, MAP_POPULATE, 0, 0, &s[MEMFD_POP][r]);
-		err |= map_touch(mfd, size, 0, 1, 0, &s[MEMFD_TOUCH][r]);
-		err |= handoff(mfd, size, 0, &s[HO_MEMFD][r]);
+		step(&err, map_touch(mfd, size, MAP_POPULATE, 0, 0, &s[MEMFD_POP][r]), MEMFD_POP);
+		step(&err, map_touch(mfd, size, 0, 1, 0, &s[MEMFD_TOUCH][r]), MEMFD_TOUCH);
+		step(&err, handoff(mfd, size, 0, &s[HO_MEMFD][r]), HO_MEMFD);
 		sysfs_write(MAP_PARAM, "fault");
 		fd = obj_open(name, size, 0);
-		err |= map_touch(fd, size, 0, 1, 1, &s[FAULT1][r]);
+		step(&err, map_touch(fd, size, 0, 1, 1, &s[FAULT1][r]), FAULT1);
 		close(fd);
 		sysfs_write(MAP_PARAM, "eager");
 		fd = obj_open(name, size, 0);
-		err |= map_touch(fd, size, 0, 0, 1, &s[EAGER1][r]);
-		err |= map_touch(fd, size, 0, 0, 1, &s[EAGER2][r]);
+		step(&err, map_touch(fd, size, 0, 0, 1, &s[EAGER1][r]), EAGER1);
+		step(&err, map_touch(fd, size, 0, 0, 1, &s[EAGER2][r]), EAGER2);
 		close(fd);
 		sysfs_write(MAP_PARAM, "link");
 		fd = obj_open(name, size, 0);
-		err |= map_touch(fd, size, 0, 1, 1, &s[LINK1][r]);
+		step(&err, map_touch(fd, size, 0, 1, 1, &s[LINK1][r]), LINK1);
 		/* The host's tables stay while a process keeps the object open. */
 		keep = fd;
 		fd = obj_open(name, size, 0);
-		err |= map_touch(fd, size, 0, 1, 1, &s[LINK2][r]);
-		err |= handoff(fd, size, 1, &s[HO_MORSEL][r]);
+		step(&err, map_touch(fd, size, 0, 1, 1, &s[LINK2][r]), LINK2);
+		step(&err, handoff(fd, size, 1, &s[HO_MORSEL][r]), HO_MORSEL);
 		close(fd);
 		close(keep);
 	}

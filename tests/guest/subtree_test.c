@@ -288,6 +288,19 @@ static void host0(void)
 	ok = !rc && m[0] == stamp(2, 0) && m[2 * CHUNK] == stamp(2, 1024);
 	tap_ok(ok, "munmap of a whole chunk inside: allowed, the rest still mapped (%s)",
 	       rc ? strerror(errno) : "ok");
+	/*
+	 * Unlinking flushed every page of the chunk from the TLB (this process
+	 * read them all): anonymous memory mapped there reads zeros.
+	 */
+	r = rc ? MAP_FAILED : mmap(m + CHUNK, CHUNK, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	for (bad = 0, p = 0; r != MAP_FAILED && p < 512; p++)
+		bad += r[p * PAGE] != 0;
+	tap_ok(r == m + CHUNK && bad == 0,
+	       "memory mapped where a chunk was unlinked reads as itself, not the object (%zu stale pages)",
+	       bad);
+	if (r != MAP_FAILED)
+		munmap(r, CHUNK);
 	munmap(m, CHUNK);
 	munmap(m + 2 * CHUNK, SIZE - 2 * CHUNK);
 

@@ -382,9 +382,10 @@ int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma)
  *
  * Called by zap_pmd_range() (mm/memory.c) for every present PMD of a
  * VM_MORSEL mapping. If it links the overlay's table, clear the PMD and
- * have the mmu_gather flush the range with freed-table semantics (paging-
- * structure caches and lockless walkers let go of it, as for an unshared
- * hugetlb PMD table); the table stays the overlay's.
+ * have the mmu_gather flush the range: every 4 KiB entry of it, with
+ * freed-table semantics (paging-structure caches and lockless walkers let
+ * go of the table, as for an unshared hugetlb PMD table); the table stays
+ * the overlay's.
  *
  * Context: mmap_lock held; the mapping's file holds the overlay.
  * Return: true if the PMD was unlinked, false if it is the process's own
@@ -411,6 +412,12 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 	spin_unlock(ptl);
 	if (!ours)
 		return false;
+	/*
+	 * The table's 4 KiB entries may be in this mm's TLBs (flush them
+	 * page by page, not once per 2 MiB as for a huge PMD), and the PMD
+	 * in its paging-structure caches.
+	 */
+	tlb_flush_pte_range(tlb, addr, PMD_SIZE);
 	tlb_flush_pmd_range(tlb, addr, PMD_SIZE);
 	tlb->freed_tables = 1;
 	morsel_count(ov, MORSEL_CNT_UNLINKS);
