@@ -316,7 +316,8 @@ static int run_size(const char *accel, size_t size, int n)
 
 int main(void)
 {
-	static const size_t mib[] = { 16, 64, 128 };
+	/* 0: the largest object the pool allows (whole 2 MiB chunks). */
+	static const size_t mib[] = { 16, 64, 0 };
 	char accel[16];
 	struct morsel_obj_stat st;
 	size_t max, size;
@@ -351,8 +352,8 @@ int main(void)
 		       accel, RUNS, max >> 20);
 	}
 	for (i = 0; i < sizeof(mib) / sizeof(mib[0]) && !err; i++) {
-		size = mib[i] << 20;
-		if (size > max)
+		size = mib[i] ? mib[i] << 20 : max & ~((2ul << 20) - 1);
+		if (size > max || (!mib[i] && size <= mib[i - 1] << 20))
 			break;
 		err = run_size(accel, size, (int)i);
 	}

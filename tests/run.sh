@@ -349,6 +349,9 @@ main_suite() {
 		rm -f "$POOL.fuzz"
 	done
 	run objdetect-2-stale-nowriteback 2 objdetect -a "morsel.stale_cache=1 morsel.debug_skip_writeback=1"
+	# The per-page mappings (kept for comparison) keep their data integrity.
+	run objects-2-mapfault 2 objects -a morsel.map=fault
+	run objects-2-stale-mapfault 2 objects -a "morsel.map=fault morsel.stale_cache=1"
 	# Ownership policies: their own tests, then the data-integrity suite under
 	# each policy in both cache modes, and under all of them swapped every 100 ms.
 	run policy-2 2 policy
@@ -388,6 +391,16 @@ main_suite() {
 	ok $? "revokebench-4: host 0 printed both modes and their ratio"
 	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/revokebench-4/host0.log" | tr -d '\r' | sed 's/^/  # /'
 	no_strays revokebench-4
+	# The mapping bench runs end to end on 2 hosts (numbers printed, not
+	# judged; every mapping's pages are read back).
+	section mapbench-2 "2 host(s), job mapbench"
+	scripts/hosts.sh -n 2 -t 600 -o "$T/mapbench-2" mapbench >"$T/mapbench-2.launcher.log" 2>&1
+	ok $? "mapbench-2: the launcher ran every host to the end"
+	job_rc mapbench-2 2 "the bench (every mapping read back)"
+	grep -aq 'usable: memfd MAP_POPULATE / morsel eager' "$T/mapbench-2/host0.log"
+	ok $? "mapbench-2: host 0 printed the mapping table and its ratios"
+	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/mapbench-2/host0.log" | tr -d '\r' | sed 's/^/  # /'
+	no_strays mapbench-2
 	section xfer-selftest "bench/xfer-breakdown.py --selftest"
 	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
@@ -411,6 +424,7 @@ debug_suite() {	# debug_suite subset|full
 		run objects-2-stale-debug 2 objects -K debug -t 900 -a morsel.stale_cache=1
 		run objfail-2-debug 2 objfail -K debug -t 900
 		run fuzz-3crash-debug 3 fuzz -K debug -t 900 -a mfuzzcrash=2
+		run subtree-2-debug 2 subtree -K debug -t 900
 		return
 	fi
 	for mode in normal stale; do
@@ -422,6 +436,7 @@ debug_suite() {	# debug_suite subset|full
 		run fuzz-2-$mode-debug 2 fuzz -K debug -t 900 "${opt[@]}" \
 			-a "mfuzzops=50000 mfuzzsecs=600"
 		run fuzz-3crash-$mode-debug 3 fuzz -K debug -t 900 "${opt[@]}" -a mfuzzcrash=2
+		run subtree-2-$mode-debug 2 subtree -K debug -t 900 "${opt[@]}"
 		run objects-2-$mode-swap-debug 2 objects -K debug -t 900 "${opt[@]}" \
 			-a "mpolicy=eager,lazy,seqgrant,selfinval,hold mrotate=100"
 	done

@@ -420,6 +420,14 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 	tlb_flush_pte_range(tlb, addr, PMD_SIZE);
 	tlb_flush_pmd_range(tlb, addr, PMD_SIZE);
 	tlb->freed_tables = 1;
+	/*
+	 * munmap drops the mapping from the overlay's i_mmap before the
+	 * mmu_gather flushes: a revocation then would not flush this mm, and
+	 * another thread could keep writing through a stale entry. Flush now
+	 * unless the whole mm is going (exit: no other thread runs).
+	 */
+	if (!tlb->fullmm)
+		flush_tlb_mm_range(vma->vm_mm, addr, addr + PMD_SIZE, PAGE_SHIFT, true);
 	morsel_count(ov, MORSEL_CNT_UNLINKS);
 	return true;
 }
