@@ -28,8 +28,8 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/moduleparam.h>
+#include <linux/pgalloc.h>
 #include <linux/pgtable.h>
-#include <asm/pgalloc.h>
 #include <asm/tlb.h>
 #include <trace/events/morsel.h>
 #include "../internal.h"
@@ -156,14 +156,12 @@ static pte_t subtree_entry(unsigned long pfn, bool write)
 int morsel_subtree_set(struct morsel_overlay *ov, u64 page, unsigned long pfn, bool write)
 {
 	struct ptdesc *t = subtree_table_make(ov, page / PTRS_PER_PTE);
-	spinlock_t *ptl;
 
 	if (!t)
 		return -ENOMEM;
-	ptl = ptlock_ptr(t);
-	spin_lock(ptl);
+	spin_lock(ptlock_ptr(t));
 	set_pte(table_pte(t, page), subtree_entry(pfn, write));
-	spin_unlock(ptl);
+	spin_unlock(ptlock_ptr(t));
 	return 0;
 }
 
@@ -171,18 +169,16 @@ int morsel_subtree_set(struct morsel_overlay *ov, u64 page, unsigned long pfn, b
 static bool subtree_clear(struct morsel_overlay *ov, u64 page)
 {
 	struct ptdesc *t = subtree_table(ov, page / PTRS_PER_PTE);
-	spinlock_t *ptl;
 	pte_t *pte, old;
 
 	if (!t)
 		return false;
-	ptl = ptlock_ptr(t);
 	pte = table_pte(t, page);
 	/* Under the table's lock; A and D are preset, so no MMU races us. */
-	spin_lock(ptl);
+	spin_lock(ptlock_ptr(t));
 	old = ptep_get(pte);
 	pte_clear(NULL, 0, pte);
-	spin_unlock(ptl);
+	spin_unlock(ptlock_ptr(t));
 	return !pte_none(old);
 }
 
@@ -295,7 +291,6 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
 {
 	u64 chunk = page / PTRS_PER_PTE;
 	struct ptdesc *t = subtree_table(ov, chunk);
-	spinlock_t *ptl;
 	int err = 0;
 
 	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
@@ -306,7 +301,7 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
 			return -ENOMEM;
 		subtree_prefill(ov, chunk);
 	}
-	ptl = pmd_lock(mm, pmd);
+	pmd_lock(mm, pmd);
 	if (pmd_none(*pmd)) {
 		pmd_populate(mm, pmd, ptdesc_page(t));
 		morsel_count(ov, MORSEL_CNT_LINKS);
@@ -314,7 +309,7 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
 		/* A table of the process's own where a whole 2 MiB is ours. */
 		err = -EEXIST;
 	}
-	spin_unlock(ptl);
+	spin_unlock(pmd_lockptr(mm, pmd));
 	return err;
 }
 
@@ -396,7 +391,6 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 {
 	struct morsel_overlay *ov = vma->vm_file->private_data;
 	struct ptdesc *t;
-	spinlock_t *ptl;
 	bool ours;
 
 	addr &= PMD_MASK;
@@ -405,11 +399,11 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 	t = subtree_table(ov, vma_page(vma, addr) / PTRS_PER_PTE);
 	if (!t)
 		return false;
-	ptl = pmd_lock(vma->vm_mm, pmd);
+	pmd_lock(vma->vm_mm, pmd);
 	ours = pmd_present(*pmd) && pmd_page(*pmd) == ptdesc_page(t);
 	if (ours)
 		pmd_clear(pmd);
-	spin_unlock(ptl);
+	spin_unlock(pmd_lockptr(vma->vm_mm, pmd));
 	if (!ours)
 		return false;
 	/*
@@ -448,12 +442,10 @@ void morsel_subtree_clear_all(struct morsel_overlay *ov)
 
 	mutex_lock(&ov->lock);
 	xa_for_each(&ov->tables, chunk, t) {
-		spinlock_t *ptl = ptlock_ptr(t);
-
-		spin_lock(ptl);
+		spin_lock(ptlock_ptr(t));
 		for (i = 0; i < PTRS_PER_PTE; i++)
 			pte_clear(NULL, 0, (pte_t *)ptdesc_address(t) + i);
-		spin_unlock(ptl);
+		spin_unlock(ptlock_ptr(t));
 	}
 	mutex_unlock(&ov->lock);
 }
