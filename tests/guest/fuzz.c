@@ -114,8 +114,10 @@ static const struct {
 	[OP_OBJBAD] = { "bad object ioctl", 2, { ENOTTY, EFAULT, ESTALE } },
 	[OP_MMAP] = { "mmap", 8, { EINVAL, ENOMEM, ESTALE, EOVERFLOW } },
 	[OP_MMAP_PRIVATE] = { "mmap private", 1, { EINVAL } },
-	[OP_MUNMAP] = { "munmap", 5, { 0 } },
-	[OP_MPROTECT] = { "mprotect", 3, { ENOMEM } },
+	/* EINVAL: a linked mapping splits only between 2 MiB chunks */
+	[OP_MUNMAP] = { "munmap", 5, { EINVAL } },
+	/* EACCES: a linked mapping keeps its protection */
+	[OP_MPROTECT] = { "mprotect", 3, { ENOMEM, EACCES, EINVAL } },
 	/* EFAULT: growing a VM_DONTEXPAND mapping */
 	[OP_MREMAP] = { "mremap", 3, { EFAULT, EINVAL, ENOMEM } },
 	[OP_READ] = { "read", 16, { 0 } },
@@ -610,7 +612,11 @@ static void op_munmap(struct map *m)
 	int head = chance(50);
 	unsigned char *a = head ? m->addr : m->addr + (m->pages - k) * PAGE;
 
-	outcome(OP_MUNMAP, munmap(a, k * PAGE) ? errno : 0, "");
+	if (munmap(a, k * PAGE)) {
+		outcome(OP_MUNMAP, errno, "");
+		return;	/* nothing unmapped */
+	}
+	outcome(OP_MUNMAP, 0, "");
 	if (k == m->pages) {
 		m->addr = NULL;
 		return;

@@ -7,6 +7,9 @@
  * Host 0 works on an object of 4 whole chunks and a 3-page tail; host 1
  * reads what host 0 wrote, then writes a page that host 0's processes have
  * linked, which must revoke it in the shared table.
+ *
+ * "subtree_test big" (job "bigobject", a pool of 3 GiB or more): a 1 GiB
+ * object, written by host 0 and read by host 1 with one recall per 2 MiB.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -120,11 +123,16 @@ static unsigned char stamp(unsigned int round, size_t page)
 	return (unsigned char)(round * 71 + page * 13 + 1);
 }
 
-static unsigned char *map_rw(int fd)
+static unsigned char *map_size(int fd, size_t size)
 {
-	void *m = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 	return m == MAP_FAILED ? NULL : m;
+}
+
+static unsigned char *map_rw(int fd)
+{
+	return map_size(fd, SIZE);
 }
 
 /* Read the first byte of every page; the count of wrong ones. */
@@ -407,7 +415,63 @@ static void host1(void)
 		close(fd);
 }
 
-int main(void)
+/*
+ * A large object (mbigmb=, 1 GiB by default; stale-cache mode keeps a
+ * shadow of every page in the guest's RAM): made and written on host 0,
+ * read on host 1.
+ */
+static void big_object(void)
+{
+	const size_t size = (size_t)cmdline_int("mbigmb", 1024) << 20;
+	const size_t pages = size / PAGE, chunks = size / CHUNK;
+	struct morsel_create c = { .size = size, .name = "big" };
+	struct morsel_open o = { .name = "big" };
+	struct morsel_obj_stat a, b;
+	volatile unsigned char *m = NULL;
+	size_t p, bad = 0;
+	long f0;
+	int fd = -1;
+
+	if (me == 0) {
+		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+		tap_ok(fd >= 0, "create an object of %zu MiB (%s)", size >> 20, fd < 0 ? strerror(errno) : "ok");
+		m = fd >= 0 ? map_size(fd, size) : NULL;
+		for (p = 0; m && p < pages; p++)
+			m[p * PAGE] = (unsigned char)(p * 7 + p / 512);
+		tap_step(m != NULL, "host 0 wrote every page");
+	}
+	barrier();
+	if (me == 1) {
+		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+		m = fd >= 0 ? map_size(fd, size) : NULL;
+		if (tap_step(m != NULL, "open and map it")) {
+			a = stat_of(fd);
+			f0 = minflt();
+			for (p = 0; p < pages; p++)
+				bad += m[p * PAGE] != (unsigned char)(p * 7 + p / 512);
+			f0 = minflt() - f0;
+			b = stat_of(fd);
+			tap_ok(!bad, "host 1 reads the %zu MiB host 0 wrote (%zu wrong pages)", size >> 20, bad);
+			tap_ok(b.recalls_sent - a.recalls_sent == chunks && (size_t)f0 <= chunks + 8,
+			       "a reader following a writer over %zu MiB: %llu recalls and %ld faults for %zu chunks",
+			       size >> 20, (unsigned long long)(b.recalls_sent - a.recalls_sent), f0,
+			       chunks);
+		}
+	}
+	barrier();
+	if (m)
+		munmap((void *)m, size);
+	if (fd >= 0)
+		close(fd);
+	barrier();
+	if (me == 0) {
+		int rc = ioctl(pc.fd, MORSEL_IOC_DELETE, &o);
+
+		tap_ok(!rc, "delete the large object (%s)", rc ? strerror(errno) : "ok");
+	}
+}
+
+int main(int argc, char **argv)
 {
 	int err;
 
@@ -422,7 +486,9 @@ int main(void)
 		 cmdline_int("morsel.stale_cache", 0) ? " stale" : "");
 	tap_prefix = prefix;
 	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000), "all %u hosts alive", nhosts);
-	if (me == 0)
+	if (argc > 1 && !strcmp(argv[1], "big"))
+		big_object();
+	else if (me == 0)
 		host0();
 	else if (me == 1)
 		host1();

@@ -4,16 +4,20 @@
  * hosts are gone, and repair what a host that died can leave behind.
  *
  *   poolcheck FILE           report; exit 0 if consistent, 1 if not
- *   poolcheck FILE repair    the same, then free leaked frames and clear
+ *   poolcheck FILE repair    the same, then free leaked frames and page
+ *                            tables, zero the hole table, and clear
  *                            what hosts that are not alive still hold in
  *                            the directory (refused while a host is alive);
  *                            exit 1 if it had anything to repair
  *   poolcheck FILE leak      mark the first free frame in use, referenced
  *                            by no page (the test of the checker itself)
+ *   poolcheck FILE leaktable the same with a page table
  *
  * Invariants (a host is live if its registry state is ALIVE):
  *  - the superblock is a formatted pool's, its regions inside the file;
  *  - the directory lock is free or held by a live host;
+ *  - every page table is the hole (0, all zero), in one chunk of one live
+ *    object, or free: none in two chunks, none in use by nobody;
  *  - a live object's views and mapped bits name live hosts only;
  *  - every entry of a live object is a valid MRSW state (ownership.c);
  *  - every frame is referenced by exactly one entry of a live object, or
@@ -82,21 +86,42 @@ static uint64_t frames(const struct pool *p)
 	return (p->sb->pool_size - p->sb->data_off) / 4096;
 }
 
-static bool frame_used(const struct pool *p, uint64_t f)
+/* One bit per unit at pool offset @off: frames, or page tables. */
+static bool bit_used(const struct pool *p, uint64_t off, uint64_t f)
 {
-	const uint64_t *map = (const uint64_t *)(p->base + p->sb->bitmap_off);
+	const uint64_t *map = (const uint64_t *)(p->base + off);
 
 	return map[f / 64] >> (f % 64) & 1;
 }
 
-static void frame_set(struct pool *p, uint64_t f, bool used)
+static void bit_set(struct pool *p, uint64_t off, uint64_t f, bool used)
 {
-	uint64_t *map = (uint64_t *)(p->base + p->sb->bitmap_off);
+	uint64_t *map = (uint64_t *)(p->base + off);
 
 	if (used)
 		map[f / 64] |= 1ull << (f % 64);
 	else
 		map[f / 64] &= ~(1ull << (f % 64));
+}
+
+static bool frame_used(const struct pool *p, uint64_t f)
+{
+	return bit_used(p, p->sb->bitmap_off, f);
+}
+
+static void frame_set(struct pool *p, uint64_t f, bool used)
+{
+	bit_set(p, p->sb->bitmap_off, f, used);
+}
+
+static uint32_t *chunk_dir(const struct pool *p, uint32_t i)
+{
+	return (uint32_t *)(p->base + p->sb->cdir_off + i * p->sb->cdir_bytes);
+}
+
+static uint64_t *table(const struct pool *p, uint64_t t)
+{
+	return (uint64_t *)(p->base + p->sb->tables_off + t * 4096);
 }
 
 static int open_pool(const char *path, struct pool *p)
@@ -130,7 +155,10 @@ static int open_pool(const char *path, struct pool *p)
 		return -1;
 	}
 	if (p->sb->pool_size > p->size || p->sb->data_off > p->sb->pool_size ||
-	    p->sb->pt_off + MORSEL_MAX_OBJECTS * p->sb->pt_slot_bytes > p->sb->data_off ||
+	    p->sb->cdir_off + MORSEL_MAX_OBJECTS * p->sb->cdir_bytes > p->sb->tmap_off ||
+	    p->sb->cdir_bytes < (frames(p) + 511) / 512 * 4 ||
+	    p->sb->tmap_off + (p->sb->ntables + 63) / 64 * 8 > p->sb->tables_off ||
+	    p->sb->tables_off + p->sb->ntables * 4096 > p->sb->data_off ||
 	    p->sb->bitmap_off + (frames(p) + 63) / 64 * 8 > p->sb->data_off ||
 	    p->sb->dir_off + sizeof(struct morsel_dir) > p->sb->data_off) {
 		bad("superblock regions outside the pool");
@@ -147,11 +175,12 @@ static int open_pool(const char *path, struct pool *p)
 static void check(struct pool *p, bool repair)
 {
 	struct morsel_dir *d = (struct morsel_dir *)(p->base + p->sb->dir_off);
-	uint64_t n = frames(p), f, page, pages, leaked = 0, gone = 0, used = 0;
-	uint8_t *refs = calloc(n, 1);
-	uint32_t i, stray;
+	uint64_t n = frames(p), f, page, c, leaked = 0, gone = 0, used = 0;
+	uint64_t chunks = (n + 511) / 512, nt = p->sb->ntables, tleaked = 0;
+	uint8_t *refs = calloc(n, 1), *trefs = calloc(nt, 1);
+	uint32_t i, stray, *cdir;
 
-	if (!refs) {
+	if (!refs || !trefs) {
 		bad("out of memory");
 		return;
 	}
@@ -161,12 +190,24 @@ static void check(struct pool *p, bool repair)
 		if (repair)
 			d->dir_lock = 0;
 	}
+	for (page = 0; page < 512; page++)
+		if (table(p, 0)[page]) {
+			bad("the hole table (0) has entry %llu set", (unsigned long long)page);
+			if (repair)
+				table(p, 0)[page] = 0;
+		}
+	if (!bit_used(p, p->sb->tmap_off, 0))
+		bad("the hole table (0) is free in the table bitmap");
 	for (i = 0; i < MORSEL_MAX_OBJECTS; i++) {
 		struct morsel_obj_entry *o = &d->obj[i];
-		uint64_t *pt = (uint64_t *)(p->base + p->sb->pt_off + i * p->sb->pt_slot_bytes);
 
-		if (o->state != MORSEL_OBJ_LIVE)
+		cdir = chunk_dir(p, i);
+		if (o->state != MORSEL_OBJ_LIVE) {
+			for (c = 0; c < chunks; c++)
+				if (cdir[c])
+					bad("free directory entry %u holds table %u", i, cdir[c]);
 			continue;
+		}
 		stray = (o->views | o->mapped) & ~p->live;
 		if (stray) {
 			bad("object %u '%.*s': views %#x mapped %#x name hosts that are not alive",
@@ -176,10 +217,26 @@ static void check(struct pool *p, bool repair)
 				o->mapped &= p->live;
 			}
 		}
-		pages = p->sb->pt_slot_bytes / 8;
-		for (page = 0; page < pages; page++) {
-			uint64_t e = pt[page], f1 = MORSEL_PTE_FRAME1(e);
-			uint32_t who = MORSEL_PTE_READERS(e);
+		for (page = 0; page < chunks * 512; page++) {
+			uint64_t e, f1;
+			uint32_t who, t = cdir[page / 512];
+
+			if (t >= nt) {
+				bad("object %u chunk %llu: table %u beyond the %llu tables", i,
+				    (unsigned long long)page / 512, t, (unsigned long long)nt);
+				page += 511;
+				continue;
+			}
+			if (page % 512 == 0 && t) {
+				if (trefs[t]++)
+					bad("table %u in two chunks (object %u chunk %llu)", t, i,
+					    (unsigned long long)page / 512);
+				if (!bit_used(p, p->sb->tmap_off, t))
+					bad("table %u in use by object %u but free in the bitmap", t, i);
+			}
+			e = table(p, t)[page % 512];
+			f1 = MORSEL_PTE_FRAME1(e);
+			who = MORSEL_PTE_READERS(e);
 
 			if (!entry_valid(e))
 				bad("object %u page %llu: invalid entry %#llx", i,
@@ -213,12 +270,27 @@ static void check(struct pool *p, bool repair)
 	if (leaked)
 		bad("%llu frames in use by no page (leaked)%s", (unsigned long long)leaked,
 		    repair ? ": freed" : "");
+	for (c = 1; c < nt; c++) {
+		if (trefs[c] || !bit_used(p, p->sb->tmap_off, c))
+			continue;
+		tleaked++;
+		if (repair)
+			bit_set(p, p->sb->tmap_off, c, false);
+	}
+	if (tleaked)
+		bad("%llu page tables in use by no object (leaked)%s",
+		    (unsigned long long)tleaked, repair ? ": freed" : "");
 	if (gone)
 		printf("poolcheck: %llu entries name hosts that are gone: recovered at their next fault\n",
 		       (unsigned long long)gone);
 	printf("poolcheck: %llu frames, %llu in use, hosts alive %#x\n",
 	       (unsigned long long)n, (unsigned long long)used, p->live);
+	for (c = 1, used = 0; c < nt; c++)
+		used += trefs[c] != 0;
+	printf("poolcheck: %llu page tables, %llu in use\n", (unsigned long long)nt - 1,
+	       (unsigned long long)used);
 	free(refs);
+	free(trefs);
 }
 
 int main(int argc, char **argv)
@@ -228,7 +300,7 @@ int main(int argc, char **argv)
 	uint64_t f;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: poolcheck FILE [repair|leak]\n");
+		fprintf(stderr, "usage: poolcheck FILE [repair|leak|leaktable]\n");
 		return 2;
 	}
 	if (open_pool(argv[1], &p))
@@ -242,6 +314,18 @@ int main(int argc, char **argv)
 		}
 		frame_set(&p, f, true);
 		printf("poolcheck: frame %llu marked in use by no page\n", (unsigned long long)f);
+		return 0;
+	}
+	if (!strcmp(op, "leaktable")) {
+		for (f = 1; f < p.sb->ntables && bit_used(&p, p.sb->tmap_off, f); f++)
+			;
+		if (f == p.sb->ntables) {
+			bad("no free page table to leak");
+			return 1;
+		}
+		bit_set(&p, p.sb->tmap_off, f, true);
+		printf("poolcheck: page table %llu marked in use by no object\n",
+		       (unsigned long long)f);
 		return 0;
 	}
 	if (strcmp(op, "check") && strcmp(op, "repair")) {

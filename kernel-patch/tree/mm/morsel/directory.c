@@ -116,11 +116,17 @@ unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host)
  * morsel_obj_max_pages() - the largest object this pool allows, in pages.
  * @p: the pool.
  *
- * Return: pages per page-table slot.
+ * Return: as many pages as the data region has frames.
  */
 u64 morsel_obj_max_pages(struct morsel_pool *p)
 {
-	return min(p->sb->pt_slot_bytes / sizeof(u64), morsel_sb_frames(p->sb));
+	return morsel_sb_frames(p->sb);
+}
+
+/* The chunk directory of entry @idx: a table number per 2 MiB. */
+static u32 *chunk_dir(struct morsel_pool *p, unsigned int idx)
+{
+	return morsel_pool_ptr(p, p->sb->cdir_off + idx * p->sb->cdir_bytes);
 }
 
 /**
@@ -129,13 +135,91 @@ u64 morsel_obj_max_pages(struct morsel_pool *p)
  * @idx: directory index.
  * @page: page index, below morsel_obj_max_pages().
  *
+ * A page of a chunk without a table (beyond the largest size the object
+ * had) is in the hole table: it reads as never touched, and nothing
+ * writes to it, since every change to an entry needs a page of the
+ * object.
+ *
  * Return: a pointer into the coherent region.
  */
 u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page)
 {
-	u64 *slot = morsel_pool_ptr(p, p->sb->pt_off + idx * p->sb->pt_slot_bytes);
+	u32 t = READ_ONCE(chunk_dir(p, idx)[page / PTRS_PER_PTE]);
 
-	return &slot[page];
+	if (WARN_ON_ONCE(t >= p->sb->ntables))
+		t = 0;	/* a corrupt chunk directory: the hole */
+	return morsel_table_ptr(p, t) + page % PTRS_PER_PTE;
+}
+
+/**
+ * morsel_obj_table_pages() - pages of an object that have tables.
+ * @p: the pool.
+ * @idx: directory index.
+ *
+ * Every page an object had (its largest size, in whole chunks): the pages
+ * beyond are in the hole and were never touched.
+ *
+ * Return: a page count, a multiple of 512.
+ */
+u64 morsel_obj_table_pages(struct morsel_pool *p, unsigned int idx)
+{
+	u32 *cdir = chunk_dir(p, idx);
+	u64 c = morsel_sb_chunks(p->sb);
+
+	while (c && !READ_ONCE(cdir[c - 1]))
+		c--;
+	return c * PTRS_PER_PTE;
+}
+
+/* Give back every table of entry @idx, and the frames they name. */
+static void obj_free_tables(struct morsel_pool *p, unsigned int idx)
+{
+	u32 *cdir = chunk_dir(p, idx);
+	u64 c, i;
+
+	for (c = 0; c < morsel_sb_chunks(p->sb); c++) {
+		u64 *table;
+
+		if (!cdir[c])
+			continue;
+		table = morsel_table_ptr(p, cdir[c]);
+		for (i = 0; i < PTRS_PER_PTE; i++) {
+			u64 e = xchg(&table[i], 0);
+
+			if (MORSEL_PTE_FRAME1(e))
+				morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);
+		}
+		morsel_table_free(p, cdir[c]);
+		WRITE_ONCE(cdir[c], 0);
+	}
+}
+
+/**
+ * morsel_obj_grow() - give an object tables for every page below @size.
+ * @p: the pool.
+ * @idx: directory index.
+ * @size: bytes, at most morsel_obj_max_pages() pages.
+ *
+ * Context: the directory lock held. Tables are published before the size
+ * that needs them (the caller's release).
+ * Return: 0, or -ENOSPC when the coherent region has no table left (the
+ * tables taken stay, for the next try).
+ */
+int morsel_obj_grow(struct morsel_pool *p, unsigned int idx, u64 size)
+{
+	u64 c, chunks = DIV_ROUND_UP(DIV_ROUND_UP(size, PAGE_SIZE), PTRS_PER_PTE);
+	u32 *cdir = chunk_dir(p, idx);
+	s64 t;
+
+	for (c = 0; c < chunks; c++) {
+		if (cdir[c])
+			continue;
+		t = morsel_table_alloc(p);
+		if (t < 0)
+			return t;
+		smp_store_release(&cdir[c], t);
+	}
+	return 0;
 }
 
 /**
@@ -186,12 +270,12 @@ static int find_locked(struct morsel_pool *p, const char *name)
  * @size: bytes.
  *
  * Return: the directory index, or -EINVAL (size 0), -EFBIG (too large),
- * -EEXIST (name taken), -ENOSPC (directory full).
+ * -EEXIST (name taken), -ENOSPC (directory full, or no page table left).
  */
 int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size)
 {
 	struct morsel_obj_entry *o;
-	int i;
+	int i, err;
 
 	if (!size)
 		return -EINVAL;
@@ -210,7 +294,12 @@ int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size)
 		return -ENOSPC;
 	}
 	o = &dir(p)->obj[i];
-	memset(morsel_obj_pte(p, i, 0), 0, p->sb->pt_slot_bytes);
+	err = morsel_obj_grow(p, i, size);
+	if (err) {
+		obj_free_tables(p, i);
+		morsel_dir_unlock(p);
+		return err;
+	}
 	strscpy(o->name, name, MORSEL_NAME_LEN);
 	o->size = size;
 	o->views = 0;
@@ -248,14 +337,14 @@ int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen)
  * @p: the pool, online.
  * @name: a valid name.
  *
- * Frees every frame. Hosts that still have the object open see -ESTALE.
+ * Frees every frame and page table. Hosts that still have the object open
+ * see -ESTALE.
  *
  * Return: 0, -ENOENT, or -EBUSY if a host maps the object.
  */
 int morsel_obj_delete(struct morsel_pool *p, const char *name)
 {
 	struct morsel_obj_entry *o;
-	u64 page, pages;
 	int i;
 
 	morsel_dir_lock(p);
@@ -267,14 +356,7 @@ int morsel_obj_delete(struct morsel_pool *p, const char *name)
 		i = -EBUSY;
 		goto out;
 	}
-	pages = morsel_obj_max_pages(p);
-	for (page = 0; page < pages; page++) {
-		u64 *pte = morsel_obj_pte(p, i, page);
-		u64 e = xchg(pte, 0);
-
-		if (MORSEL_PTE_FRAME1(e))
-			morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);
-	}
+	obj_free_tables(p, i);
 	o->gen++;
 	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
 	i = 0;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The frame allocator of the data region: one bit per 4 KiB frame in the
- * coherent region, set while the frame belongs to a page. Every host
- * allocates with atomic test-and-set, starting at its own share of the
- * bitmap so that hosts rarely contend for the same word. Frames are named
- * by their index in the data region, never by an address.
+ * The pool's two allocators: frames of the data region, and page tables
+ * of the coherent region. Each is one bit per 4 KiB unit in the coherent
+ * region, set while the unit is in use. Every host allocates with atomic
+ * test-and-set, starting at its own share of the bitmap so that hosts
+ * rarely contend for the same word. Units are named by their index, never
+ * by an address.
  */
 #include <linux/bitops.h>
 #include <linux/bitmap.h>
@@ -15,16 +16,14 @@ static unsigned long *frame_bitmap(struct morsel_pool *p)
 	return morsel_pool_ptr(p, p->sb->bitmap_off);
 }
 
-/**
- * morsel_frame_alloc() - take a free frame of the data region.
- * @p: the pool.
- *
- * Return: the frame index, or -ENOSPC when the data region is full.
- */
-s64 morsel_frame_alloc(struct morsel_pool *p)
+static unsigned long *table_bitmap(struct morsel_pool *p)
 {
-	unsigned long *map = frame_bitmap(p);
-	u64 n = morsel_sb_frames(p->sb);
+	return morsel_pool_ptr(p, p->sb->tmap_off);
+}
+
+/* A free unit of @map (@n bits), from this host's share on. */
+static s64 bitmap_take(struct morsel_pool *p, unsigned long *map, u64 n)
+{
 	u64 start = n / MORSEL_MAX_HOSTS * p->host_id, f;
 	int pass;
 
@@ -37,6 +36,47 @@ s64 morsel_frame_alloc(struct morsel_pool *p)
 		start = 0;
 	}
 	return -ENOSPC;
+}
+
+/**
+ * morsel_frame_alloc() - take a free frame of the data region.
+ * @p: the pool.
+ *
+ * Return: the frame index, or -ENOSPC when the data region is full.
+ */
+s64 morsel_frame_alloc(struct morsel_pool *p)
+{
+	return bitmap_take(p, frame_bitmap(p), morsel_sb_frames(p->sb));
+}
+
+/**
+ * morsel_table_alloc() - take a free page table of the coherent region.
+ * @p: the pool.
+ *
+ * The table's entries are zeroed (every page untouched). Table 0, the
+ * hole, is marked in use at format and never given out.
+ *
+ * Return: the table number, or -ENOSPC.
+ */
+s64 morsel_table_alloc(struct morsel_pool *p)
+{
+	s64 t = bitmap_take(p, table_bitmap(p), p->sb->ntables);
+
+	if (t > 0)
+		memset(morsel_table_ptr(p, t), 0, PAGE_SIZE);
+	return t;
+}
+
+/**
+ * morsel_table_free() - give a page table back.
+ * @p: the pool.
+ * @t: its number.
+ */
+void morsel_table_free(struct morsel_pool *p, u64 t)
+{
+	if (WARN_ON_ONCE(!t || t >= p->sb->ntables))
+		return;
+	WARN_ON_ONCE(!pool_test_and_clear_bit(t, table_bitmap(p)));
 }
 
 /**

@@ -25,6 +25,12 @@ static inline u64 morsel_sb_frames(const struct morsel_sb *sb)
 	return (sb->pool_size - sb->data_off) >> PAGE_SHIFT;
 }
 
+/* 2 MiB chunks of the largest object: as many pages as the data region. */
+static inline u64 morsel_sb_chunks(const struct morsel_sb *sb)
+{
+	return DIV_ROUND_UP(morsel_sb_frames(sb), 512);
+}
+
 u32 morsel_sb_csum(const struct morsel_sb *sb);
 int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
 		     u32 lease_ms, const u64 uuid[2]);
@@ -243,18 +249,28 @@ int morsel_channel_ping(struct morsel_pool *p, unsigned int dst, u32 count,
 			bool polled, unsigned int timeout_ms,
 			u64 __user *rtt_ns, u32 *completed);
 
-/* frame.c: the data-region frame allocator (bitmap in the coherent region) */
+/* A page table of the coherent region, by number. */
+static inline u64 *morsel_table_ptr(struct morsel_pool *p, u64 t)
+{
+	return morsel_pool_ptr(p, p->sb->tables_off + t * PAGE_SIZE);
+}
+
+/* frame.c: the frame and table allocators (bitmaps in the coherent region) */
 s64 morsel_frame_alloc(struct morsel_pool *p);
 void morsel_frame_free(struct morsel_pool *p, u64 frame);
+s64 morsel_table_alloc(struct morsel_pool *p);
+void morsel_table_free(struct morsel_pool *p, u64 t);
 
 /* directory.c: the object directory and the authoritative tables */
 int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size);
 int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen);
 int morsel_obj_delete(struct morsel_pool *p, const char *name);
+int morsel_obj_grow(struct morsel_pool *p, unsigned int idx, u64 size);
 bool morsel_obj_name_valid(const char *name, size_t len);
 struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int idx);
 u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page);
 u64 morsel_obj_max_pages(struct morsel_pool *p);
+u64 morsel_obj_table_pages(struct morsel_pool *p, unsigned int idx);
 void morsel_dir_lock(struct morsel_pool *p);
 void morsel_dir_unlock(struct morsel_pool *p);
 void morsel_dir_lock_reset(struct morsel_pool *p);

@@ -14,9 +14,9 @@
  *   registry_off  host registry: MORSEL_MAX_HOSTS cache lines
  *   rings_off     mailbox rings: one per ordered (sender, receiver) pair
  *   scratch_off   scratch area for tests and benchmarks (mmap of /dev/morsel)
- *   heap_off      object directory, frame bitmap, then the objects' page
- *                 tables (one fixed slot per directory entry), up to
- *                 coherent_size
+ *   heap_off      object directory, frame bitmap, the objects' chunk
+ *                 directories (one per directory entry), the table bitmap,
+ *                 then the page tables themselves, up to coherent_size
  *   data_off      data region (not coherent): frames, up to pool_size
  */
 #ifndef _MM_MORSEL_LAYOUT_H
@@ -30,7 +30,7 @@
 
 #define MORSEL_POOL_MAGIC	0x4c504c45534f524dULL	/* "MORSELPL" */
 #define MORSEL_POOL_FORMATTING	0x21474e4954544d46ULL	/* "FMTTING!" */
-#define MORSEL_POOL_VERSION	1
+#define MORSEL_POOL_VERSION	2
 
 #define MORSEL_RING_SLOTS	64	/* power of two */
 #define MORSEL_SCRATCH_SIZE	SZ_1M
@@ -63,8 +63,11 @@ struct morsel_sb {
 	u32 reserved;
 	u64 dir_off;		/* struct morsel_dir */
 	u64 bitmap_off;		/* one bit per data frame, set = in use */
-	u64 pt_off;		/* page-table slots, one per directory entry */
-	u64 pt_slot_bytes;	/* bytes of one slot: max object pages * 8 */
+	u64 cdir_off;		/* chunk directories, one per directory entry */
+	u64 cdir_bytes;		/* bytes of one: a u32 table per 2 MiB */
+	u64 tmap_off;		/* one bit per page table, set = in use */
+	u64 tables_off;		/* page tables, 4 KiB each */
+	u64 ntables;		/* table 0 is the hole: all zero, never given out */
 };
 
 /* Host states in the registry; transitions in registry.c. */
@@ -135,9 +138,13 @@ struct morsel_ring {
 
 /*
  * Objects. The directory has MORSEL_MAX_OBJECTS entries; entry i owns a
- * fixed slot of the page-table area holding its authoritative table: an
- * array of 512-entry tables (4 KiB each, one per 2 MiB of the object),
- * one 8-byte entry per 4 KiB page (see ownership.c for the encoding).
+ * chunk directory: for every 2 MiB of the object, the number of the
+ * 512-entry page table (4 KiB, one 8-byte entry per 4 KiB page, see
+ * ownership.c for the encoding) that holds its authoritative entries, or
+ * 0 for none (the hole table, which reads as pages never touched). Tables
+ * are allocated when an object is created or grows, up to the largest size
+ * it has had, and freed when it is deleted, so an object can be as large as
+ * the data region while small objects use little of the coherent region.
  * Directory changes are serialised by dir_lock, a cross-host lock word
  * (host id + 1 of the holder, broken when the holder is declared dead).
  */

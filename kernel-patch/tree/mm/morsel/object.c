@@ -106,6 +106,7 @@ static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
 {
 	struct morsel_pool *p = ov->pool;
 	u64 size, old, keep;
+	int err;
 
 	if (get_user(size, uarg))
 		return -EFAULT;
@@ -115,9 +116,14 @@ static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
 		return -EFBIG;
 	morsel_dir_lock(p);
 	old = READ_ONCE(overlay_obj(ov)->size);
+	/* Growing: the tables first. Shrinking keeps them, for racing faults. */
+	err = overlay_live(ov) ? morsel_obj_grow(p, ov->idx, size) : -ESTALE;
 	/* Shrinking: new faults beyond @size fail before the tail goes. */
-	WRITE_ONCE(overlay_obj(ov)->size, size);
+	if (!err)
+		smp_store_release(&overlay_obj(ov)->size, size);
 	morsel_dir_unlock(p);
+	if (err)
+		return err;
 	keep = DIV_ROUND_UP(size, PAGE_SIZE);
 	if (size >= old)
 		return 0;

@@ -131,7 +131,7 @@ static void overlay_free(struct kref *ref)
 	struct morsel_overlay *ov = container_of(ref, struct morsel_overlay, ref);
 	struct morsel_pool *p = ov->pool;
 	struct morsel_own_req me = overlay_req(ov, 0);
-	u64 page, pages = morsel_obj_max_pages(p), old, new;
+	u64 page, pages = morsel_obj_table_pages(p, ov->idx), old, new;
 
 	if (overlays[ov->idx] == ov)
 		WRITE_ONCE(overlays[ov->idx], NULL);

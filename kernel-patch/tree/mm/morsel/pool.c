@@ -68,7 +68,7 @@ void morsel_pool_set_error(struct morsel_pool *p, const char *fmt, ...)
 static int pool_format(struct morsel_pool *p)
 {
 	struct morsel_sb *sb = p->base, img;
-	u64 uuid[2];
+	u64 uuid[2], end;
 	int err;
 
 	if (memchr_inv(p->base, 0, PAGE_SIZE))
@@ -85,8 +85,14 @@ static int pool_format(struct morsel_pool *p)
 		return err;
 	}
 	img.magic = MORSEL_POOL_FORMATTING;
-	/* Registry, rings, scratch, directory and frame bitmap start empty. */
-	memset(p->base + PAGE_SIZE, 0, img.pt_off - PAGE_SIZE);
+	/*
+	 * Registry, rings, scratch, directory, frame bitmap, chunk
+	 * directories, table bitmap and the hole table (0, in use forever)
+	 * start empty; other tables are zeroed when taken.
+	 */
+	end = img.tables_off + PAGE_SIZE;	/* through the hole table */
+	memset(p->base + PAGE_SIZE, 0, end - PAGE_SIZE);
+	*(u64 *)(p->base + img.tmap_off) = 1;
 	memcpy(sb, &img, sizeof(img));
 	/* Release: everything above is visible before the signature. */
 	smp_store_release(&sb->magic, MORSEL_POOL_MAGIC);

@@ -78,12 +78,21 @@ int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
 	off += PAGE_ALIGN(sizeof(struct morsel_dir));
 	sb->bitmap_off = off;
 	off += PAGE_ALIGN(DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8);
-	sb->pt_off = off;
+	/* A chunk directory covers an object as large as the data region. */
+	sb->cdir_off = off;
+	sb->cdir_bytes = PAGE_ALIGN(morsel_sb_chunks(sb) * sizeof(u32));
+	off += sb->cdir_bytes * MORSEL_MAX_OBJECTS;
+	/* The rest: tables and their bitmap (a page of bitmap per 32768). */
+	sb->tmap_off = off;
+	if (off + 2 * PAGE_SIZE > coherent_size)
+		return -EINVAL;
+	sb->ntables = (coherent_size - off) / PAGE_SIZE;
+	off += PAGE_ALIGN(DIV_ROUND_UP(sb->ntables, 64) * 8);
+	sb->tables_off = off;
 	if (off >= coherent_size)
 		return -EINVAL;
-	sb->pt_slot_bytes = round_down((coherent_size - off) / MORSEL_MAX_OBJECTS,
-				       PAGE_SIZE);
-	if (!sb->pt_slot_bytes)
+	sb->ntables = min(sb->ntables, (coherent_size - off) / PAGE_SIZE);
+	if (sb->ntables < 2 || sb->ntables > U32_MAX)
 		return -EINVAL;
 	sb->csum = morsel_sb_csum(sb);
 	return 0;
@@ -149,9 +158,14 @@ int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
 	}
 	if (sb->dir_off != sb->heap_off || morsel_sb_frames(sb) >= (1ULL << 28) - 1 ||
 	    sb->bitmap_off < sb->dir_off + sizeof(struct morsel_dir) ||
-	    sb->pt_off < sb->bitmap_off + DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8 ||
-	    !IS_ALIGNED(sb->pt_off | sb->pt_slot_bytes, PAGE_SIZE) || !sb->pt_slot_bytes ||
-	    sb->pt_off + sb->pt_slot_bytes * MORSEL_MAX_OBJECTS > sb->coherent_size) {
+	    sb->cdir_off < sb->bitmap_off + DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8 ||
+	    sb->cdir_bytes < morsel_sb_chunks(sb) * sizeof(u32) ||
+	    sb->cdir_bytes > sb->coherent_size ||
+	    sb->tmap_off < sb->cdir_off + sb->cdir_bytes * MORSEL_MAX_OBJECTS ||
+	    sb->ntables < 2 || sb->ntables > U32_MAX ||
+	    sb->tables_off < sb->tmap_off + DIV_ROUND_UP(sb->ntables, 64) * 8 ||
+	    !IS_ALIGNED(sb->cdir_off | sb->cdir_bytes | sb->tables_off, PAGE_SIZE) ||
+	    sb->tables_off + sb->ntables * PAGE_SIZE > sb->coherent_size) {
 		snprintf(why, len, "corrupt superblock: inconsistent object area");
 		return -EUCLEAN;
 	}

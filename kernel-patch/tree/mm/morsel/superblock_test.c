@@ -37,18 +37,21 @@ static void sb_layout_is_valid(struct kunit *test)
 	KUNIT_EXPECT_LT(test, sb->rings_off, sb->scratch_off);
 	KUNIT_EXPECT_LE(test, sb->heap_off, sb->coherent_size);
 	KUNIT_EXPECT_EQ(test, sb->dir_off, sb->heap_off);
-	KUNIT_EXPECT_LT(test, sb->bitmap_off, sb->pt_off);
-	KUNIT_EXPECT_LE(test, sb->pt_off + sb->pt_slot_bytes * MORSEL_MAX_OBJECTS,
-			sb->coherent_size);
-	/* 256 MiB pool, 16 MiB coherent: objects of at least 64 MiB. */
-	KUNIT_EXPECT_GE(test, sb->pt_slot_bytes / 8 * PAGE_SIZE, (u64)SZ_64M);
+	KUNIT_EXPECT_LT(test, sb->bitmap_off, sb->cdir_off);
+	KUNIT_EXPECT_LE(test, sb->cdir_off + sb->cdir_bytes * MORSEL_MAX_OBJECTS, sb->tmap_off);
+	KUNIT_EXPECT_LT(test, sb->tmap_off, sb->tables_off);
+	KUNIT_EXPECT_LE(test, sb->tables_off + sb->ntables * PAGE_SIZE, sb->coherent_size);
+	/* An object as large as the data region fits one chunk directory... */
+	KUNIT_EXPECT_GE(test, sb->cdir_bytes / 4 * SZ_2M, SZ_256M - SZ_16M);
+	/* ...and its tables fit the coherent region, several times over. */
+	KUNIT_EXPECT_GE(test, (sb->ntables - 1) * SZ_2M, 4 * (u64)(SZ_256M - SZ_16M));
 	/* At most 8 bytes of coherent metadata per 4 KiB page. */
 	KUNIT_EXPECT_EQ(test, sizeof(u64), (size_t)8);
 	/* tests/host/poolimg.c writes superblocks with these offsets. */
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, csum), (size_t)8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, version), (size_t)12);
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, pool_size), (size_t)16);
-	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_sb), (size_t)144);
+	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_sb), (size_t)168);
 	/* One cache line per host entry and per slot. */
 	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_host_entry), (size_t)64);
 	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_slot), (size_t)64);
