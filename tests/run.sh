@@ -455,6 +455,7 @@ debug_suite() {	# debug_suite subset|full
 		run objects-2-$mode-swap-debug 2 objects -K debug -t 900 "${opt[@]}" \
 			-a "mpolicy=eager,lazy,seqgrant,selfinval,hold mrotate=100"
 	done
+	run bigobject-2-debug 2 bigobject -K debug -t 900 -m 1024 -a mbigmb=256
 	run policy-2-debug 2 policy -K debug -t 900
 	run park-3-debug 3 park -K debug -t 900
 	run failure-3-debug 3 failure -K debug -t 900
