@@ -258,12 +258,16 @@ static int run_size(const char *accel, size_t size, int n)
 		return err;
 	}
 	mfd = memfd_create("mapbench", 0);
-	if (mfd < 0 || ftruncate(mfd, (off_t)size))
+	if (mfd < 0 || ftruncate(mfd, (off_t)size)) {
+		pool_abort(&pc);	/* host 1 waits for nothing */
 		return -errno;
+	}
 	fill(mfd, size);
 	fd = obj_open(name, size, 1);
-	if (fd < 0)
+	if (fd < 0) {
+		pool_abort(&pc);
 		return -errno;
+	}
 	fill(fd, size);
 	close(fd);	/* pages released: the next open is a host's first */
 	for (r = 0; r < RUNS && !err; r++) {
@@ -293,6 +297,13 @@ static int run_size(const char *accel, size_t size, int n)
 	close(mfd);
 	barrier();	/* host 1 maps and touches */
 	barrier();
+	/* Its frames go back: the next size may need the whole data region. */
+	{
+		struct morsel_open o = { 0 };
+
+		snprintf(o.name, sizeof(o.name), "%s", name);
+		ioctl(pc.fd, MORSEL_IOC_DELETE, &o);
+	}
 	if (err) {
 		fprintf(stderr, "mapbench: %s\n", strerror(-err));
 		return err;
@@ -317,10 +328,12 @@ static int run_size(const char *accel, size_t size, int n)
 int main(void)
 {
 	/*
-	 * 0: the largest object the pool allows, in whole 2 MiB chunks, up to
-	 * 192 MiB: the memfd beside it lives in the guest's 512 MiB of RAM.
+	 * Each size the pool allows whose memfd fits in half of this guest's
+	 * memory (hosts.sh -m for the pool, -r for the RAM); 0: the largest
+	 * that fits, in whole 2 MiB chunks, when it is not in the list.
 	 */
-	static const size_t mib[] = { 16, 64, 0 };
+	static const size_t mib[] = { 16, 64, 256, 1024, 0 };
+	size_t fit = (size_t)sysconf(_SC_PHYS_PAGES) * PAGE / 2, last = 0;
 	char accel[16];
 	struct morsel_obj_stat st;
 	size_t max, size;
@@ -351,14 +364,18 @@ int main(void)
 	max = pc.ctl->flag[0];
 	if (me == 0) {
 		printf("MORSEL-RESULT-BEGIN mapbench\n");
-		printf("# %s, 2 hosts, median of %d runs; largest object %zu MiB; one byte read per 4 KiB page\n",
-		       accel, RUNS, max >> 20);
+		printf("# %s, 2 hosts, median of %d runs; largest object %zu MiB, %zu MiB of RAM per host; one byte read per 4 KiB page\n",
+		       accel, RUNS, max >> 20, (size_t)sysconf(_SC_PHYS_PAGES) * PAGE >> 20);
 	}
+	if (fit < max)
+		max = fit;
+	max &= ~((2ul << 20) - 1);
 	for (i = 0; i < sizeof(mib) / sizeof(mib[0]) && !err; i++) {
-		size = mib[i] ? mib[i] << 20 : (max < (192ul << 20) ? max : 192ul << 20) & ~((2ul << 20) - 1);
-		if (size > max || (!mib[i] && size <= mib[i - 1] << 20))
-			break;
+		size = mib[i] ? mib[i] << 20 : max;
+		if (size > max || size <= last)
+			continue;
 		err = run_size(accel, size, (int)i);
+		last = size;
 	}
 	if (me == 0)
 		printf("MORSEL-RESULT-END mapbench\n");

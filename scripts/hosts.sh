@@ -7,6 +7,8 @@
 #     -n HOSTS      number of hosts (default 2, 1..8)
 #     -c VCPUS      vCPUs per host (default 1; 2 for in-host TLB shootdown)
 #     -m POOL_MB    pool size in MiB (default 256)
+#     -r RAM_MB     each host's own RAM in MiB (default 512, 256..3072: below
+#                   the pool, which sits at guest-physical 4 GiB)
 #     -t SECONDS    wall-clock bound for the whole run (default 300)
 #     -o DIR        run directory for logs (default out/runs/JOB-TIMESTAMP)
 #     -p FILE       pool file (default: a fresh one in /dev/shm, removed after)
@@ -25,13 +27,14 @@
 set -euo pipefail
 . "$(dirname "$0")/config.sh"
 
-HOSTS=2 VCPUS=1 POOL_MB=256 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0 POLLED=0 KIMAGE=
+HOSTS=2 VCPUS=1 POOL_MB=256 RAM_MB=512 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0 POLLED=0 KIMAGE=
 declare -A LATE=()
-while getopts "n:c:m:t:o:p:kl:a:NPK:" opt; do
+while getopts "n:c:m:r:t:o:p:kl:a:NPK:" opt; do
 	case $opt in
 	n) HOSTS=$OPTARG ;;
 	c) VCPUS=$OPTARG ;;
 	m) POOL_MB=$OPTARG ;;
+	r) RAM_MB=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
 	o) RUN=$OPTARG ;;
 	p) POOL=$OPTARG ;;
@@ -48,6 +51,8 @@ shift $((OPTIND - 1))
 JOB=${1:?usage: hosts.sh [options] JOB}
 [[ $HOSTS =~ ^[1-8]$ ]] || die "host count must be 1..8, not '$HOSTS'"
 [[ $VCPUS =~ ^[1-8]$ ]] || die "vCPUs per host must be 1..8, not '$VCPUS'"
+[[ $RAM_MB =~ ^[0-9]+$ ]] && ((RAM_MB >= 256 && RAM_MB <= 3072)) ||
+	die "RAM per host must be 256..3072 MiB, not '$RAM_MB'"
 [[ $POOL_MB =~ ^[0-9]+$ ]] && ((POOL_MB >= 64 && POOL_MB % 2 == 0)) ||
 	die "pool size must be an even number of MiB >= 64, not '$POOL_MB'"
 KIMAGE=${KIMAGE:-$OUT/bzImage}
@@ -137,8 +142,8 @@ start_host() {
 	fi
 	"${NUMACTL[@]}" qemu-system-x86_64 -name "$TAG-host$i" \
 		"${ACCEL_OPT[@]}" -smp "$VCPUS,maxcpus=$MAXCPUS" \
-		-m 512M,slots=2,maxmem=$((512 + POOL_MB))M \
-		-object memory-backend-ram,id=m0,size=512M \
+		-m ${RAM_MB}M,slots=2,maxmem=$((RAM_MB + POOL_MB))M \
+		-object memory-backend-ram,id=m0,size=${RAM_MB}M \
 		-numa node,nodeid=0,cpus=0-$((MAXCPUS - 1)),memdev=m0 -numa node,nodeid=1 \
 		-object "memory-backend-file,id=pool,share=on,mem-path=$POOL,size=${POOL_MB}M$POOL_BIND" \
 		-device pc-dimm,id=d0,memdev=pool,addr=0x100000000,node=1 \

@@ -682,8 +682,15 @@ static void op_mremap(struct map *m)
 	a = to ? mremap(m->addr, len, nlen, flags, to) :
 		 mremap(m->addr, len, nlen, flags);
 	err = a == MAP_FAILED ? errno : 0;
+	if ((kind == 0 || kind == 1) && err == EINVAL) {
+		/* a linked mapping (VM_MORSEL): no move, no split in a chunk */
+		outcome(OP_MREMAP, err, what);
+		if (to)
+			munmap(to, len);
+		return;
+	}
 	if (kind == 0 || (kind == 1 && (!m->split || !err))) {
-		/* shrinking always works, and so does moving one VMA */
+		/* shrinking works, and so does moving one VMA, unless linked */
 		if (err) {
 			snprintf(what + strlen(what),
 				 sizeof(what) - strlen(what), ": %s",

@@ -217,6 +217,7 @@ int morsel_obj_grow(struct morsel_pool *p, unsigned int idx, u64 size)
 		t = morsel_table_alloc(p);
 		if (t < 0)
 			return t;
+		/* Release: the zeroed table before its number. */
 		smp_store_release(&cdir[c], t);
 	}
 	return 0;

@@ -210,7 +210,9 @@ static vm_fault_t fault_map(struct morsel_overlay *ov, struct vm_area_struct *vm
 	vm_fault_t ret;
 	pfn_t pt;
 
-	if (!pfn) {
+	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE) {
+		ret = VM_FAULT_SIGBUS;	/* fenced meanwhile: the tables stay empty */
+	} else if (!pfn) {
 		ret = VM_FAULT_OOM;
 	} else if (morsel_vma_links(vma, addr)) {
 		ret = morsel_subtree_set(ov, page, pfn, write) ? VM_FAULT_OOM : VM_FAULT_NOPAGE;
@@ -286,8 +288,7 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 		/* Only where this host could write it: no writable PTE otherwise. */
 		if (morsel_policy_read_fault(&ctx) != MORSEL_READ_EXCLUSIVE ||
 		    !(vmf->vma->vm_flags & VM_WRITE))
-			access = vma_is_morsel(vmf->vma) ? MORSEL_ACCESS_READ_CHUNK :
-							   MORSEL_ACCESS_READ;
+			access = links ? MORSEL_ACCESS_READ_CHUNK : MORSEL_ACCESS_READ;
 	}
 	sent = atomic64_read(&ov->cnt.c[MORSEL_CNT_RECALLS_SENT]);
 	err = morsel_acquire(ov, page, access, &e);
@@ -302,7 +303,7 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 	if (write && !(ret & VM_FAULT_ERROR))
 		fault_grant(ov, vmf->vma, vmf->address, page, pages);
 	/* An owner gave up its pages of the chunk: map them all now. */
-	if (links && access == MORSEL_ACCESS_READ_CHUNK && !(ret & VM_FAULT_ERROR) &&
+	if (access == MORSEL_ACCESS_READ_CHUNK && !(ret & VM_FAULT_ERROR) &&
 	    atomic64_read(&ov->cnt.c[MORSEL_CNT_RECALLS_SENT]) != sent)
 		morsel_subtree_prefill(ov, page / PTRS_PER_PTE);
 	trace_morsel_fault(ov->idx, page, p->host_id, write, 0, ktime_get_ns() - t0);
@@ -323,19 +324,24 @@ static vm_fault_t overlay_pfn_mkwrite(struct vm_fault *vmf)
 	return ret & VM_FAULT_ERROR ? ret : VM_FAULT_NOPAGE;
 }
 
-/* A linked mapping splits only between chunks: a table is linked whole. */
+/*
+ * A linked mapping does not split inside a chunk it links: a table is
+ * linked whole. A partial chunk (a head or tail mapped page by page)
+ * splits anywhere.
+ */
 static int overlay_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
-	return vma_is_morsel(vma) && !IS_ALIGNED(addr, PMD_SIZE) ? -EINVAL : 0;
+	return !IS_ALIGNED(addr, PMD_SIZE) && morsel_vma_links(vma, addr) ? -EINVAL : 0;
 }
 
-/* The tables are shared by mappings of every protection: keep them as made. */
+/*
+ * The tables are shared by every linked mapping of the host: a linked
+ * mapping keeps the protection (and protection key) it was made with.
+ */
 static int overlay_mprotect(struct vm_area_struct *vma, unsigned long start,
 			    unsigned long end, unsigned long newflags)
 {
-	vm_flags_t prot = VM_READ | VM_WRITE | VM_EXEC;
-
-	return vma_is_morsel(vma) && ((newflags ^ vma->vm_flags) & prot) ? -EACCES : 0;
+	return vma_is_morsel(vma) && newflags != vma->vm_flags ? -EACCES : 0;
 }
 
 static void overlay_vm_open(struct vm_area_struct *vma)

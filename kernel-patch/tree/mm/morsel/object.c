@@ -119,8 +119,10 @@ static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
 	/* Growing: the tables first. Shrinking keeps them, for racing faults. */
 	err = overlay_live(ov) ? morsel_obj_grow(p, ov->idx, size) : -ESTALE;
 	/* Shrinking: new faults beyond @size fail before the tail goes. */
-	if (!err)
+	if (!err) {
+		/* Release: the new tables before the size that reaches them. */
 		smp_store_release(&overlay_obj(ov)->size, size);
+	}
 	morsel_dir_unlock(p);
 	if (err)
 		return err;

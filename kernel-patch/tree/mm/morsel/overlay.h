@@ -170,9 +170,9 @@ unsigned long morsel_get_unmapped_area(struct file *file, unsigned long addr,
 /* The access a host asks for a page. */
 enum morsel_access {
 	MORSEL_ACCESS_READ,	/* a copy to read */
-	MORSEL_ACCESS_READ_CHUNK, /* the same, for a mapping that links:
-				   * an owner is asked for all of its pages
-				   * of the page's 2 MiB at once
+	MORSEL_ACCESS_READ_CHUNK, /* the same, where the mapping links the
+				   * page's 2 MiB: an owner is asked for all
+				   * of its pages there at once
 				   */
 	MORSEL_ACCESS_WRITE,	/* exclusive: recall the owner, revoke readers */
 	MORSEL_ACCESS_GRANT,	/* exclusive, beside a faulting page: only if

@@ -27,6 +27,7 @@
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mmu_notifier.h>
 #include <linux/moduleparam.h>
 #include <linux/pgalloc.h>
 #include <linux/pgtable.h>
@@ -93,6 +94,9 @@ bool morsel_vma_links(struct vm_area_struct *vma, unsigned long addr)
 	       start + PMD_SIZE <= vma->vm_end;
 }
 
+/* ov->tables mark: the chunk was prefilled once (subtree_prefill()). */
+#define SUBTREE_PREFILLED	XA_MARK_0
+
 /* The table of a chunk, or NULL. Context: any; tables live as long as @ov. */
 static struct ptdesc *subtree_table(struct morsel_overlay *ov, u64 chunk)
 {
@@ -107,7 +111,8 @@ static struct ptdesc *subtree_table_make(struct morsel_overlay *ov, u64 chunk)
 	lockdep_assert_held(&ov->lock);
 	if (t)
 		return t;
-	t = pagetable_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	/* Charged like a process's own tables, to the first that needs it. */
+	t = pagetable_alloc(GFP_PGTABLE_USER, 0);
 	if (!t)
 		return NULL;
 	if (!pagetable_pte_ctor(t)) {
@@ -223,11 +228,18 @@ void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page)
 	vma_interval_tree_foreach(vma, &mapping->i_mmap, page, page) {
 		unsigned long addr = vma->vm_start +
 				     ((page - vma->vm_pgoff) << PAGE_SHIFT);
+		struct mmu_notifier_range range;
 
-		if (!morsel_vma_links(vma, addr))
+		if (!morsel_vma_links(vma, addr)) {
 			zap_page_range_single(vma, addr, PAGE_SIZE, NULL);
-		else if (was_mapped)
+		} else if (was_mapped) {
+			/* Secondary MMUs (KVM, SVA) let go of it as well. */
+			mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma->vm_mm,
+						addr, addr + PAGE_SIZE);
+			mmu_notifier_invalidate_range_start(&range);
 			flush_tlb_range(vma, addr, addr + PAGE_SIZE);
+			mmu_notifier_invalidate_range_end(&range);
+		}
 	}
 	i_mmap_unlock_read(mapping);
 }
@@ -264,6 +276,7 @@ static void subtree_prefill(struct morsel_overlay *ov, u64 chunk)
 			break;
 		morsel_count(ov, MORSEL_CNT_PREFILLS);
 	}
+	xa_set_mark(&ov->tables, chunk, SUBTREE_PREFILLED);
 }
 
 /**
@@ -299,8 +312,10 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
 		t = subtree_table_make(ov, chunk);
 		if (!t)
 			return -ENOMEM;
-		subtree_prefill(ov, chunk);
 	}
+	/* A table a grant made beside a fault has not been prefilled. */
+	if (!xa_get_mark(&ov->tables, chunk, SUBTREE_PREFILLED))
+		subtree_prefill(ov, chunk);
 	pmd_lock(mm, pmd);
 	if (pmd_none(*pmd)) {
 		pmd_populate(mm, pmd, ptdesc_page(t));
@@ -324,10 +339,18 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
  */
 vm_fault_t morsel_subtree_fault(struct morsel_overlay *ov, struct vm_fault *vmf)
 {
+	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
+	struct ptdesc *t;
 	int err = 0;
 
-	if (!pmd_none(*vmf->pmd))
-		return 0;	/* linked: the entry needs the protocol */
+	if (!pmd_none(pmd)) {
+		/* Linked: the entry needs the protocol. Anything else is a bug. */
+		t = subtree_table(ov, vmf->pgoff / PTRS_PER_PTE);
+		if (WARN_ONCE(!t || !pmd_present(pmd) || pmd_page(pmd) != ptdesc_page(t),
+			      "morsel: a foreign PTE table under an object mapping"))
+			return VM_FAULT_SIGBUS;
+		return 0;
+	}
 	mutex_lock(&ov->lock);
 	err = subtree_link(ov, vmf->vma->vm_mm, vmf->pmd, vmf->pgoff);
 	mutex_unlock(&ov->lock);
@@ -351,7 +374,9 @@ int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma)
 	unsigned long addr;
 	int err = 0;
 
-	for (addr = ALIGN(vma->vm_start, PMD_SIZE); !err && addr + PMD_SIZE <= vma->vm_end;
+	/* Only chunks of the object: a mapping may reach far beyond its end. */
+	for (addr = ALIGN(vma->vm_start, PMD_SIZE);
+	     !err && addr + PMD_SIZE <= vma->vm_end && vma_page(vma, addr) < overlay_pages(ov);
 	     addr += PMD_SIZE) {
 		pgd_t *pgd = pgd_offset(mm, addr);
 		p4d_t *p4d = p4d_alloc(mm, pgd, addr);

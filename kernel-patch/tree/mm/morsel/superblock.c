@@ -159,13 +159,15 @@ int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
 	if (sb->dir_off != sb->heap_off || morsel_sb_frames(sb) >= (1ULL << 28) - 1 ||
 	    sb->bitmap_off < sb->dir_off + sizeof(struct morsel_dir) ||
 	    sb->cdir_off < sb->bitmap_off + DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8 ||
-	    sb->cdir_bytes < morsel_sb_chunks(sb) * sizeof(u32) ||
-	    sb->cdir_bytes > sb->coherent_size ||
-	    sb->tmap_off < sb->cdir_off + sb->cdir_bytes * MORSEL_MAX_OBJECTS ||
+	    /* Upper bounds first: no sum below can wrap around. */
+	    sb->cdir_off > sb->coherent_size || sb->cdir_bytes > sb->coherent_size ||
+	    sb->tmap_off > sb->coherent_size || sb->tables_off > sb->coherent_size ||
 	    sb->ntables < 2 || sb->ntables > U32_MAX ||
+	    sb->cdir_bytes < morsel_sb_chunks(sb) * sizeof(u32) ||
+	    sb->tmap_off < sb->cdir_off + sb->cdir_bytes * MORSEL_MAX_OBJECTS ||
 	    sb->tables_off < sb->tmap_off + DIV_ROUND_UP(sb->ntables, 64) * 8 ||
 	    !IS_ALIGNED(sb->cdir_off | sb->cdir_bytes | sb->tables_off, PAGE_SIZE) ||
-	    sb->tables_off + sb->ntables * PAGE_SIZE > sb->coherent_size) {
+	    sb->ntables > (sb->coherent_size - sb->tables_off) / PAGE_SIZE) {
 		snprintf(why, len, "corrupt superblock: inconsistent object area");
 		return -EUCLEAN;
 	}

@@ -145,6 +145,20 @@ static void sb_refuses_inconsistent_layout(struct kunit *test)
 	sb->lease_ms = 0;
 	sb->csum = morsel_sb_csum(sb);
 	KUNIT_EXPECT_EQ(test, check(sb, SZ_256M, why), -EUCLEAN);
+
+	/* Tables whose end wraps around to within the coherent region. */
+	sb = good_sb(test);
+	sb->tables_off = 0 - 2 * (u64)PAGE_SIZE;
+	sb->ntables = 2;
+	sb->csum = morsel_sb_csum(sb);
+	KUNIT_EXPECT_EQ(test, check(sb, SZ_256M, why), -EUCLEAN);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "object area"));
+
+	/* More tables than the coherent region holds. */
+	sb = good_sb(test);
+	sb->ntables++;
+	sb->csum = morsel_sb_csum(sb);
+	KUNIT_EXPECT_EQ(test, check(sb, SZ_256M, why), -EUCLEAN);
 }
 
 static void sb_refuses_pool_larger_than_range(struct kunit *test)
