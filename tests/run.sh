@@ -424,7 +424,7 @@ main_suite() {
 	run_deep
 	run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
 	run_refused refused-checksum flip checksum
-	run_refused refused-version "version 2" incompatible_pool_version
+	run_refused refused-version "version 99" incompatible_pool_version
 	run_refused refused-signature garbage no_morsel_pool_signature
 }
 

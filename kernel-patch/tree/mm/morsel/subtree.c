@@ -248,10 +248,10 @@ void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page)
  * Make a chunk readable without faults, as far as the pool allows without
  * waiting for anyone: every page with a frame that no other host writes
  * joins this host's reads (its old lines are dropped first, as a read
- * fault would), every page this host owns is mapped writable. Runs when
- * the chunk's table is made, so a first process pays 512 compare-and-swaps
- * instead of 512 faults and later processes nothing; and after an owner
- * gave up its pages of the chunk. Context: ov->lock held.
+ * fault would), every page this host owns is mapped writable. Runs at the
+ * chunk's first link on this host, so a first process pays 512
+ * compare-and-swaps instead of 512 faults and later processes nothing; and
+ * after an owner gave up its pages of the chunk. Context: ov->lock held.
  */
 static void subtree_prefill(struct morsel_overlay *ov, u64 chunk)
 {
@@ -295,8 +295,8 @@ void morsel_subtree_prefill(struct morsel_overlay *ov, u64 chunk)
 }
 
 /*
- * Link the table of the chunk of @page into @mm at @pmd, making and
- * prefilling it if this host has none yet.
+ * Link the table of the chunk of @page into @mm at @pmd, making it if this
+ * host has none yet and prefilling it at its first link.
  * Context: ov->lock held; mmap_lock held.
  */
 static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *pmd,
