@@ -266,6 +266,20 @@ run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 	fi
 }
 
+# A bench as a smoke run: every host ran to the end, host 0 printed its
+# table (shown), no process left.
+run_bench() {	# run_bench NAME HOSTS JOB TIMEOUT WHAT PATTERN SAID
+	local name=$1 hosts=$2 job=$3 t=$4 what=$5 pattern=$6 said=$7
+	section "$name" "$hosts host(s), job $job"
+	scripts/hosts.sh -n "$hosts" -t "$t" -o "$T/$name" "$job" >"$T/$name.launcher.log" 2>&1
+	ok $? "$name: the launcher ran every host to the end"
+	job_rc "$name" "$hosts" "$what"
+	grep -aq "$pattern" "$T/$name/host0.log"
+	ok $? "$name: $said"
+	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/$name/host0.log" | tr -d '\r' | sed 's/^/  # /'
+	no_strays "$name"
+}
+
 # The pool a run left behind, checked from the host side (out/poolcheck):
 # frames referenced once or free, no bit or lock of a host that is gone.
 # After the first such check, the checker itself: a leaked frame is found,
@@ -396,26 +410,13 @@ main_suite() {
 	[[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner [a-z]' "$T/ab-2/ab.txt") == 4 ]]
 	ok $? "ab-2: table with a winner per workload and the plot written"
 	no_strays ab-2
-	# The reader-revocation bench runs end to end on 4 hosts (numbers printed,
-	# not judged).
-	section revokebench-4 "4 host(s), job revokebench"
-	scripts/hosts.sh -n 4 -t 240 -o "$T/revokebench-4" revokebench >"$T/revokebench-4.launcher.log" 2>&1
-	ok $? "revokebench-4: the launcher ran every host to the end"
-	job_rc revokebench-4 4 "the bench (every reader checks what it read)"
-	grep -aq 'serial / split-phase' "$T/revokebench-4/host0.log"
-	ok $? "revokebench-4: host 0 printed both modes and their ratio"
-	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/revokebench-4/host0.log" | tr -d '\r' | sed 's/^/  # /'
-	no_strays revokebench-4
-	# The mapping bench runs end to end on 2 hosts (numbers printed, not
-	# judged; every mapping's pages are read back).
-	section mapbench-2 "2 host(s), job mapbench"
-	scripts/hosts.sh -n 2 -t 600 -o "$T/mapbench-2" mapbench >"$T/mapbench-2.launcher.log" 2>&1
-	ok $? "mapbench-2: the launcher ran every host to the end"
-	job_rc mapbench-2 2 "the bench (every mapping read back)"
-	grep -aq 'usable: memfd MAP_POPULATE / morsel eager' "$T/mapbench-2/host0.log"
-	ok $? "mapbench-2: host 0 printed the mapping table and its ratios"
-	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/mapbench-2/host0.log" | tr -d '\r' | sed 's/^/  # /'
-	no_strays mapbench-2
+	# The reader-revocation bench on 4 hosts and the mapping bench on 2 run
+	# end to end (numbers printed, not judged; every reader checks what it
+	# read, every mapping's pages are read back).
+	run_bench revokebench-4 4 revokebench 240 "the bench (every reader checks what it read)" \
+		'serial / split-phase' "host 0 printed both modes and their ratio"
+	run_bench mapbench-2 2 mapbench 600 "the bench (every mapping read back)" \
+		'usable: memfd MAP_POPULATE / morsel eager' "host 0 printed the mapping table and its ratios"
 	section xfer-selftest "bench/xfer-breakdown.py --selftest"
 	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"

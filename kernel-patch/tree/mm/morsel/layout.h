@@ -145,6 +145,9 @@ struct morsel_ring {
  * are allocated when an object is created or grows, up to the largest size
  * it has had, and freed when it is deleted, so an object can be as large as
  * the data region while small objects use little of the coherent region.
+ * A chunk directory changes only under dir_lock and is read lock-free: a
+ * table number is published (release) before the size that reaches it,
+ * and a table is freed only when its object is deleted.
  * Directory changes are serialised by dir_lock, a cross-host lock word
  * (host id + 1 of the holder, broken when the holder is declared dead).
  */

@@ -47,7 +47,9 @@ struct morsel_obj_counters {
  * @shadow: stale-cache mode: page index -> host-local shadow page.
  * @tables: the subtree: chunk (2 MiB of the object) -> this host's PTE
  *	table of it, linked by every mapping that covers the chunk
- *	(subtree.c).
+ *	(subtree.c). Entries and marks are added under @lock, read
+ *	lock-free, and freed only with the overlay; a table's entries
+ *	change under @lock and the table's split PTE lock.
  * @vmas: mappings of the overlay on this host (under overlays_lock).
  * @cnt: this overlay's counters.
  * @rcu: freed after a grace period: bpf_morsel_obj_counter() reads
