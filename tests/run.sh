@@ -19,7 +19,8 @@ set -uo pipefail
 
 # The KUnit suites of mm/morsel (the kunit_suite names in
 # kernel-patch/tree/mm/morsel/*_test.c): each must be in the boot log.
-KUNIT_SUITES=(morsel_superblock morsel_ring morsel_registry morsel_ownership morsel_policy)
+KUNIT_SUITES=(morsel_superblock morsel_ring morsel_registry morsel_ownership morsel_policy
+	morsel_pooltable)
 
 T=$OUT/test
 rm -rf "$T"
@@ -356,6 +357,11 @@ main_suite() {
 		ok $? "objfail-2-$mode: the survivor swept up after the dead host and said what it had held ($(grep -a -m1 -o 'swept up after host 1: .*' "$T/objfail-2-$mode/host0.log" | tr -d '\r'))"
 		run objdetect-2-$mode 2 objdetect "${opt[@]}"
 		run subtree-2-$mode 2 subtree "${opt[@]}"
+		rm -f "$POOL.pooltable"
+		run pooltable-2x2cpu-$mode 2 pooltable -c 2 -p "$POOL.pooltable" "${opt[@]}"
+		pool_check pooltable-2x2cpu-$mode "$POOL.pooltable"
+		grep -q " $((4 * 512 + 3)) pages shown in the pool's hardware tables" "$T/pooltable-2x2cpu-$mode.poolcheck"
+		ok $? "pooltable-2x2cpu-$mode: every page of the object is shown in the pool's tables at the end"
 		# The fuzzer (tests/guest/fuzz.c), then the pool it leaves; once
 		# with a host crashing in the middle of it.
 		rm -f "$POOL.fuzz"

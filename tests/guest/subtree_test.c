@@ -10,6 +10,13 @@
  *
  * "subtree_test big" (job "bigobject", a pool of 3 GiB or more): a 1 GiB
  * object, written by host 0 and read by host 1 with one recall per 2 MiB.
+ *
+ * "subtree_test pool" (job "pooltable", 2 hosts): host 1 only reads what
+ * host 0 wrote and gave back, through the pool's own hardware page tables
+ * (no table of its own, no fault after linking), in two processes; host
+ * 0's writes reach both; unmap, exit and a killed process leave the pool's
+ * tables as they were. In stale-cache mode host 1 keeps tables of its
+ * own, and the data must be the same.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -379,6 +386,9 @@ static void host0(void)
 	fd = obj_fd("subtree", 0);
 	m = fd >= 0 ? map_rw(fd) : NULL;
 	bad = m ? check(m, 2) - (m[7 * PAGE] == 0xee) : NPAGES;
+	/* Writes: tables of this host's own, not the pool's (pooltable.c). */
+	for (p = 0; m && p < CHUNKS; p++)
+		((volatile unsigned char *)m)[p * CHUNK + PAGE] = m[p * CHUNK + PAGE];
 	pt1 = page_tables_kb();
 	if (m)
 		munmap(m, SIZE);
@@ -479,6 +489,187 @@ static void big_object(void)
 	}
 }
 
+/* The pool's hardware entries of the object: how many are present, a sum of them. */
+static int hw_entries(int fd, unsigned long long *present, unsigned long long *sum)
+{
+	static unsigned long long e[NPAGES];
+	struct morsel_entries req = { .first = 0, .count = NPAGES,
+				      .entries = (unsigned long long)(unsigned long)e };
+	size_t i;
+
+	if (ioctl(fd, MORSEL_OBJ_HWENTRIES, &req))
+		return -errno;
+	*present = *sum = 0;
+	for (i = 0; i < NPAGES; i++) {
+		*present += e[i] & 1;
+		*sum = *sum * 31 + e[i];
+	}
+	return 0;
+}
+
+/* A process of host 1 that reads the object until told, then page 5 again. */
+static pid_t reader_child(unsigned char *m, int *go)
+{
+	int to_child[2], from_child[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(to_child) || pipe(from_child))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		long f0 = minflt();
+		size_t bad = check(m, 3);
+
+		f0 = minflt() - f0;
+		/* Linked on its first touch of each chunk, then no fault. */
+		c = bad ? 'b' : f0 > CHUNKS + TAIL + 2 ? 'f' : 'k';
+		if (write(from_child[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		_exit(m[5 * PAGE] == 0xab && m[600 * PAGE] == 0xcd ? 0 : 4);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	if (pid < 0 || read(from_child[0], &c, 1) != 1)
+		c = 'x';
+	close(from_child[0]);
+	*go = to_child[1];
+	tap_ok(c == 'k', "a second process links the pool's tables and reads without faults (%c)", c);
+	return pid;
+}
+
+static void pool_tables(void)
+{
+	int stale = cmdline_int("morsel.stale_cache", 0), fd = -1, go = -1, status = 0;
+	unsigned long long present0 = 0, sum0 = 0, present1 = 0, sum1 = 0;
+	struct morsel_obj_stat a = { 0 }, b;
+	unsigned char *m = NULL;
+	pid_t child = -1, victim;
+	size_t p, bad;
+	long f0;
+
+	if (me == 0) {
+		fd = obj_fd("pooltab", 1);
+		m = fd >= 0 ? map_rw(fd) : NULL;
+		for (p = 0; m && p < NPAGES; p++)
+			m[p * PAGE] = stamp(3, p);
+		/* Unmap and close: every page written back and shown in the pool's tables. */
+		if (m)
+			munmap(m, SIZE);
+		close(fd);
+		tap_step(m != NULL, "host 0 wrote every page and gave the object back");
+	}
+	barrier();	/* 1: written */
+	if (me == 1) {
+		fd = obj_fd("pooltab", 0);
+		m = fd >= 0 ? map_rw(fd) : NULL;
+		if (!tap_step(m != NULL && !hw_entries(fd, &present0, &sum0), "open, map, read the pool's entries"))
+			return;
+		tap_ok(present0 == NPAGES,
+		       "every page host 0 gave back is shown in the pool's tables (%llu of %u)",
+		       present0, NPAGES);
+		a = stat_of(fd);
+		f0 = minflt();
+		bad = check(m, 3);
+		f0 = minflt() - f0;
+		b = stat_of(fd);
+		tap_ok(!bad, "host 1 reads what host 0 wrote (%zu wrong)", bad);
+		if (stale)
+			tap_ok(b.tables == CHUNKS && b.pool_links == 0,
+			       "stale-cache mode: %llu tables of its own, %llu links to the pool's",
+			       (unsigned long long)b.tables, (unsigned long long)b.pool_links);
+		else
+			tap_ok(b.tables == 0 && b.pool_links == CHUNKS &&
+				       b.read_faults - a.read_faults == TAIL &&
+				       b.recalls_sent == 0 && f0 <= CHUNKS + TAIL + 2,
+			       "a host that only reads links the pool's tables: %llu of its own, %llu pool links, %llu protocol read faults (the %d tail pages), %llu recalls, %ld faults",
+			       (unsigned long long)b.tables, (unsigned long long)b.pool_links,
+			       (unsigned long long)(b.read_faults - a.read_faults), TAIL,
+			       (unsigned long long)b.recalls_sent, f0);
+		child = reader_child(m, &go);
+		a = stat_of(fd);
+	}
+	barrier();	/* 2: host 1 reads through the pool's tables */
+	if (me == 0) {
+		fd = obj_fd("pooltab", 0);
+		m = fd >= 0 ? map_rw(fd) : NULL;
+		if (m) {
+			a = stat_of(fd);
+			m[5 * PAGE] = 0xab;
+			m[600 * PAGE] = 0xcd;
+			b = stat_of(fd);
+			tap_ok(b.recalls_sent - a.recalls_sent >= 2,
+			       "writing 2 pages host 1 reads through the pool's table recalls it (%llu recalls)",
+			       (unsigned long long)(b.recalls_sent - a.recalls_sent));
+		}
+	}
+	barrier();	/* 3: host 0 wrote pages 5 and 600 */
+	if (me == 1) {
+		b = stat_of(fd);
+		tap_ok(m[5 * PAGE] == 0xab && m[600 * PAGE] == 0xcd && m[6 * PAGE] == stamp(3, 6),
+		       "host 1 sees host 0's writes: %#x %#x", m[5 * PAGE], m[600 * PAGE]);
+		tap_ok(b.recalls_handled - a.recalls_handled >= 2,
+		       "host 1 was recalled for them (%llu recalls handled)",
+		       (unsigned long long)(b.recalls_handled - a.recalls_handled));
+		if (go >= 0 && write(go, "g", 1) == 1)
+			waitpid(child, &status, 0);
+		tap_ok(go >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		       "the second process sees them too (status %#x)", status);
+		/* A process killed while it reads through the pool's tables. */
+		victim = fork();
+		if (victim == 0)
+			for (;;)
+				bad += check(m, 3);
+		usleep(200000);
+		kill(victim, SIGKILL);
+		waitpid(victim, &status, 0);
+		munmap(m, SIZE);
+		m = NULL;
+		close(fd);
+	}
+	barrier();	/* 4: host 1 unmapped, its processes exited or were killed */
+	if (me == 0 && m) {
+		munmap(m, SIZE);
+		close(fd);	/* pages 5 and 600 shown again */
+	}
+	barrier();	/* 5 */
+	if (me == 1) {
+		/* Shown again with the same frames: the tables are as they were. */
+		fd = obj_fd("pooltab", 0);
+		if (tap_step(fd >= 0 && !hw_entries(fd, &present1, &sum1), "read the pool's entries again"))
+			tap_ok(present1 == present0 && sum1 == sum0,
+			       "unmap, exit and a killed process left the pool's tables intact (%llu/%llu present, sum %s)",
+			       present1, present0, sum1 == sum0 ? "equal" : "differs");
+		/* A write gives host 1 a table of its own for that chunk. */
+		m = fd >= 0 ? map_rw(fd) : NULL;
+		if (m) {
+			a = stat_of(fd);
+			/* Read (links the pool's table), then write: volatile keeps the order. */
+			bad = ((volatile unsigned char *)m)[10 * PAGE] != stamp(3, 10);
+			((volatile unsigned char *)m)[9 * PAGE] = 0x99;
+			b = stat_of(fd);
+			tap_ok(!bad && m[5 * PAGE] == 0xab && b.tables - a.tables == 1 &&
+				       b.privatized - a.privatized == (stale ? 0 : 1),
+			       "a write after reads makes one table of host 1's own (%llu), leaving the pool's (%llu)",
+			       (unsigned long long)(b.tables - a.tables),
+			       (unsigned long long)(b.privatized - a.privatized));
+			munmap(m, SIZE);
+		}
+		close(fd);
+	}
+	barrier();	/* 6 */
+	if (me == 0) {
+		fd = obj_fd("pooltab", 0);
+		m = fd >= 0 ? map_rw(fd) : NULL;
+		tap_ok(m && m[9 * PAGE] == 0x99 && m[5 * PAGE] == 0xab,
+		       "host 0 reads host 1's write");
+		if (m)
+			munmap(m, SIZE);
+		close(fd);
+	}
+	/* The object stays: make test checks its tables against its entries. */
+}
+
 int main(int argc, char **argv)
 {
 	int err;
@@ -496,6 +687,8 @@ int main(int argc, char **argv)
 	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000), "all %u hosts alive", nhosts);
 	if (argc > 1 && !strcmp(argv[1], "big"))
 		big_object();
+	else if (argc > 1 && !strcmp(argv[1], "pool"))
+		pool_tables();
 	else if (me == 0)
 		host0();
 	else if (me == 1)

@@ -19,7 +19,9 @@
  *  - every page table is the hole (0, all zero), in one chunk of one live
  *    object, or free: none in two chunks, none in use by nobody;
  *  - a live object's views and mapped bits name live hosts only;
- *  - every entry of a live object is a valid MRSW state (ownership.c);
+ *  - every entry of a live object is a valid MRSW state (ownership.c), and
+ *    its hardware entry (pooltable.c) is 0 or shows it SHARED, read-only,
+ *    at its frame; a chunk is linked by live hosts only;
  *  - every frame is referenced by exactly one entry of a live object, or
  *    by none and free in the frame bitmap.
  * Entries that still name a host that is gone are reported, not refused:
@@ -114,14 +116,45 @@ static void frame_set(struct pool *p, uint64_t f, bool used)
 	bit_set(p, p->sb->bitmap_off, f, used);
 }
 
-static uint32_t *chunk_dir(const struct pool *p, uint32_t i)
+static struct morsel_chunk *chunk_dir(const struct pool *p, uint32_t i)
 {
-	return (uint32_t *)(p->base + p->sb->cdir_off + i * p->sb->cdir_bytes);
+	return (struct morsel_chunk *)(p->base + p->sb->cdir_off + i * p->sb->cdir_bytes);
 }
 
 static uint64_t *table(const struct pool *p, uint64_t t)
 {
-	return (uint64_t *)(p->base + p->sb->tables_off + t * 4096);
+	return (uint64_t *)(p->base + p->sb->tables_off + t * MORSEL_TABLE_BYTES);
+}
+
+/* The pool's hardware page table of a pair: x86-64 PTEs. */
+static uint64_t *hwtable(const struct pool *p, uint64_t t)
+{
+	return table(p, t) + 512;
+}
+
+/* x86-64 PTE bits a shared page's hardware entry has (pooltable.c). */
+#define HW_PRESENT	(1ull << 0)
+#define HW_RW		(1ull << 1)
+#define HW_USER		(1ull << 2)
+#define HW_ACCESSED	(1ull << 5)
+#define HW_DIRTY	(1ull << 6)
+#define HW_SPECIAL	(1ull << 9)
+#define HW_PFN_MASK	0x000ffffffffff000ull
+
+/*
+ * A hardware entry is 0, or shows a SHARED page read-only at its frame, by
+ * the formatter's physical address of the pool, accessed preset.
+ */
+static bool hw_valid(const struct pool *p, uint64_t hw, uint64_t e)
+{
+	uint64_t frame_phys = p->sb->phys + p->sb->data_off + (MORSEL_PTE_FRAME1(e) - 1) * 4096;
+
+	if (!hw)
+		return true;
+	return MORSEL_PTE_STATE(e) == MORSEL_PTE_SHARED &&
+	       (hw & (HW_PRESENT | HW_RW | HW_USER | HW_ACCESSED | HW_DIRTY | HW_SPECIAL)) ==
+		       (HW_PRESENT | HW_USER | HW_ACCESSED | HW_SPECIAL) &&
+	       (hw & HW_PFN_MASK) == frame_phys;
 }
 
 static int open_pool(const char *path, struct pool *p)
@@ -156,9 +189,9 @@ static int open_pool(const char *path, struct pool *p)
 	}
 	if (p->sb->pool_size > p->size || p->sb->data_off > p->sb->pool_size ||
 	    p->sb->cdir_off + MORSEL_MAX_OBJECTS * p->sb->cdir_bytes > p->sb->tmap_off ||
-	    p->sb->cdir_bytes < (frames(p) + 511) / 512 * 4 ||
+	    p->sb->cdir_bytes < (frames(p) + 511) / 512 * sizeof(struct morsel_chunk) ||
 	    p->sb->tmap_off + (p->sb->ntables + 63) / 64 * 8 > p->sb->tables_off ||
-	    p->sb->tables_off + p->sb->ntables * 4096 > p->sb->data_off ||
+	    p->sb->tables_off + p->sb->ntables * MORSEL_TABLE_BYTES > p->sb->data_off ||
 	    p->sb->bitmap_off + (frames(p) + 63) / 64 * 8 > p->sb->data_off ||
 	    p->sb->dir_off + sizeof(struct morsel_dir) > p->sb->data_off) {
 		bad("superblock regions outside the pool");
@@ -178,7 +211,9 @@ static void check(struct pool *p, bool repair)
 	uint64_t n = frames(p), f, page, c, leaked = 0, gone = 0, used = 0;
 	uint64_t chunks = (n + 511) / 512, nt = p->sb->ntables, tleaked = 0;
 	uint8_t *refs = calloc(n, 1), *trefs = calloc(nt, 1);
-	uint32_t i, stray, *cdir;
+	struct morsel_chunk *cdir;
+	uint64_t shown = 0;
+	uint32_t i, stray;
 
 	if (!refs || !trefs) {
 		bad("out of memory");
@@ -190,9 +225,9 @@ static void check(struct pool *p, bool repair)
 		if (repair)
 			d->dir_lock = 0;
 	}
-	for (page = 0; page < 512; page++)
+	for (page = 0; page < 1024; page++)
 		if (table(p, 0)[page]) {
-			bad("the hole table (0) has entry %llu set", (unsigned long long)page);
+			bad("the hole tables (0) have entry %llu set", (unsigned long long)page);
 			if (repair)
 				table(p, 0)[page] = 0;
 		}
@@ -204,9 +239,18 @@ static void check(struct pool *p, bool repair)
 		cdir = chunk_dir(p, i);
 		if (o->state != MORSEL_OBJ_LIVE) {
 			for (c = 0; c < chunks; c++)
-				if (cdir[c])
-					bad("free directory entry %u holds table %u", i, cdir[c]);
+				if (cdir[c].table || cdir[c].linked)
+					bad("free directory entry %u holds table %u, linked %#x", i,
+					    cdir[c].table, cdir[c].linked);
 			continue;
+		}
+		for (c = 0; c < chunks; c++) {
+			if (!(cdir[c].linked & ~p->live))
+				continue;
+			bad("object %u chunk %llu: linked by hosts %#x that are not alive", i,
+			    (unsigned long long)c, cdir[c].linked & ~p->live);
+			if (repair)
+				cdir[c].linked &= p->live;
 		}
 		stray = (o->views | o->mapped) & ~p->live;
 		if (stray) {
@@ -218,8 +262,8 @@ static void check(struct pool *p, bool repair)
 			}
 		}
 		for (page = 0; page < chunks * 512; page++) {
-			uint64_t e, f1;
-			uint32_t who, t = cdir[page / 512];
+			uint64_t e, f1, hw;
+			uint32_t who, t = cdir[page / 512].table;
 
 			if (t >= nt) {
 				bad("object %u chunk %llu: table %u beyond the %llu tables", i,
@@ -235,12 +279,21 @@ static void check(struct pool *p, bool repair)
 					bad("table %u in use by object %u but free in the bitmap", t, i);
 			}
 			e = table(p, t)[page % 512];
+			hw = hwtable(p, t)[page % 512];
 			f1 = MORSEL_PTE_FRAME1(e);
 			who = MORSEL_PTE_READERS(e);
 
 			if (!entry_valid(e))
 				bad("object %u page %llu: invalid entry %#llx", i,
 				    (unsigned long long)page, (unsigned long long)e);
+			shown += hw != 0;
+			if (!hw_valid(p, hw, e)) {
+				bad("object %u page %llu: hardware entry %#llx does not show entry %#llx%s",
+				    i, (unsigned long long)page, (unsigned long long)hw,
+				    (unsigned long long)e, repair ? ": cleared" : "");
+				if (repair)
+					hwtable(p, t)[page % 512] = 0;
+			}
 			if (MORSEL_PTE_STATE(e) >= MORSEL_PTE_EXCLUSIVE)
 				who |= 1u << MORSEL_PTE_OWNER(e);
 			gone += (who & ~p->live) != 0;
@@ -287,8 +340,8 @@ static void check(struct pool *p, bool repair)
 	       (unsigned long long)n, (unsigned long long)used, p->live);
 	for (c = 1, used = 0; c < nt; c++)
 		used += trefs[c] != 0;
-	printf("poolcheck: %llu page tables, %llu in use\n", (unsigned long long)nt - 1,
-	       (unsigned long long)used);
+	printf("poolcheck: %llu table pairs, %llu in use, %llu pages shown in the pool's hardware tables\n",
+	       (unsigned long long)nt - 1, (unsigned long long)used, (unsigned long long)shown);
 	free(refs);
 	free(trefs);
 }

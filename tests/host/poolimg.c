@@ -8,7 +8,7 @@
  *   poolimg FILE garbage   overwrite the signature
  *
  * Offsets follow struct morsel_sb (mm/morsel/layout.h; KUnit checks them):
- * magic at 0, csum at 8, checksummed bytes from 12 to 168.
+ * magic at 0, csum at 8, checksummed bytes from 12 to 176.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,7 +21,7 @@
 
 #define SB_CSUM_OFF 8
 #define SB_VERSION_OFF 12
-#define SB_END 168
+#define SB_END 176
 
 int main(int argc, char **argv)
 {

@@ -20,6 +20,8 @@
  *   ioctl MORSEL_OBJ_RESIZE      grow or shrink (shrinking punches the tail)
  *   ioctl MORSEL_OBJ_PUNCH       remove pages, on every host
  *   ioctl MORSEL_OBJ_ENTRIES     read authoritative page-table entries
+ *   ioctl MORSEL_OBJ_HWENTRIES   read the pool's hardware page-table entries
+ *                                (x86-64 PTEs every host's MMU may walk)
  *   fsync, msync(MS_SYNC)        a sync point: the ownership policy
  *                                decides, per page this host owns, whether
  *                                to write it back and share it now
@@ -119,6 +121,8 @@ struct morsel_obj_stat {
 	__u64 unlinks;
 	__u64 tables;		/* PTE tables made on this host */
 	__u64 prefills;	/* pages mapped when a table was made */
+	__u64 pool_links;	/* of the links: to the pool's hardware tables */
+	__u64 privatized;	/* chunks that left the pool's table for one of ours */
 };
 
 struct morsel_entries {
@@ -138,5 +142,6 @@ struct morsel_entries {
 #define MORSEL_OBJ_RESIZE	_IOW(MORSEL_IOC_MAGIC, 0x11, __u64)
 #define MORSEL_OBJ_PUNCH	_IOW(MORSEL_IOC_MAGIC, 0x12, struct morsel_punch)
 #define MORSEL_OBJ_ENTRIES	_IOW(MORSEL_IOC_MAGIC, 0x13, struct morsel_entries)
+#define MORSEL_OBJ_HWENTRIES	_IOW(MORSEL_IOC_MAGIC, 0x14, struct morsel_entries)
 
 #endif /* _UAPI_LINUX_MORSEL_H */

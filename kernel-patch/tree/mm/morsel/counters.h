@@ -22,4 +22,6 @@ MORSEL_COUNTER(LINKS)		/* PMDs linked to the overlay's tables */
 MORSEL_COUNTER(UNLINKS)		/* PMDs unlinked by unmap */
 MORSEL_COUNTER(TABLES)		/* PTE tables made for the overlay */
 MORSEL_COUNTER(PREFILLS)	/* pages mapped when a table was made */
+MORSEL_COUNTER(POOL_LINKS)	/* of the links: to the pool's hardware tables */
+MORSEL_COUNTER(PRIVATIZED)	/* chunks that left the pool's table for one of ours */
 #undef MORSEL_COUNTER

@@ -87,6 +87,30 @@ struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int id
 	return &dir(p)->obj[idx];
 }
 
+/* The chunk directory of entry @idx: a struct morsel_chunk per 2 MiB. */
+static struct morsel_chunk *chunk_dir(struct morsel_pool *p, unsigned int idx)
+{
+	return morsel_pool_ptr(p, p->sb->cdir_off + idx * p->sb->cdir_bytes);
+}
+
+/**
+ * morsel_obj_forget_links() - a host links no chunk of an object any more.
+ * @p: the pool.
+ * @idx: directory index.
+ * @host: the host, whose processes have all unlinked (or who is dead).
+ *
+ * Writers stop revoking it as a reader of the pool's tables.
+ */
+void morsel_obj_forget_links(struct morsel_pool *p, unsigned int idx, unsigned int host)
+{
+	struct morsel_chunk *cdir = chunk_dir(p, idx);
+	u64 c;
+
+	for (c = 0; c < morsel_sb_chunks(p->sb) && READ_ONCE(cdir[c].table); c++)
+		if (READ_ONCE(cdir[c].linked) & BIT(host))
+			pool_and32(&cdir[c].linked, ~BIT(host));
+}
+
 /**
  * morsel_dir_forget_host() - a host has no object open or mapped.
  * @p: the pool.
@@ -94,7 +118,8 @@ struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int id
  *	may have died before anyone noticed).
  *
  * Clears its views and mapped bits in every entry, so that a delete does
- * not wait for a host that will never unmap.
+ * not wait for a host that will never unmap, and its links to the pool's
+ * hardware tables, so that writers no longer recall it.
  *
  * Return: how many entries named it.
  */
@@ -108,6 +133,8 @@ unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host)
 		if ((pool_and32(&o->views, ~BIT(host)) |
 		     pool_and32(&o->mapped, ~BIT(host))) & BIT(host))
 			named++;
+		if (READ_ONCE(o->state) == MORSEL_OBJ_LIVE)
+			morsel_obj_forget_links(p, idx, host);
 	}
 	return named;
 }
@@ -123,10 +150,38 @@ u64 morsel_obj_max_pages(struct morsel_pool *p)
 	return morsel_sb_frames(p->sb);
 }
 
-/* The chunk directory of entry @idx: a table number per 2 MiB. */
-static u32 *chunk_dir(struct morsel_pool *p, unsigned int idx)
+/**
+ * morsel_obj_chunk() - 2 MiB of an object in its chunk directory.
+ * @p: the pool.
+ * @idx: directory index.
+ * @chunk: chunk index, below morsel_obj_max_pages() / 512 rounded up.
+ *
+ * Return: a pointer into the coherent region.
+ */
+struct morsel_chunk *morsel_obj_chunk(struct morsel_pool *p, unsigned int idx, u64 chunk)
 {
-	return morsel_pool_ptr(p, p->sb->cdir_off + idx * p->sb->cdir_bytes);
+	return chunk_dir(p, idx) + chunk;
+}
+
+/**
+ * morsel_obj_table() - the table pair of a chunk.
+ * @p: the pool.
+ * @idx: directory index.
+ * @chunk: chunk index.
+ *
+ * A chunk without a table (beyond the largest size the object had) has
+ * the hole: it reads as never touched, and nothing writes to it, since
+ * every change to an entry needs a page of the object.
+ *
+ * Return: the pair's number, 0 for the hole.
+ */
+u32 morsel_obj_table(struct morsel_pool *p, unsigned int idx, u64 chunk)
+{
+	u32 t = READ_ONCE(chunk_dir(p, idx)[chunk].table);
+
+	if (WARN_ON_ONCE(t >= p->sb->ntables))
+		t = 0;	/* a corrupt chunk directory: the hole */
+	return t;
 }
 
 /**
@@ -135,20 +190,13 @@ static u32 *chunk_dir(struct morsel_pool *p, unsigned int idx)
  * @idx: directory index.
  * @page: page index, below morsel_obj_max_pages().
  *
- * A page of a chunk without a table (beyond the largest size the object
- * had) is in the hole table: it reads as never touched, and nothing
- * writes to it, since every change to an entry needs a page of the
- * object.
- *
- * Return: a pointer into the coherent region.
+ * Return: a pointer into the coherent region (into the hole table for a
+ * page beyond the largest size the object had).
  */
 u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page)
 {
-	u32 t = READ_ONCE(chunk_dir(p, idx)[page / PTRS_PER_PTE]);
-
-	if (WARN_ON_ONCE(t >= p->sb->ntables))
-		t = 0;	/* a corrupt chunk directory: the hole */
-	return morsel_table_ptr(p, t) + page % PTRS_PER_PTE;
+	return morsel_table_ptr(p, morsel_obj_table(p, idx, page / PTRS_PER_PTE)) +
+	       page % PTRS_PER_PTE;
 }
 
 /**
@@ -163,10 +211,10 @@ u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page)
  */
 u64 morsel_obj_table_pages(struct morsel_pool *p, unsigned int idx)
 {
-	u32 *cdir = chunk_dir(p, idx);
+	struct morsel_chunk *cdir = chunk_dir(p, idx);
 	u64 c = morsel_sb_chunks(p->sb);
 
-	while (c && !READ_ONCE(cdir[c - 1]))
+	while (c && !READ_ONCE(cdir[c - 1].table))
 		c--;
 	return c * PTRS_PER_PTE;
 }
@@ -174,23 +222,26 @@ u64 morsel_obj_table_pages(struct morsel_pool *p, unsigned int idx)
 /* Give back every table of entry @idx, and the frames they name. */
 static void obj_free_tables(struct morsel_pool *p, unsigned int idx)
 {
-	u32 *cdir = chunk_dir(p, idx);
+	struct morsel_chunk *cdir = chunk_dir(p, idx);
 	u64 c, i;
 
 	for (c = 0; c < morsel_sb_chunks(p->sb); c++) {
 		u64 *table;
 
-		if (!cdir[c])
+		if (!cdir[c].table)
 			continue;
-		table = morsel_table_ptr(p, cdir[c]);
+		table = morsel_table_ptr(p, cdir[c].table);
 		for (i = 0; i < PTRS_PER_PTE; i++) {
 			u64 e = xchg(&table[i], 0);
 
 			if (MORSEL_PTE_FRAME1(e))
 				morsel_frame_free(p, MORSEL_PTE_FRAME1(e) - 1);
 		}
-		morsel_table_free(p, cdir[c]);
-		WRITE_ONCE(cdir[c], 0);
+		/* The next user of the pair starts with an empty hardware table. */
+		memset(morsel_hwtable_ptr(p, cdir[c].table), 0, PAGE_SIZE);
+		morsel_table_free(p, cdir[c].table);
+		WRITE_ONCE(cdir[c].table, 0);
+		WRITE_ONCE(cdir[c].linked, 0);
 	}
 }
 
@@ -208,17 +259,17 @@ static void obj_free_tables(struct morsel_pool *p, unsigned int idx)
 int morsel_obj_grow(struct morsel_pool *p, unsigned int idx, u64 size)
 {
 	u64 c, chunks = DIV_ROUND_UP(DIV_ROUND_UP(size, PAGE_SIZE), PTRS_PER_PTE);
-	u32 *cdir = chunk_dir(p, idx);
+	struct morsel_chunk *cdir = chunk_dir(p, idx);
 	s64 t;
 
 	for (c = 0; c < chunks; c++) {
-		if (cdir[c])
+		if (cdir[c].table)
 			continue;
 		t = morsel_table_alloc(p);
 		if (t < 0)
 			return t;
-		/* Release: the zeroed table before its number. */
-		smp_store_release(&cdir[c], t);
+		/* Release: the zeroed tables before their number. */
+		smp_store_release(&cdir[c].table, t);
 	}
 	return 0;
 }

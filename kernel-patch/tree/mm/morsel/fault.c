@@ -47,23 +47,34 @@ static int acquire_granted(struct morsel_overlay *ov, u64 page, u64 old, u64 new
 /*
  * First touch: give the page a zeroed frame, shared with or owned by this
  * host as asked. A host that filled it first wins; our frame goes back.
- * Context: no lock held; may sleep.
+ * A shared page is filled exclusive, published in the pool's table, then
+ * shared: only a holder publishes (pooltable.c). Context: no lock held;
+ * may sleep.
  */
 static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_req *req)
 {
+	struct morsel_own_req fill = *req, me = overlay_req(ov, MORSEL_OWN_DOWNGRADE);
 	struct morsel_pool *p = ov->pool;
+	u64 *pte = overlay_pte(ov, page), old, new;
 	s64 frame = morsel_frame_alloc(p);
-	u64 old, new;
 
 	if (frame < 0)
 		return frame;	/* -ENOSPC: the data region is full */
 	memset(morsel_frame_ptr(p, frame), 0, PAGE_SIZE);
 	morsel_cache_writeback(morsel_frame_ptr(p, frame));
-	req->frame = frame;
-	if (morsel_pte_update(overlay_pte(ov, page), morsel_own_fill, req, &old, &new))
+	fill.frame = frame;
+	fill.flags |= MORSEL_OWN_WRITE;
+	if (morsel_pte_update(pte, morsel_own_fill, &fill, &old, &new)) {
 		morsel_frame_free(p, frame);
-	else
-		trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
+		return 0;
+	}
+	trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
+	if (!(req->flags & MORSEL_OWN_WRITE)) {
+		morsel_pooltable_publish(p, ov->idx, page, new);
+		me.expect = new;
+		if (!morsel_pte_update(pte, morsel_own_release, &me, &old, &new))
+			trace_morsel_release(ov->idx, page, me.host, true, new);
+	}
 	return 0;
 }
 
@@ -156,7 +167,7 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
 	bool read = access == MORSEL_ACCESS_READ || access == MORSEL_ACCESS_READ_CHUNK;
 	struct morsel_own_req req = overlay_req(ov, read ? 0 : MORSEL_OWN_WRITE);
-	u64 *pte = overlay_pte(ov, page), old, new;
+	u64 old, new;
 	int action, err;
 
 	for (;;) {
@@ -173,7 +184,7 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 			mutex_unlock(&ov->lock);
 			return -EAGAIN;	/* shrunk since the fault began */
 		}
-		action = morsel_pte_update(pte, morsel_own_fault, &req, &old, &new);
+		action = morsel_pooltable_fault(p, ov->idx, page, &req, &old, &new);
 		if (action == MORSEL_OWN_GRANTED)
 			return acquire_granted(ov, page, old, new, e);
 		mutex_unlock(&ov->lock);
@@ -215,7 +226,12 @@ static vm_fault_t fault_map(struct morsel_overlay *ov, struct vm_area_struct *vm
 	} else if (!pfn) {
 		ret = VM_FAULT_OOM;
 	} else if (morsel_vma_links(vma, addr)) {
-		ret = morsel_subtree_set(ov, page, pfn, write) ? VM_FAULT_OOM : VM_FAULT_NOPAGE;
+		/* Reads through the pool's table need nothing of ours. */
+		if (!write && morsel_subtree_allows(ov, page, false))
+			ret = VM_FAULT_NOPAGE;
+		else
+			ret = morsel_subtree_set(ov, page, pfn, write) ? VM_FAULT_OOM :
+									 VM_FAULT_NOPAGE;
 	} else {
 		/* VM_PFNMAP mappings (those that link) take special entries only. */
 		pt = __pfn_to_pfn_t(pfn, vma->vm_flags & VM_PFNMAP ? PFN_SPECIAL : 0);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The pool's two allocators: frames of the data region, and page tables
- * of the coherent region. Each is one bit per 4 KiB unit in the coherent
- * region, set while the unit is in use. Every host allocates with atomic
+ * of the coherent region. Each is one bit per unit (a 4 KiB frame, an
+ * 8 KiB table pair) in the coherent region, set while the unit is in use. Every host allocates with atomic
  * test-and-set, starting at its own share of the bitmap so that hosts
  * rarely contend for the same word. Units are named by their index, never
  * by an address.
@@ -50,11 +50,12 @@ s64 morsel_frame_alloc(struct morsel_pool *p)
 }
 
 /**
- * morsel_table_alloc() - take a free page table of the coherent region.
+ * morsel_table_alloc() - take a free table pair of the coherent region.
  * @p: the pool.
  *
- * The table's entries are zeroed (every page untouched). Table 0, the
- * hole, is marked in use at format and never given out.
+ * Both tables are zeroed (every page untouched, nothing in the hardware
+ * table). Pair 0, the hole, is marked in use at format and never given
+ * out.
  *
  * Return: the table number, or -ENOSPC.
  */
@@ -63,7 +64,7 @@ s64 morsel_table_alloc(struct morsel_pool *p)
 	s64 t = bitmap_take(p, table_bitmap(p), p->sb->ntables);
 
 	if (t > 0)
-		memset(morsel_table_ptr(p, t), 0, PAGE_SIZE);
+		memset(morsel_table_ptr(p, t), 0, MORSEL_TABLE_BYTES);
 	return t;
 }
 

@@ -33,7 +33,7 @@ static inline u64 morsel_sb_chunks(const struct morsel_sb *sb)
 
 u32 morsel_sb_csum(const struct morsel_sb *sb);
 int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
-		     u32 lease_ms, const u64 uuid[2]);
+		     u32 lease_ms, const u64 uuid[2], u64 phys);
 int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
 		    size_t len);
 
@@ -151,6 +151,8 @@ struct morsel_pool {
 	u64 size;
 	int node;
 	struct morsel_sb *sb;	/* == base */
+	/* The pool's hardware tables have struct pages here and may be linked. */
+	bool hwtables;
 	struct morsel_host_entry *hosts;
 
 	int host_id;		/* -1 until known */
@@ -249,10 +251,16 @@ int morsel_channel_ping(struct morsel_pool *p, unsigned int dst, u32 count,
 			bool polled, unsigned int timeout_ms,
 			u64 __user *rtt_ns, u32 *completed);
 
-/* A page table of the coherent region, by number. */
+/* The authoritative entries of a table pair, by number. */
 static inline u64 *morsel_table_ptr(struct morsel_pool *p, u64 t)
 {
-	return morsel_pool_ptr(p, p->sb->tables_off + t * PAGE_SIZE);
+	return morsel_pool_ptr(p, p->sb->tables_off + t * MORSEL_TABLE_BYTES);
+}
+
+/* The hardware page table of a table pair (pooltable.c). */
+static inline u64 *morsel_hwtable_ptr(struct morsel_pool *p, u64 t)
+{
+	return (void *)morsel_table_ptr(p, t) + PAGE_SIZE;
 }
 
 /* frame.c: the frame and table allocators (bitmaps in the coherent region) */
@@ -269,12 +277,28 @@ int morsel_obj_grow(struct morsel_pool *p, unsigned int idx, u64 size);
 bool morsel_obj_name_valid(const char *name, size_t len);
 struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int idx);
 u64 *morsel_obj_pte(struct morsel_pool *p, unsigned int idx, u64 page);
+struct morsel_chunk *morsel_obj_chunk(struct morsel_pool *p, unsigned int idx, u64 chunk);
+u32 morsel_obj_table(struct morsel_pool *p, unsigned int idx, u64 chunk);
 u64 morsel_obj_max_pages(struct morsel_pool *p);
 u64 morsel_obj_table_pages(struct morsel_pool *p, unsigned int idx);
 void morsel_dir_lock(struct morsel_pool *p);
 void morsel_dir_unlock(struct morsel_pool *p);
 void morsel_dir_lock_reset(struct morsel_pool *p);
 unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host);
+void morsel_obj_forget_links(struct morsel_pool *p, unsigned int idx, unsigned int host);
+
+/* pooltable.c: the pool's hardware page tables */
+struct morsel_own_req;
+struct device;
+u64 morsel_hw_entry(unsigned long pfn);
+void morsel_pooltable_attach(struct morsel_pool *p, struct device *dev);
+bool morsel_pooltable_usable(struct morsel_pool *p);
+u64 *morsel_obj_hwpte(struct morsel_pool *p, unsigned int idx, u64 page);
+struct page *morsel_pooltable_page(struct morsel_pool *p, u32 t);
+struct page *morsel_pooltable_link(struct morsel_pool *p, unsigned int idx, u64 chunk);
+void morsel_pooltable_publish(struct morsel_pool *p, unsigned int idx, u64 page, u64 e);
+int morsel_pooltable_fault(struct morsel_pool *p, unsigned int idx, u64 page,
+			   struct morsel_own_req *req, u64 *old, u64 *new);
 
 /* object.c: an object as a file of this host */
 int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);

@@ -8,7 +8,7 @@
  *  - structures shared between hosts are in the coherent region, and each
  *    word written by more than one host is only changed with atomics.
  *
- * Pool layout (version 1), offsets from the start of the pool:
+ * Pool layout (version 3), offsets from the start of the pool:
  *
  *   0             superblock (one page, immutable after format)
  *   registry_off  host registry: MORSEL_MAX_HOSTS cache lines
@@ -30,7 +30,7 @@
 
 #define MORSEL_POOL_MAGIC	0x4c504c45534f524dULL	/* "MORSELPL" */
 #define MORSEL_POOL_FORMATTING	0x21474e4954544d46ULL	/* "FMTTING!" */
-#define MORSEL_POOL_VERSION	2
+#define MORSEL_POOL_VERSION	3
 
 #define MORSEL_RING_SLOTS	64	/* power of two */
 #define MORSEL_SCRATCH_SIZE	SZ_1M
@@ -64,10 +64,11 @@ struct morsel_sb {
 	u64 dir_off;		/* struct morsel_dir */
 	u64 bitmap_off;		/* one bit per data frame, set = in use */
 	u64 cdir_off;		/* chunk directories, one per directory entry */
-	u64 cdir_bytes;		/* bytes of one: a u32 table per 2 MiB */
-	u64 tmap_off;		/* one bit per page table, set = in use */
-	u64 tables_off;		/* page tables, 4 KiB each */
-	u64 ntables;		/* table 0 is the hole: all zero, never given out */
+	u64 cdir_bytes;		/* bytes of one: a struct morsel_chunk per 2 MiB */
+	u64 tmap_off;		/* one bit per table pair, set = in use */
+	u64 tables_off;		/* table pairs, MORSEL_TABLE_BYTES each */
+	u64 ntables;		/* pair 0 is the hole: all zero, never given out */
+	u64 phys;		/* physical address of the pool at the formatter */
 };
 
 /* Host states in the registry; transitions in registry.c. */
@@ -138,10 +139,13 @@ struct morsel_ring {
 
 /*
  * Objects. The directory has MORSEL_MAX_OBJECTS entries; entry i owns a
- * chunk directory: for every 2 MiB of the object, the number of the
- * 512-entry page table (4 KiB, one 8-byte entry per 4 KiB page, see
- * ownership.c for the encoding) that holds its authoritative entries, or
- * 0 for none (the hole table, which reads as pages never touched). Tables
+ * chunk directory: for every 2 MiB of the object, a struct morsel_chunk
+ * naming its table pair, or 0 for none (the hole pair, which reads as
+ * pages never touched). A pair is two 4 KiB pages of 512 entries each: the
+ * authoritative entries (8 bytes per 4 KiB page, see ownership.c for the
+ * encoding), then the pool's hardware page table of the same pages
+ * (pooltable.c), which hosts' MMUs walk. So the coherent region holds 16
+ * bytes per 4 KiB page, and 8 bytes of chunk directory per 2 MiB. Tables
  * are allocated when an object is created or grows, up to the largest size
  * it has had, and freed when it is deleted, so an object can be as large as
  * the data region while small objects use little of the coherent region.
@@ -152,6 +156,19 @@ struct morsel_ring {
  * (host id + 1 of the holder, broken when the holder is declared dead).
  */
 #define MORSEL_MAX_OBJECTS	64
+#define MORSEL_TABLE_BYTES	SZ_8K	/* authoritative + hardware table */
+
+/**
+ * struct morsel_chunk - 2 MiB of an object, in its chunk directory.
+ * @table: the table pair, 0 for the hole; changes under dir_lock only.
+ * @linked: hosts whose processes may reach the pool's hardware table of
+ *	the chunk (pooltable.c): set with an atomic OR before a host links it,
+ *	cleared by the host when its overlay goes, or for it when it is dead.
+ */
+struct morsel_chunk {
+	u32 table;
+	u32 linked;
+};
 #define MORSEL_NAME_LEN		32	/* including the NUL */
 
 enum morsel_obj_state {

@@ -7,6 +7,7 @@
  *   fsync, msync        a sync point (writeback.c)
  *   MORSEL_OBJ_STAT     size, pages, this host's counters
  *   MORSEL_OBJ_ENTRIES  the authoritative entries of a range of pages
+ *   MORSEL_OBJ_HWENTRIES  their x86-64 entries in the pool's hardware tables
  *   MORSEL_OBJ_RESIZE   grow, or shrink (the tail is punched)
  *   MORSEL_OBJ_PUNCH    remove pages on every host: this host takes each
  *                       page exclusively (recalling the others), then
@@ -83,7 +84,8 @@ static long obj_stat(struct morsel_overlay *ov, void __user *uarg)
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-static long obj_entries(struct morsel_overlay *ov, void __user *uarg)
+/* The authoritative entries of a range, or with @hw the pool's hardware ones. */
+static long obj_entries(struct morsel_overlay *ov, void __user *uarg, bool hw)
 {
 	struct morsel_pool *p = ov->pool;
 	struct morsel_entries req;
@@ -96,9 +98,13 @@ static long obj_entries(struct morsel_overlay *ov, void __user *uarg)
 	    req.count > morsel_obj_max_pages(p) - req.first)
 		return -EINVAL;
 	out = u64_to_user_ptr(req.entries);
-	for (i = 0; i < req.count; i++)
-		if (put_user(READ_ONCE(*overlay_pte(ov, req.first + i)), &out[i]))
+	for (i = 0; i < req.count; i++) {
+		u64 page = req.first + i;
+		u64 *e = hw ? morsel_obj_hwpte(p, ov->idx, page) : overlay_pte(ov, page);
+
+		if (put_user(READ_ONCE(*e), &out[i]))
 			return -EFAULT;
+	}
 	return overlay_live(ov) ? 0 : -ESTALE;
 }
 
@@ -158,7 +164,9 @@ static long obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MORSEL_OBJ_STAT:
 		return obj_stat(ov, uarg);
 	case MORSEL_OBJ_ENTRIES:
-		return obj_entries(ov, uarg);
+		return obj_entries(ov, uarg, false);
+	case MORSEL_OBJ_HWENTRIES:
+		return obj_entries(ov, uarg, true);
 	case MORSEL_OBJ_RESIZE:
 		return obj_resize(ov, uarg);
 	case MORSEL_OBJ_PUNCH:

@@ -148,8 +148,10 @@ static void overlay_free(struct kref *ref)
 		do {
 			e = READ_ONCE(*pte);
 			me.expect = e;
-			if (morsel_pte_owned_by(e, me.host))
+			if (morsel_pte_owned_by(e, me.host)) {
 				morsel_overlay_writeback(ov, page, e);
+				morsel_pooltable_publish(p, ov->idx, page, e);
+			}
 		} while (morsel_pte_update(pte, morsel_own_leave, &me, &old, &new) == -EAGAIN);
 		cond_resched();
 	}
@@ -202,6 +204,7 @@ static struct morsel_overlay *overlay_alloc(struct morsel_pool *p, unsigned int 
 	mutex_init(&ov->lock);
 	xa_init(&ov->shadow);
 	xa_init(&ov->tables);
+	xa_init(&ov->pooled);
 	return ov;
 }
 

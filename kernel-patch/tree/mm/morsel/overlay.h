@@ -50,6 +50,9 @@ struct morsel_obj_counters {
  *	(subtree.c). Entries and marks are added under @lock, read
  *	lock-free, and freed only with the overlay; a table's entries
  *	change under @lock and the table's split PTE lock.
+ * @pooled: chunk -> xa_mk_value(1) where this host's mappings link the
+ *	pool's hardware table instead of one of @tables (subtree.c); changes
+ *	under @lock, read lock-free. A chunk is in at most one of the two.
  * @vmas: mappings of the overlay on this host (under overlays_lock).
  * @cnt: this overlay's counters.
  * @rcu: freed after a grace period: bpf_morsel_obj_counter() reads
@@ -64,6 +67,7 @@ struct morsel_overlay {
 	struct mutex lock;	/* see the header comment */
 	struct xarray shadow;
 	struct xarray tables;
+	struct xarray pooled;
 	int vmas;
 	struct morsel_obj_counters cnt;
 	struct rcu_head rcu;

@@ -8,13 +8,15 @@
  * must do next. No function here does I/O: fault.c, recall.c and
  * writeback.c perform the actions, KUnit drives the table.
  *
- * H is the host taking action, O the owner, R the reader set.
+ * H is the host taking action, O the owner, R the reader set, L the hosts
+ * that linked the pool's hardware table of the page's 2 MiB (they read it
+ * without faults, so a writer revokes them as readers).
  *
  *   state        read fault by H          write fault by H          recall to O
  *   NONE         frame -> SHARED{H}       frame -> EXCLUSIVE{H}     -
- *   SHARED{R}    SHARED{R+H}              R<={H}: EXCLUSIVE{H}       -
- *                                         else BUSY{H,R}, then
- *                                         invalidate R-H, then
+ *   SHARED{R}    SHARED{R+H}              R+L<={H}: EXCLUSIVE{H}     -
+ *                                         else BUSY{H,R+L-H}, then
+ *                                         invalidate R+L-H, then
  *                                         EXCLUSIVE{H}
  *   EXCL{H}      granted (own page)       granted                   -
  *   EXCL{O}      recall O: downgrade      recall O: invalidate      write back,
@@ -84,7 +86,8 @@ bool morsel_pte_valid(u64 e)
 /**
  * morsel_own_fault() - what a read or write fault by a host does to @e.
  * @e: the current entry.
- * @req: the faulting host; MORSEL_OWN_WRITE for a write fault.
+ * @req: the faulting host; MORSEL_OWN_WRITE for a write fault; the hosts
+ *	linked to the pool's table of the page's 2 MiB.
  * @new: the entry to install: changed for GRANTED (a new reader, or an
  *	upgrade) and INVALIDATE (BUSY), else @e.
  *
@@ -113,7 +116,7 @@ int morsel_own_fault(u64 e, const struct morsel_own_req *req, u64 *new)
 			*new = next(e, MORSEL_PTE_SHARED, 0, readers | BIT(host));
 		return MORSEL_OWN_GRANTED;
 	}
-	others = readers & ~BIT(host);
+	others = (readers | req->linked) & ~BIT(host);
 	if (!others) {
 		*new = next(e, MORSEL_PTE_EXCLUSIVE, host, 0);
 		return MORSEL_OWN_GRANTED;

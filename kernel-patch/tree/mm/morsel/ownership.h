@@ -31,12 +31,16 @@
  * @flags: MORSEL_OWN_*.
  * @frame: morsel_own_fill(): the frame allocated for the page.
  * @expect: not 0: apply the step to this entry only (see above).
+ * @linked: morsel_own_fault(): hosts that may read the page through the
+ *	pool's hardware table of its 2 MiB (pooltable.c), whom a writer
+ *	revokes as it revokes readers.
  */
 struct morsel_own_req {
 	u32 host;
 	u32 flags;
 	u64 frame;
 	u64 expect;
+	u32 linked;
 };
 
 /* What morsel_own_fault() tells the faulting host to do next. */

@@ -195,6 +195,35 @@ static void own_update_combinator(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, morsel_pte_valid(pte));
 }
 
+/* Hosts linked to the pool's table are revoked as readers are. */
+static void own_write_revokes_linked(struct kunit *test)
+{
+	struct morsel_own_req w = { .host = H0, .flags = MORSEL_OWN_WRITE };
+	u64 new;
+
+	/* Only the writer reads it, but H2 links the chunk's pool table. */
+	w.linked = BIT(H0) | BIT(H2);
+	KUNIT_EXPECT_EQ(test, morsel_own_fault(shared(BIT(H0)), &w, &new),
+			MORSEL_OWN_INVALIDATE);
+	KUNIT_EXPECT_EQ(test, MORSEL_PTE_STATE(new), (u32)MORSEL_PTE_BUSY);
+	KUNIT_EXPECT_EQ(test, MORSEL_PTE_READERS(new), (u32)BIT(H2));
+	KUNIT_EXPECT_TRUE(test, morsel_pte_valid(new));
+	/* Readers and linked hosts together, the writer left out. */
+	w.linked = BIT(H2);
+	KUNIT_EXPECT_EQ(test, morsel_own_fault(shared(BIT(H1)), &w, &new),
+			MORSEL_OWN_INVALIDATE);
+	KUNIT_EXPECT_EQ(test, MORSEL_PTE_READERS(new), (u32)(BIT(H1) | BIT(H2)));
+	/* Linked by the writer alone: straight to exclusive. */
+	w.linked = BIT(H0);
+	KUNIT_EXPECT_EQ(test, morsel_own_fault(shared(0), &w, &new), MORSEL_OWN_GRANTED);
+	KUNIT_EXPECT_EQ(test, MORSEL_PTE_STATE(new), (u32)MORSEL_PTE_EXCLUSIVE);
+	/* A read ignores the linked hosts. */
+	w.flags = 0;
+	w.linked = BIT(H2);
+	KUNIT_EXPECT_EQ(test, morsel_own_fault(shared(0), &w, &new), MORSEL_OWN_GRANTED);
+	KUNIT_EXPECT_EQ(test, MORSEL_PTE_READERS(new), (u32)BIT(H0));
+}
+
 static void own_invariants(struct kunit *test)
 {
 	u64 wrapped = morsel_pte_make(MORSEL_PTE_SHARED, 0, 1, 8, 0x3fff + 1);
@@ -214,6 +243,7 @@ static struct kunit_case own_cases[] = {
 	KUNIT_CASE(own_fresh_page),
 	KUNIT_CASE(own_read_shares),
 	KUNIT_CASE(own_write_revokes_readers),
+	KUNIT_CASE(own_write_revokes_linked),
 	KUNIT_CASE(own_sole_reader_upgrades),
 	KUNIT_CASE(own_exclusive_recalls),
 	KUNIT_CASE(own_host_failure),

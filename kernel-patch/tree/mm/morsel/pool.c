@@ -77,7 +77,7 @@ static int pool_format(struct morsel_pool *p)
 		return 0;	/* another host is formatting it */
 	get_random_bytes(uuid, sizeof(uuid));
 	err = morsel_sb_layout(&img, p->size, (u64)coherent_mb << 20, lease_ms,
-			       uuid);
+			       uuid, p->phys);
 	if (err) {
 		WRITE_ONCE(sb->magic, 0);	/* release the format lock */
 		morsel_pool_set_error(p, "pool of %llu bytes too small for %u MiB coherent",
@@ -90,7 +90,7 @@ static int pool_format(struct morsel_pool *p)
 	 * directories, table bitmap and the hole table (0, in use forever)
 	 * start empty; other tables are zeroed when taken.
 	 */
-	end = img.tables_off + PAGE_SIZE;	/* through the hole table */
+	end = img.tables_off + MORSEL_TABLE_BYTES;	/* through the hole pair */
 	memset(p->base + PAGE_SIZE, 0, end - PAGE_SIZE);
 	*(u64 *)(p->base + img.tmap_off) = 1;
 	memcpy(sb, &img, sizeof(img));
@@ -208,6 +208,7 @@ static int morsel_dax_probe(struct dev_dax *dev_dax)
 	err = pool_attach(p);
 	if (err)
 		goto unmap;
+	morsel_pooltable_attach(p, &dev_dax->dev);
 	p->state = MORSEL_POOL_ATTACHED;
 	mutex_unlock(&p->lock);
 	morsel_pool_try_online();

@@ -17,6 +17,15 @@
  * their tables at unmap (morsel_unlink_pmd()), never zaps or frees them,
  * fork does not copy them and mremap refuses them.
  *
+ * Where the host owns nothing of a 2 MiB and may link the pool's own
+ * hardware table of it (pooltable.c), mappings link that table instead
+ * (ov->pooled), and the host has no table of its own for it: reads of
+ * shared pages never fault, and a recall flushes the linking address
+ * spaces (the writer cleared the pool's entry). The first write, or a read
+ * of a page the pool's table does not show, gives the host its own table
+ * of the chunk and moves every mapping of the host onto it
+ * (subtree_privatize()).
+ *
  * Locking: an entry of a table changes under ov->lock and the table's
  * split PTE lock, which is also the lock the core fault path takes for it
  * (pte_lockptr() of a linked PMD is the table's); a PMD is linked under
@@ -103,6 +112,26 @@ static struct ptdesc *subtree_table(struct morsel_overlay *ov, u64 chunk)
 	return xa_load(&ov->tables, chunk);
 }
 
+/* Do this host's mappings of a chunk link the pool's table? Context: any. */
+static bool subtree_pooled(struct morsel_overlay *ov, u64 chunk)
+{
+	return xa_load(&ov->pooled, chunk);
+}
+
+/* Is the table a PMD of a chunk names one of ours (or the pool's)? */
+static bool subtree_pmd_ours(struct morsel_overlay *ov, u64 chunk, pmd_t pmd)
+{
+	struct ptdesc *t = subtree_table(ov, chunk);
+	u32 pt;
+
+	if (!pmd_present(pmd))
+		return false;
+	if (t && pmd_page(pmd) == ptdesc_page(t))
+		return true;
+	pt = ov->pool->hwtables ? morsel_obj_table(ov->pool, ov->idx, chunk) : 0;
+	return pt && pmd_page(pmd) == morsel_pooltable_page(ov->pool, pt);
+}
+
 /* The table of a chunk, made empty if there is none. Context: ov->lock held. */
 static struct ptdesc *subtree_table_make(struct morsel_overlay *ov, u64 chunk)
 {
@@ -146,6 +175,77 @@ static pte_t subtree_entry(unsigned long pfn, bool write)
 	return write ? pte_mkdirty(pte) : pte;
 }
 
+static void subtree_prefill(struct morsel_overlay *ov, u64 chunk);
+
+/*
+ * Unlink the pool's table of a chunk (page @pg) from every mapping of this
+ * host, flushing with freed-table semantics: no CPU here walks it for the
+ * chunk afterwards. As khugepaged retracts page tables: i_mmap_rwsem keeps
+ * each mapping's tables (free_pgtables() hides a mapping from i_mmap
+ * before it frees them), the PMD lock orders us with the fault and unmap
+ * paths. Context: ov->lock held.
+ */
+static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk, struct page *pg)
+{
+	struct address_space *mapping = ov->inode->i_mapping;
+	u64 first = chunk * PTRS_PER_PTE;
+	struct vm_area_struct *vma;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(vma, &mapping->i_mmap, first, first + PTRS_PER_PTE - 1) {
+		struct mmu_notifier_range range;
+		unsigned long addr;
+		spinlock_t *ptl;
+		pmd_t *pmd;
+		bool ours;
+
+		if (first < vma->vm_pgoff)
+			continue;
+		addr = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
+		if (!morsel_vma_links(vma, addr))
+			continue;
+		pmd = mm_find_pmd(vma->vm_mm, addr);
+		if (!pmd)
+			continue;
+		mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma->vm_mm, addr,
+					addr + PMD_SIZE);
+		mmu_notifier_invalidate_range_start(&range);
+		ptl = pmd_lock(vma->vm_mm, pmd);
+		ours = pmd_present(*pmd) && pmd_page(*pmd) == pg;
+		if (ours)
+			pmd_clear(pmd);
+		spin_unlock(ptl);
+		if (ours) {
+			flush_tlb_mm_range(vma->vm_mm, addr, addr + PMD_SIZE, PAGE_SHIFT, true);
+			morsel_count(ov, MORSEL_CNT_UNLINKS);
+		}
+		mmu_notifier_invalidate_range_end(&range);
+	}
+	i_mmap_unlock_read(mapping);
+}
+
+/*
+ * The host's mappings of a chunk linked the pool's table; give the host a
+ * table of its own, prefilled, and move them onto it (they unlink here and
+ * link the new table at their next fault). The host stays among the
+ * chunk's linked hosts until its overlay goes: a CPU may still hold
+ * entries of the pool's table until the flush, and the bit costs only
+ * recalls. Context: ov->lock held.
+ */
+static int subtree_privatize(struct morsel_overlay *ov, u64 chunk)
+{
+	u32 pt = morsel_obj_table(ov->pool, ov->idx, chunk);
+
+	if (!subtree_table_make(ov, chunk))
+		return -ENOMEM;
+	xa_erase(&ov->pooled, chunk);
+	morsel_count(ov, MORSEL_CNT_PRIVATIZED);
+	subtree_prefill(ov, chunk);
+	if (pt)
+		subtree_unlink_pool(ov, chunk, morsel_pooltable_page(ov->pool, pt));
+	return 0;
+}
+
 /**
  * morsel_subtree_set() - map a page in the overlay's table.
  * @ov: the overlay.
@@ -153,15 +253,19 @@ static pte_t subtree_entry(unsigned long pfn, bool write)
  * @pfn: the frame to map (the pool's, or a shadow in stale-cache mode).
  * @write: writable (this host owns the page).
  *
- * Makes the chunk's table on its first use. Granting more access needs no
+ * Makes the chunk's table on its first use, or when the host's mappings
+ * linked the pool's table of it so far. Granting more access needs no
  * flush: a stale TLB entry only faults again.
  * Context: ov->lock held.
  * Return: 0 or -ENOMEM.
  */
 int morsel_subtree_set(struct morsel_overlay *ov, u64 page, unsigned long pfn, bool write)
 {
-	struct ptdesc *t = subtree_table_make(ov, page / PTRS_PER_PTE);
+	struct ptdesc *t;
 
+	if (subtree_pooled(ov, page / PTRS_PER_PTE) && subtree_privatize(ov, page / PTRS_PER_PTE))
+		return -ENOMEM;
+	t = subtree_table_make(ov, page / PTRS_PER_PTE);
 	if (!t)
 		return -ENOMEM;
 	spin_lock(ptlock_ptr(t));
@@ -194,16 +298,21 @@ static bool subtree_clear(struct morsel_overlay *ov, u64 page)
  * @write: for a write.
  *
  * Context: any. A hint: the entry may be revoked right after.
- * Return: true if the overlay's table maps the page so.
+ * Return: true if the overlay's table (or the pool's, where this host's
+ * mappings link it) maps the page so.
  */
 bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write)
 {
 	struct ptdesc *t = subtree_table(ov, page / PTRS_PER_PTE);
+	struct morsel_pool *p = ov->pool;
 	pte_t pte;
 
-	if (!t)
+	if (t)
+		pte = ptep_get(table_pte(t, page));
+	else if (subtree_pooled(ov, page / PTRS_PER_PTE))
+		pte = __pte(READ_ONCE(*morsel_obj_hwpte(p, ov->idx, page)));
+	else
 		return false;
-	pte = ptep_get(table_pte(t, page));
 	return pte_present(pte) && (!write || pte_write(pte));
 }
 
@@ -213,7 +322,8 @@ bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write)
  * @page: page index.
  *
  * Clears the page's entry in the overlay's table and flushes it from the
- * TLBs of every address space that maps it; where a mapping holds the
+ * TLBs of every address space that maps it (also where they link the
+ * pool's table, whose entry the revoking writer cleared); where a mapping holds the
  * page in its own tables (the per-page mode, an unaligned head or tail),
  * the page is zapped there instead.
  * Context: ov->lock held; takes i_mmap_rwsem.
@@ -221,7 +331,10 @@ bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write)
 void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page)
 {
 	struct address_space *mapping = ov->inode->i_mapping;
-	bool was_mapped = subtree_clear(ov, page);
+	struct morsel_chunk *c = morsel_obj_chunk(ov->pool, ov->idx, page / PTRS_PER_PTE);
+	/* The writer cleared the pool's entry; TLBs here may still hold it. */
+	bool was_mapped = subtree_clear(ov, page) ||
+			  (READ_ONCE(c->linked) & BIT(ov->pool->host_id));
 	struct vm_area_struct *vma;
 
 	i_mmap_lock_read(mapping);
@@ -294,20 +407,54 @@ void morsel_subtree_prefill(struct morsel_overlay *ov, u64 chunk)
 	mutex_unlock(&ov->lock);
 }
 
+/* Link table page @pg at @pmd of @mm. Context: ov->lock held. */
+static int subtree_link_pmd(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *pmd,
+			    struct page *pg, bool pool)
+{
+	spinlock_t *ptl = pmd_lock(mm, pmd);
+	int err = 0;
+
+	if (pmd_none(*pmd)) {
+		pmd_populate(mm, pmd, pg);
+		morsel_count(ov, MORSEL_CNT_LINKS);
+		if (pool)
+			morsel_count(ov, MORSEL_CNT_POOL_LINKS);
+	} else if (pmd_page(*pmd) != pg) {
+		/* A table of the process's own where a whole 2 MiB is ours. */
+		err = -EEXIST;
+	}
+	spin_unlock(ptl);
+	return err;
+}
+
 /*
- * Link the table of the chunk of @page into @mm at @pmd, making it if this
- * host has none yet and prefilling it at its first link.
+ * Link a table of the chunk of @page into @mm at @pmd: the pool's where
+ * this host has none of its own and may (@may_pool: not for a write), else
+ * this host's, made and prefilled at its first link.
  * Context: ov->lock held; mmap_lock held.
  */
 static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *pmd,
-			u64 page)
+			u64 page, bool may_pool)
 {
 	u64 chunk = page / PTRS_PER_PTE;
 	struct ptdesc *t = subtree_table(ov, chunk);
-	int err = 0;
+	struct page *pg;
+	int err;
 
 	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
 		return -ENOTCONN;	/* fenced: nothing links again */
+	if (!t && may_pool && morsel_pooltable_usable(ov->pool)) {
+		pg = morsel_pooltable_link(ov->pool, ov->idx, chunk);
+		if (pg && (subtree_pooled(ov, chunk) ||
+			   !xa_err(xa_store(&ov->pooled, chunk, xa_mk_value(1), GFP_KERNEL))))
+			return subtree_link_pmd(ov, mm, pmd, pg, true);
+	}
+	if (subtree_pooled(ov, chunk)) {
+		err = subtree_privatize(ov, chunk);
+		if (err)
+			return err;
+		t = subtree_table(ov, chunk);
+	}
 	if (!t) {
 		t = subtree_table_make(ov, chunk);
 		if (!t)
@@ -316,16 +463,7 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
 	/* A table a grant made beside a fault has not been prefilled. */
 	if (!xa_get_mark(&ov->tables, chunk, SUBTREE_PREFILLED))
 		subtree_prefill(ov, chunk);
-	pmd_lock(mm, pmd);
-	if (pmd_none(*pmd)) {
-		pmd_populate(mm, pmd, ptdesc_page(t));
-		morsel_count(ov, MORSEL_CNT_LINKS);
-	} else if (pmd_page(*pmd) != ptdesc_page(t)) {
-		/* A table of the process's own where a whole 2 MiB is ours. */
-		err = -EEXIST;
-	}
-	spin_unlock(pmd_lockptr(mm, pmd));
-	return err;
+	return subtree_link_pmd(ov, mm, pmd, ptdesc_page(t), false);
 }
 
 /**
@@ -340,19 +478,31 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
 vm_fault_t morsel_subtree_fault(struct morsel_overlay *ov, struct vm_fault *vmf)
 {
 	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
+	u64 chunk = vmf->pgoff / PTRS_PER_PTE;
 	struct ptdesc *t;
 	int err = 0;
 
 	if (!pmd_none(pmd)) {
 		/* Linked: the entry needs the protocol. Anything else is a bug. */
-		t = subtree_table(ov, vmf->pgoff / PTRS_PER_PTE);
-		if (WARN_ONCE(!t || !pmd_present(pmd) || pmd_page(pmd) != ptdesc_page(t),
+		if (WARN_ONCE(!subtree_pmd_ours(ov, chunk, pmd),
 			      "morsel: a foreign PTE table under an object mapping"))
 			return VM_FAULT_SIGBUS;
+		t = subtree_table(ov, chunk);
+		if (t && pmd_page(pmd) != ptdesc_page(t)) {
+			/*
+			 * Still the pool's table, linked by a mapping that
+			 * privatization did not see yet (made at mmap before
+			 * it was in i_mmap): unlink it, relinked at the retry.
+			 */
+			mutex_lock(&ov->lock);
+			subtree_unlink_pool(ov, chunk, pmd_page(pmd));
+			mutex_unlock(&ov->lock);
+		}
 		return 0;
 	}
 	mutex_lock(&ov->lock);
-	err = subtree_link(ov, vmf->vma->vm_mm, vmf->pmd, vmf->pgoff);
+	err = subtree_link(ov, vmf->vma->vm_mm, vmf->pmd, vmf->pgoff,
+			   !(vmf->flags & FAULT_FLAG_WRITE));
 	mutex_unlock(&ov->lock);
 	if (err == -ENOMEM)
 		return VM_FAULT_OOM;
@@ -386,7 +536,7 @@ int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma)
 		if (!pmd)
 			return -ENOMEM;
 		mutex_lock(&ov->lock);
-		err = subtree_link(ov, mm, pmd, vma_page(vma, addr));
+		err = subtree_link(ov, mm, pmd, vma_page(vma, addr), true);
 		mutex_unlock(&ov->lock);
 		cond_resched();
 	}
@@ -401,11 +551,11 @@ int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma)
  * @addr: an address under it, in @vma.
  *
  * Called by zap_pmd_range() (mm/memory.c) for every present PMD of a
- * VM_MORSEL mapping. If it links the overlay's table, clear the PMD and
+ * VM_MORSEL mapping. If it links the overlay's table (or the pool's), clear the PMD and
  * have the mmu_gather flush the range: every 4 KiB entry of it, with
  * freed-table semantics (paging-structure caches and lockless walkers let
  * go of the table, as for an unshared hugetlb PMD table); the table stays
- * the overlay's.
+ * the overlay's (or the pool's).
  *
  * Context: mmap_lock held; the mapping's file holds the overlay.
  * Return: true if the PMD was unlinked, false if it is the process's own
@@ -415,20 +565,17 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 		       unsigned long addr)
 {
 	struct morsel_overlay *ov = vma->vm_file->private_data;
-	struct ptdesc *t;
+	spinlock_t *ptl;
 	bool ours;
 
 	addr &= PMD_MASK;
 	if (!morsel_vma_links(vma, addr))
 		return false;
-	t = subtree_table(ov, vma_page(vma, addr) / PTRS_PER_PTE);
-	if (!t)
-		return false;
-	pmd_lock(vma->vm_mm, pmd);
-	ours = pmd_present(*pmd) && pmd_page(*pmd) == ptdesc_page(t);
+	ptl = pmd_lock(vma->vm_mm, pmd);
+	ours = subtree_pmd_ours(ov, vma_page(vma, addr) / PTRS_PER_PTE, *pmd);
 	if (ours)
 		pmd_clear(pmd);
-	spin_unlock(pmd_lockptr(vma->vm_mm, pmd));
+	spin_unlock(ptl);
 	if (!ours)
 		return false;
 	/*
@@ -456,7 +603,8 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
  * @ov: the overlay.
  *
  * This host was fenced: no process here may reach a page through a table
- * it still links. The caller then unmaps the overlay (which unlinks).
+ * it still links. The pool's tables are unlinked at once; the caller then
+ * unmaps the overlay (which unlinks the others).
  * Context: takes ov->lock.
  */
 void morsel_subtree_clear_all(struct morsel_overlay *ov)
@@ -464,8 +612,16 @@ void morsel_subtree_clear_all(struct morsel_overlay *ov)
 	struct ptdesc *t;
 	unsigned long chunk;
 	unsigned int i;
+	void *v;
 
 	mutex_lock(&ov->lock);
+	xa_for_each(&ov->pooled, chunk, v) {
+		u32 pt = morsel_obj_table(ov->pool, ov->idx, chunk);
+
+		if (pt)
+			subtree_unlink_pool(ov, chunk, morsel_pooltable_page(ov->pool, pt));
+	}
+	xa_destroy(&ov->pooled);
 	xa_for_each(&ov->tables, chunk, t) {
 		spin_lock(ptlock_ptr(t));
 		for (i = 0; i < PTRS_PER_PTE; i++)
@@ -479,6 +635,7 @@ void morsel_subtree_clear_all(struct morsel_overlay *ov)
  * morsel_subtree_free() - free an overlay's tables.
  * @ov: the overlay, with no mapping left.
  *
+ * Leaves the linked sets of the chunks whose pool tables it linked.
  * Every unlink flushed with freed-table semantics; on kernels that free
  * page tables by RCU, wait for lockless walkers once more.
  */
@@ -487,6 +644,9 @@ void morsel_subtree_free(struct morsel_overlay *ov)
 	struct ptdesc *t;
 	unsigned long chunk;
 
+	if (overlay_live(ov))
+		morsel_obj_forget_links(ov->pool, ov->idx, ov->pool->host_id);
+	xa_destroy(&ov->pooled);
 	if (xa_empty(&ov->tables))
 		return;
 	tlb_remove_table_sync_one();

@@ -36,11 +36,13 @@ u32 morsel_sb_csum(const struct morsel_sb *sb)
  * @coherent_size: bytes of the coherent region at the start of the pool.
  * @lease_ms: a host silent for this long is declared dead.
  * @uuid: identity of the new pool.
+ * @phys: the pool's physical address on the formatting host, which the
+ *	pool's hardware page tables name frames by (pooltable.c).
  *
  * Return: 0, or -EINVAL if the pool is too small for the layout.
  */
 int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
-		     u32 lease_ms, const u64 uuid[2])
+		     u32 lease_ms, const u64 uuid[2], u64 phys)
 {
 	u64 off;
 
@@ -52,6 +54,7 @@ int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
 	sb->slot_size = sizeof(struct morsel_slot);
 	sb->host_entry_size = sizeof(struct morsel_host_entry);
 	sb->lease_ms = lease_ms;
+	sb->phys = phys;
 	sb->uuid[0] = uuid[0];
 	sb->uuid[1] = uuid[1];
 
@@ -80,18 +83,18 @@ int morsel_sb_layout(struct morsel_sb *sb, u64 pool_size, u64 coherent_size,
 	off += PAGE_ALIGN(DIV_ROUND_UP(morsel_sb_frames(sb), 64) * 8);
 	/* A chunk directory covers an object as large as the data region. */
 	sb->cdir_off = off;
-	sb->cdir_bytes = PAGE_ALIGN(morsel_sb_chunks(sb) * sizeof(u32));
+	sb->cdir_bytes = PAGE_ALIGN(morsel_sb_chunks(sb) * sizeof(struct morsel_chunk));
 	off += sb->cdir_bytes * MORSEL_MAX_OBJECTS;
-	/* The rest: tables and their bitmap (a page of bitmap per 32768). */
+	/* The rest: table pairs and their bitmap (a page of bitmap per 32768). */
 	sb->tmap_off = off;
-	if (off + 2 * PAGE_SIZE > coherent_size)
+	if (off + PAGE_SIZE + MORSEL_TABLE_BYTES > coherent_size)
 		return -EINVAL;
-	sb->ntables = (coherent_size - off) / PAGE_SIZE;
+	sb->ntables = (coherent_size - off) / MORSEL_TABLE_BYTES;
 	off += PAGE_ALIGN(DIV_ROUND_UP(sb->ntables, 64) * 8);
 	sb->tables_off = off;
 	if (off >= coherent_size)
 		return -EINVAL;
-	sb->ntables = min(sb->ntables, (coherent_size - off) / PAGE_SIZE);
+	sb->ntables = min(sb->ntables, (coherent_size - off) / MORSEL_TABLE_BYTES);
 	if (sb->ntables < 2 || sb->ntables > U32_MAX)
 		return -EINVAL;
 	sb->csum = morsel_sb_csum(sb);
@@ -163,11 +166,11 @@ int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
 	    sb->cdir_off > sb->coherent_size || sb->cdir_bytes > sb->coherent_size ||
 	    sb->tmap_off > sb->coherent_size || sb->tables_off > sb->coherent_size ||
 	    sb->ntables < 2 || sb->ntables > U32_MAX ||
-	    sb->cdir_bytes < morsel_sb_chunks(sb) * sizeof(u32) ||
+	    sb->cdir_bytes < morsel_sb_chunks(sb) * sizeof(struct morsel_chunk) ||
 	    sb->tmap_off < sb->cdir_off + sb->cdir_bytes * MORSEL_MAX_OBJECTS ||
 	    sb->tables_off < sb->tmap_off + DIV_ROUND_UP(sb->ntables, 64) * 8 ||
 	    !IS_ALIGNED(sb->cdir_off | sb->cdir_bytes | sb->tables_off, PAGE_SIZE) ||
-	    sb->ntables > (sb->coherent_size - sb->tables_off) / PAGE_SIZE) {
+	    sb->ntables > (sb->coherent_size - sb->tables_off) / MORSEL_TABLE_BYTES) {
 		snprintf(why, len, "corrupt superblock: inconsistent object area");
 		return -EUCLEAN;
 	}

@@ -15,7 +15,7 @@ static struct morsel_sb *good_sb(struct kunit *test)
 	struct morsel_sb *sb = kunit_kzalloc(test, sizeof(*sb), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, sb);
-	KUNIT_ASSERT_EQ(test, morsel_sb_layout(sb, SZ_256M, SZ_16M, 1500, uuid), 0);
+	KUNIT_ASSERT_EQ(test, morsel_sb_layout(sb, SZ_256M, SZ_16M, 1500, uuid, 0), 0);
 	sb->magic = MORSEL_POOL_MAGIC;
 	return sb;
 }
@@ -40,18 +40,23 @@ static void sb_layout_is_valid(struct kunit *test)
 	KUNIT_EXPECT_LT(test, sb->bitmap_off, sb->cdir_off);
 	KUNIT_EXPECT_LE(test, sb->cdir_off + sb->cdir_bytes * MORSEL_MAX_OBJECTS, sb->tmap_off);
 	KUNIT_EXPECT_LT(test, sb->tmap_off, sb->tables_off);
-	KUNIT_EXPECT_LE(test, sb->tables_off + sb->ntables * PAGE_SIZE, sb->coherent_size);
+	KUNIT_EXPECT_LE(test, sb->tables_off + sb->ntables * MORSEL_TABLE_BYTES,
+			sb->coherent_size);
+	/* Hardware page tables must be page-aligned. */
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(sb->tables_off, PAGE_SIZE));
 	/* An object as large as the data region fits one chunk directory... */
-	KUNIT_EXPECT_GE(test, sb->cdir_bytes / 4 * SZ_2M, SZ_256M - SZ_16M);
+	KUNIT_EXPECT_GE(test, sb->cdir_bytes / sizeof(struct morsel_chunk) * SZ_2M,
+			SZ_256M - SZ_16M);
 	/* ...and its tables fit the coherent region, several times over. */
-	KUNIT_EXPECT_GE(test, (sb->ntables - 1) * SZ_2M, 4 * (u64)(SZ_256M - SZ_16M));
-	/* At most 8 bytes of coherent metadata per 4 KiB page. */
-	KUNIT_EXPECT_EQ(test, sizeof(u64), (size_t)8);
+	KUNIT_EXPECT_GE(test, (sb->ntables - 1) * SZ_2M, 2 * (u64)(SZ_256M - SZ_16M));
+	/* 16 bytes of coherent memory per 4 KiB page, 8 more per 2 MiB. */
+	KUNIT_EXPECT_EQ(test, MORSEL_TABLE_BYTES / PTRS_PER_PTE, 16);
+	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_chunk), (size_t)8);
 	/* tests/host/poolimg.c writes superblocks with these offsets. */
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, csum), (size_t)8);
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, version), (size_t)12);
 	KUNIT_EXPECT_EQ(test, offsetof(struct morsel_sb, pool_size), (size_t)16);
-	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_sb), (size_t)168);
+	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_sb), (size_t)176);
 	/* One cache line per host entry and per slot. */
 	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_host_entry), (size_t)64);
 	KUNIT_EXPECT_EQ(test, sizeof(struct morsel_slot), (size_t)64);
@@ -61,10 +66,10 @@ static void sb_too_small_pool(struct kunit *test)
 {
 	struct morsel_sb sb;
 
-	KUNIT_EXPECT_EQ(test, morsel_sb_layout(&sb, SZ_16M, SZ_16M, 1500, uuid), -EINVAL);
-	KUNIT_EXPECT_EQ(test, morsel_sb_layout(&sb, SZ_4M, 0, 1500, uuid), -EINVAL);
+	KUNIT_EXPECT_EQ(test, morsel_sb_layout(&sb, SZ_16M, SZ_16M, 1500, uuid, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, morsel_sb_layout(&sb, SZ_4M, 0, 1500, uuid, 0), -EINVAL);
 	/* The coherent region is at least MORSEL_MIN_COHERENT. */
-	KUNIT_EXPECT_EQ(test, morsel_sb_layout(&sb, SZ_64M, 0, 1500, uuid), 0);
+	KUNIT_EXPECT_EQ(test, morsel_sb_layout(&sb, SZ_64M, 0, 1500, uuid, 0), 0);
 	KUNIT_EXPECT_EQ(test, sb.coherent_size, (u64)MORSEL_MIN_COHERENT);
 }
 

@@ -28,7 +28,8 @@
  * @flags: MORSEL_OWN_DOWNGRADE to keep a read copy.
  *
  * Writes the page back (and without a read copy left, invalidates it)
- * before the entry says that another host may have it. Does nothing if
+ * and shows it in the pool's hardware table before the entry says that
+ * another host may have it. Does nothing if
  * this host does not own the page (a recall that no longer applies).
  *
  * Context: ov->lock held (if @ov), the page unmapped by the caller.
@@ -48,6 +49,7 @@ void morsel_release_page(struct morsel_pool *p, struct morsel_overlay *ov,
 		morsel_cache_writeback(morsel_frame_addr(p, e));
 	if (ov && !(flags & MORSEL_OWN_DOWNGRADE))
 		morsel_overlay_invalidate(ov, page, e);
+	morsel_pooltable_publish(p, idx, page, e);
 	if (!morsel_pte_update(pte, morsel_own_release, &me, &old, &new))
 		trace_morsel_release(idx, page, me.host, flags & MORSEL_OWN_DOWNGRADE, new);
 }
