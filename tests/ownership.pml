@@ -3,8 +3,14 @@
  * overlay.c): NH hosts, NP pages, every host performing OPS random reads
  * or writes, each host with a handler process that serves recalls.
  *
- * Modelled: the authoritative entry (state, owner, readers) changed only
- * by atomic compare-and-swap; each host's overlay lock, held while a fault
+ * Modelled: the authoritative entry (state, owner, readers; its sequence
+ * field as "changed since read") changed only by atomic compare-and-swap; the pool's hardware entry of the page (pooltable.c),
+ * published by the holder (re-checked under the host's publish lock)
+ * before it shares the page and cleared by a writer before each attempt
+ * to take it; the chunk's linked set: a host
+ * that links the pool's table reads a published page with no fault and no
+ * protocol (a TLB entry of its own), so a writer revokes the linked hosts
+ * as readers; each host's overlay lock, held while a fault
  * re-checks the entry and installs its PTE and while a recall unmaps; the
  * host's PTE (none / read-only / writable); non-coherent data: each host
  * reads and writes a private copy that is filled from the pool when access
@@ -15,9 +21,13 @@
  *     entries), in every reachable state (the monitor);
  *   - assertion: no lost update: at the end every page's pool value is the
  *     number of writes to it;
+ *   - assertion: a hardware entry is present only for a SHARED page or
+ *     while its holder publishes it;
  *   - no invalid end state: no deadlock, every host finishes.
- * -DBROKEN_NO_WRITEBACK drops the write-back: the check must then fail,
- * which shows that the model can catch a lost update.
+ * -DBROKEN_NO_WRITEBACK drops the write-back, -DBROKEN_NO_LINKED leaves the
+ * linked hosts out of a writer's revocation: the check must then fail,
+ * which shows that the model can catch a lost update and a reader beside
+ * a writer.
  */
 #ifndef NH
 #define NH 3
@@ -44,9 +54,23 @@
 
 #define BIT(h)	(1 << (h))
 
+/*
+ * The sequence field: a compare-and-swap succeeds only if the entry did
+ * not change since the host read it, even if it changed back (ABA). Kept
+ * as one "changed since read" bit per host and page rather than a counter,
+ * which a livelock (two hosts taking a page from each other) would run
+ * through every value of, multiplying the state space.
+ */
+#define bump(p)	k = 0; do :: k == NH -> break :: else -> chg[k * NP + p] = true; k++ od; k = 0
+
 byte st[NP];		/* authoritative entries */
 byte own[NP];
 byte rd[NP];
+bool chg[NH * NP];	/* the entry changed since the host read it */
+bool hw[NP];		/* the pool's hardware entry is present */
+bool pub[NP];		/* its holder is publishing it */
+byte linked;		/* hosts that linked the pool's table (one chunk) */
+bool tlb[NH * NP];	/* a host read the page through the pool's table */
 byte pool[NP];		/* page data in the pool */
 byte writes[NP];	/* writes performed, for the final check */
 
@@ -86,7 +110,7 @@ inline writeback(h, p) {
 /* Recall handler of host h: unmap first, then write back and release. */
 proctype Handler(byte h)
 {
-	byte from, p, mode;
+	byte from, p, mode, k;
 end:
 	do
 	:: req[h] ? from, p, mode ->
@@ -94,19 +118,30 @@ end:
 		pte[h * NP + p] = PTE_NONE;
 		if
 		:: mode == R_READER ->
-			valid[h * NP + p] = false
+			valid[h * NP + p] = false;
+			tlb[h * NP + p] = false	/* the flush of the linking mms */
 		:: else ->
 			atomic {
 				if
 				:: st[p] == EXCL && own[p] == h ->
 					writeback(h, p);
+					pub[p] = true;
+					hw[p] = true
+				:: else -> skip	/* stale recall */
+				fi
+			};
+			atomic {
+				if
+				:: st[p] == EXCL && own[p] == h ->
 					if
 					:: mode == R_DOWNGRADE -> rd[p] = BIT(h)
 					:: else -> rd[p] = 0; valid[h * NP + p] = false
 					fi;
 					own[p] = 0;
-					st[p] = SHARED
-				:: else -> skip	/* stale recall */
+					st[p] = SHARED;
+					bump(p);
+					pub[p] = false
+				:: else -> skip
 				fi
 			}
 		fi;
@@ -123,8 +158,8 @@ inline recall(h, o, p, mode) {
 
 proctype Host(byte h)
 {
-	byte op = 0, p, o, others, r, es, eo, er;
-	bool w, done;
+	byte op = 0, p, o, others, r, es, eo, er, k;
+	bool w, done, through;
 
 	do
 	:: op == OPS -> break
@@ -138,11 +173,23 @@ proctype Host(byte h)
 		:: w = true
 		fi;
 		done = false;
+		/* A read through the pool's table: link (set the bit), then walk. */
+		if
+		:: !w ->
+			atomic { linked = linked | BIT(h) };
+			atomic {
+				if
+				:: hw[p] -> tlb[h * NP + p] = true; done = true
+				:: else -> skip	/* not shown: it faults */
+				fi
+			}
+		:: true -> skip
+		fi;
 		do
 		:: done -> break
 		:: else ->
 			acquire(h);
-			atomic { es = st[p]; eo = own[p]; er = rd[p]; others = 0; r = 0 };
+			atomic { es = st[p]; eo = own[p]; er = rd[p]; chg[h * NP + p] = false; others = 0; r = 0 };
 			if
 			:: es == NONE ->
 				release(h);
@@ -150,15 +197,34 @@ proctype Host(byte h)
 					if
 					:: st[p] == NONE ->
 						pool[p] = 0;
-						if
-						:: w -> st[p] = EXCL; own[p] = h
-						:: else -> st[p] = SHARED; rd[p] = BIT(h)
-						fi
-					:: else -> skip
+						st[p] = EXCL; own[p] = h; bump(p);
+						through = true
+					:: else -> through = false
 					fi
-				}
+				};
+				/* A read fill is published by its holder, then shared. */
+				if
+				:: through && !w ->
+					atomic {	/* only while it holds the page */
+						if
+						:: st[p] == EXCL && own[p] == h -> pub[p] = true; hw[p] = true
+						:: else -> skip
+						fi
+					};
+					atomic {
+						if
+						:: st[p] == EXCL && own[p] == h ->
+							st[p] = SHARED; own[p] = 0; rd[p] = BIT(h);
+							bump(p); pub[p] = false
+						:: else -> skip
+						fi
+					}
+				:: else -> skip
+				fi;
+				through = false
 			:: es == EXCL && eo == h ->
 				pte[h * NP + p] = PTE_RW;
+				tlb[h * NP + p] = false;	/* privatized: flushed */
 				fill(h, p);
 				if
 				:: w -> copy[h * NP + p]++; writes[p]++
@@ -169,12 +235,13 @@ proctype Host(byte h)
 			:: es == SHARED && !w ->
 				atomic {
 					if
-					:: st[p] == es && rd[p] == er ->
+					:: !chg[h * NP + p] ->
 						if
 						:: !(er & BIT(h)) -> valid[h * NP + p] = false
 						:: else -> skip
 						fi;
 						rd[p] = er | BIT(h);
+						bump(p);
 						pte[h * NP + p] = PTE_RO;
 						done = true
 					:: else -> skip
@@ -185,25 +252,27 @@ proctype Host(byte h)
 				:: else -> skip
 				fi;
 				release(h)
-			:: es == SHARED && w && (er & ~BIT(h)) == 0 ->
+			:: es == SHARED && w ->
+				/* Clear the pool's entry, then read who linked it. */
+				hw[p] = false;
 				atomic {
+#ifdef BROKEN_NO_LINKED
+					others = er & ~BIT(h);
+#else
+					others = (er | linked) & ~BIT(h);
+#endif
 					if
-					:: st[p] == es && rd[p] == er ->
+					:: !chg[h * NP + p] ->
 						if
 						:: !(er & BIT(h)) -> valid[h * NP + p] = false
 						:: else -> skip
 						fi;
-						st[p] = EXCL; own[p] = h; rd[p] = 0
-					:: else -> skip
-					fi
-				};
-				release(h)
-			:: es == SHARED && w && (er & ~BIT(h)) != 0 ->
-				others = er & ~BIT(h);
-				atomic {
-					if
-					:: st[p] == es && rd[p] == er ->
-						st[p] = BUSY; own[p] = h; rd[p] = others
+						own[p] = h;
+						bump(p);
+						if
+						:: others == 0 -> st[p] = EXCL; rd[p] = 0
+						:: else -> st[p] = BUSY; rd[p] = others
+						fi
 					:: else -> others = 0
 					fi
 				};
@@ -216,7 +285,7 @@ proctype Host(byte h)
 					:: r < NH && (others & BIT(r)) -> recall(h, r, p, R_READER); r++
 					:: r < NH && !(others & BIT(r)) -> r++
 					od;
-					atomic { st[p] = EXCL; rd[p] = 0 }
+					atomic { st[p] = EXCL; rd[p] = 0; bump(p) }
 				:: else -> skip
 				fi
 			:: es == EXCL && eo != h ->
@@ -240,10 +309,18 @@ proctype Host(byte h)
 		acquire(h);
 		atomic {
 			pte[h * NP + p] = PTE_NONE;
+			tlb[h * NP + p] = false;	/* unlinked, flushed */
 			if
 			:: st[p] == EXCL && own[p] == h ->
-				writeback(h, p); st[p] = SHARED; own[p] = 0; rd[p] = 0
-			:: st[p] == SHARED && (rd[p] & BIT(h)) -> rd[p] = rd[p] & ~BIT(h)
+				writeback(h, p); pub[p] = true; hw[p] = true
+			:: else -> skip
+			fi
+		};
+		atomic {
+			if
+			:: st[p] == EXCL && own[p] == h ->
+				st[p] = SHARED; own[p] = 0; rd[p] = 0; bump(p); pub[p] = false
+			:: st[p] == SHARED && (rd[p] & BIT(h)) -> rd[p] = rd[p] & ~BIT(h); bump(p)
 			:: else -> skip
 			fi;
 			valid[h * NP + p] = false
@@ -251,7 +328,7 @@ proctype Host(byte h)
 		release(h);
 		p++
 	od;
-	finished++
+	atomic { linked = linked & ~BIT(h); finished++ }
 }
 
 /* Single writer, no reader beside a writer, checked in every state. */
@@ -270,12 +347,13 @@ end:
 			:: h == NH -> break
 			:: h < NH ->
 				rw = rw + (pte[h * NP + p] == PTE_RW);
-				any = any + (pte[h * NP + p] != PTE_NONE);
+				any = any + (pte[h * NP + p] != PTE_NONE || tlb[h * NP + p]);
 				h++
 			od;
 			assert(rw <= 1);
 			assert(rw == 0 || any == 1);
 			assert(st[p] != EXCL || rd[p] == 0);
+			assert(!hw[p] || st[p] == SHARED || pub[p]);
 			p++
 		od;
 		p = 0; h = 0; rw = 0; any = 0

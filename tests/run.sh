@@ -248,7 +248,8 @@ run_refused() {	# run_refused NAME DAMAGE EXPECT
 }
 
 # The Promela model of the ownership protocol, checked exhaustively by spin
-# (3 hosts, 2 pages); and a broken variant that the check must reject.
+# (3 hosts, 2 pages); and broken variants (no write-back, linked hosts not
+# revoked) that the check must reject.
 run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 	local name=$1 expect=$2 d=$T/model-$1 errors
 	shift 2
@@ -263,7 +264,7 @@ run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 		ok $? "$name: no assertion violation (single writer, no reader beside a writer, no lost update) and no deadlock in $(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$d/pan.log") states"
 	else
 		[[ -n $errors && $errors -gt 0 ]]
-		ok $? "$name: spin finds the lost update ($(grep -m1 -o 'assertion violated.*' "$d/pan.log"))"
+		ok $? "$name: spin finds the violation ($(grep -m1 -o 'assertion violated.*' "$d/pan.log"))"
 	fi
 }
 
@@ -335,6 +336,7 @@ main_suite() {
 	run_kunit
 	run_model model-3h2p pass -DNH=3 -DNP=2 -DOPS=1
 	run_model model-broken fail -DNH=3 -DNP=2 -DOPS=1 -DBROKEN_NO_WRITEBACK
+	run_model model-broken-linked fail -DNH=3 -DNP=2 -DOPS=1 -DBROKEN_NO_LINKED
 	run basic-2 2 basic
 	run basic-4 4 basic
 	run basic-2x2cpu 2 basic -c 2

@@ -70,9 +70,9 @@ static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_r
 	}
 	trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
 	if (!(req->flags & MORSEL_OWN_WRITE)) {
-		morsel_pooltable_publish(p, ov->idx, page, new);
 		me.expect = new;
-		if (!morsel_pte_update(pte, morsel_own_release, &me, &old, &new))
+		if (!morsel_pooltable_release(p, ov->idx, page, morsel_own_release, &me,
+					      &old, &new))
 			trace_morsel_release(ov->idx, page, me.host, true, new);
 	}
 	return 0;

@@ -288,7 +288,6 @@ unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host);
 void morsel_obj_forget_links(struct morsel_pool *p, unsigned int idx, unsigned int host);
 
 /* pooltable.c: the pool's hardware page tables */
-struct morsel_own_req;
 struct device;
 u64 morsel_hw_entry(unsigned long pfn);
 void morsel_pooltable_attach(struct morsel_pool *p, struct device *dev);
@@ -296,7 +295,9 @@ bool morsel_pooltable_usable(struct morsel_pool *p);
 u64 *morsel_obj_hwpte(struct morsel_pool *p, unsigned int idx, u64 page);
 struct page *morsel_pooltable_page(struct morsel_pool *p, u32 t);
 struct page *morsel_pooltable_link(struct morsel_pool *p, unsigned int idx, u64 chunk);
-void morsel_pooltable_publish(struct morsel_pool *p, unsigned int idx, u64 page, u64 e);
+int morsel_pooltable_release(struct morsel_pool *p, unsigned int idx, u64 page,
+			     morsel_own_step_t step, const struct morsel_own_req *req,
+			     u64 *old, u64 *new);
 int morsel_pooltable_fault(struct morsel_pool *p, unsigned int idx, u64 page,
 			   struct morsel_own_req *req, u64 *old, u64 *new);
 

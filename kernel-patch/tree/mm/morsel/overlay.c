@@ -148,11 +148,10 @@ static void overlay_free(struct kref *ref)
 		do {
 			e = READ_ONCE(*pte);
 			me.expect = e;
-			if (morsel_pte_owned_by(e, me.host)) {
+			if (morsel_pte_owned_by(e, me.host))
 				morsel_overlay_writeback(ov, page, e);
-				morsel_pooltable_publish(p, ov->idx, page, e);
-			}
-		} while (morsel_pte_update(pte, morsel_own_leave, &me, &old, &new) == -EAGAIN);
+		} while (morsel_pooltable_release(p, ov->idx, page, morsel_own_leave, &me,
+						  &old, &new) == -EAGAIN);
 		cond_resched();
 	}
 	if (overlay_live(ov))

@@ -12,8 +12,8 @@
  *
  * Soundness rests on one rule and one order:
  *  - A hardware entry is made present only by the host holding the page
- *    (EXCLUSIVE, before its release publishes SHARED: morsel_pooltable_
- *    publish()), and cleared by a writer before it takes the page out of
+ *    (EXCLUSIVE, before its release makes it SHARED:
+ *    morsel_pooltable_release()), and cleared by a writer before it takes the page out of
  *    SHARED (morsel_pooltable_fault()). So a present entry names a page
  *    that is SHARED or whose holder is about to publish or clear it, and
  *    nobody publishes while a writer clears: the writer's compare-and-swap
@@ -32,10 +32,12 @@
  * the pool's tables right for the others.
  */
 #include <linux/device.h>
+#include <linux/hash.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pgtable.h>
+#include <linux/bit_spinlock.h>
 #include "overlay.h"
 
 #undef MODULE_PARAM_PREFIX
@@ -78,24 +80,58 @@ static unsigned long hw_pfn(struct morsel_pool *p, u64 e)
 	return PHYS_PFN(p->sb->phys + p->sb->data_off) + MORSEL_PTE_FRAME1(e) - 1;
 }
 
+/*
+ * This host's releases of a page, one at a time: a fault's read fill, the
+ * recall handler (which may serve a recall with no overlay) and an
+ * overlay's last close may each give the same page up. The one that
+ * publishes must still hold the page then, or it could show the page
+ * while another host's writer holds it (found by tests/ownership.pml).
+ * Hashed by page; a bit in one word each.
+ */
+static unsigned long publish_locks;
+
+static unsigned int publish_lock_bit(unsigned int idx, u64 page)
+{
+	return hash_64(((u64)idx << 48) ^ page, 6);
+}
+
 /**
- * morsel_pooltable_publish() - make a page readable through the pool's table.
+ * morsel_pooltable_release() - show a page in the pool's table and release it.
  * @p: the pool.
  * @idx: directory index.
  * @page: page index.
- * @e: its entry, EXCLUSIVE to this host, which has written the page back
- *	and is about to release it.
+ * @step: morsel_own_release() or morsel_own_leave().
+ * @req: its request (this host; @req->expect is honoured).
+ * @old: the entry the step was applied to.
+ * @new: the entry installed.
+ *
+ * If this host owns the page (the entry @req expects), its hardware entry
+ * is made present before the step makes the page shared; the caller has
+ * written the page back. Serialised with this host's other releases of
+ * the page, so that only a holder publishes.
+ *
+ * Return: what morsel_pte_update() returns.
  */
-void morsel_pooltable_publish(struct morsel_pool *p, unsigned int idx, u64 page, u64 e)
+int morsel_pooltable_release(struct morsel_pool *p, unsigned int idx, u64 page,
+			     morsel_own_step_t step, const struct morsel_own_req *req,
+			     u64 *old, u64 *new)
 {
-	u64 *hw = morsel_obj_hwpte(p, idx, page);
+	unsigned int bit = publish_lock_bit(idx, page);
+	u64 *pte = morsel_obj_pte(p, idx, page), *hw = morsel_obj_hwpte(p, idx, page);
+	u64 e;
+	int ret;
 
-	if (WARN_ON_ONCE(!morsel_pte_owned_by(e, p->host_id)) ||
-	    hw == morsel_hwtable_ptr(p, 0) + page % PTRS_PER_PTE)
-		return;	/* the hole stays all zero */
-	/* The write-back before the entry (a locked cmpxchg publishes next). */
-	smp_wmb();
-	WRITE_ONCE(*hw, morsel_hw_entry(hw_pfn(p, e)));
+	bit_spin_lock(bit, &publish_locks);
+	e = READ_ONCE(*pte);
+	if (morsel_pte_owned_by(e, p->host_id) && (!req->expect || req->expect == e) &&
+	    hw != morsel_hwtable_ptr(p, 0) + page % PTRS_PER_PTE) {
+		/* The write-back before the entry (a locked cmpxchg shares next). */
+		smp_wmb();
+		WRITE_ONCE(*hw, morsel_hw_entry(hw_pfn(p, e)));
+	}
+	ret = morsel_pte_update(pte, step, req, old, new);
+	bit_spin_unlock(bit, &publish_locks);
+	return ret;
 }
 
 /**

@@ -49,8 +49,8 @@ void morsel_release_page(struct morsel_pool *p, struct morsel_overlay *ov,
 		morsel_cache_writeback(morsel_frame_addr(p, e));
 	if (ov && !(flags & MORSEL_OWN_DOWNGRADE))
 		morsel_overlay_invalidate(ov, page, e);
-	morsel_pooltable_publish(p, idx, page, e);
-	if (!morsel_pte_update(pte, morsel_own_release, &me, &old, &new))
+	me.expect = e;
+	if (!morsel_pooltable_release(p, idx, page, morsel_own_release, &me, &old, &new))
 		trace_morsel_release(idx, page, me.host, flags & MORSEL_OWN_DOWNGRADE, new);
 }
 
