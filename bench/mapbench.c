@@ -5,9 +5,11 @@
  * against the per-page overlay (morsel.map=fault), in one run (2 hosts).
  *
  * For each size N (capped by the pool's object limit and the guest's RAM),
- * with the pages written once before:
+ * with the pages written once before (and given back by their writer):
  *   usable  mmap until every page is accessible without a fault: memfd
- *           with MAP_POPULATE, morsel with map=eager (links at mmap)
+ *           with MAP_POPULATE, morsel with map=eager (links at mmap),
+ *           linked to the pool's own hardware tables (pooltable.c) and, with
+ *           morsel.pool_tables=0, to tables of the host's own
  *   touch   mmap and read one byte per 4 KiB page: memfd, map=fault,
  *           map=link for the host's first process and for a second one
  *   handoff the fd passed over a UNIX socket to another process, which
@@ -15,7 +17,7 @@
  *   host 1  a process on another host maps and touches (after the writer
  *           closed the object)
  * Each row: median of R runs of time, page faults (getrusage) per GiB and
- * the morsel counters (links, tables made). Printed with the accelerator;
+ * the morsel counters (links, of them to the pool's tables, tables made). Printed with the accelerator;
  * the counts are what travels across machines.
  */
 #define _GNU_SOURCE
@@ -35,6 +37,7 @@
 #define PAGE 4096ul
 #define RUNS 3
 #define MAP_PARAM "/sys/module/morsel/parameters/map"
+#define POOL_TABLES_PARAM "/sys/module/morsel/parameters/pool_tables"
 
 static struct pool_client pc;
 static unsigned int me, bar;
@@ -44,6 +47,7 @@ struct sample {
 	double faults;	/* minor faults */
 	double links;	/* morsel PMD links */
 	double tables;	/* morsel tables made */
+	double pooled;	/* of the links: to the pool's hardware tables */
 };
 
 static long minflt(void)
@@ -102,6 +106,7 @@ static int map_touch(int fd, size_t size, int flags, int touch, int morsel,
 		b = stat_of(fd);
 		s->links = (double)(b.links - a.links);
 		s->tables = (double)(b.tables - a.tables);
+		s->pooled = (double)(b.pool_links - a.pool_links);
 	}
 	/* The pages were written with their index: read them back. */
 	for (i = 0; i < size; i += PAGE)
@@ -189,7 +194,7 @@ static double med(double *v)
 
 static void row(const char *accel, size_t size, const char *what, struct sample *s)
 {
-	double us[RUNS], f[RUNS], l[RUNS], t[RUNS], gib = (double)size / (1 << 30);
+	double us[RUNS], f[RUNS], l[RUNS], t[RUNS], pl[RUNS], gib = (double)size / (1 << 30);
 	int i;
 
 	for (i = 0; i < RUNS; i++) {
@@ -197,9 +202,10 @@ static void row(const char *accel, size_t size, const char *what, struct sample 
 		f[i] = s[i].faults;
 		l[i] = s[i].links;
 		t[i] = s[i].tables;
+		pl[i] = s[i].pooled;
 	}
-	printf("%-4s %5zu MiB  %-30s %12.0f us %10.0f faults/GiB %6.0f links %6.0f tables\n",
-	       accel, size >> 20, what, med(us), med(f) / gib, med(l), med(t));
+	printf("%-4s %5zu MiB  %-32s %12.0f us %10.0f faults/GiB %6.0f links (%.0f pool's) %6.0f tables\n",
+	       accel, size >> 20, what, med(us), med(f) / gib, med(l), med(pl), med(t));
 }
 
 static double med_us(struct sample *s)
@@ -212,12 +218,17 @@ static double med_us(struct sample *s)
 	return med(us);
 }
 
-enum { MEMFD_POP, EAGER1, EAGER2, MEMFD_TOUCH, FAULT1, LINK1, LINK2, HO_MEMFD, HO_MORSEL, NV };
+enum {
+	MEMFD_POP, EAGER_POOL, EAGER1, EAGER2, MEMFD_TOUCH, FAULT1, LINK_POOL, LINK1, LINK2,
+	HO_MEMFD, HO_MORSEL, NV
+};
 
+/* "own": morsel.pool_tables=0, the host's tables (prefilled at a first link). */
 static const char *const names[NV] = {
-	"usable: memfd MAP_POPULATE", "usable: morsel eager, 1st", "usable: morsel eager, 2nd",
-	"touch: memfd", "touch: morsel map=fault", "touch: morsel link, 1st",
-	"touch: morsel link, 2nd", "handoff: memfd", "handoff: morsel link",
+	"usable: memfd MAP_POPULATE", "usable: eager, pool's tables", "usable: eager, own tables, 1st",
+	"usable: eager, own tables, 2nd", "touch: memfd", "touch: morsel map=fault",
+	"touch: link, pool's tables", "touch: link, own tables, 1st", "touch: link, own tables, 2nd",
+	"handoff: memfd", "handoff: morsel link",
 };
 
 /* Keep the first error, and say which step it came from. */
@@ -253,6 +264,7 @@ static int run_size(const char *accel, size_t size, int n)
 			pc.ctl->flag[11] = (uint64_t)remote[RUNS / 2].faults;
 			pc.ctl->flag[12] = (uint64_t)remote[RUNS / 2].links;
 			pc.ctl->flag[13] = (uint64_t)remote[RUNS / 2].tables;
+			pc.ctl->flag[14] = (uint64_t)remote[RUNS / 2].pooled;
 		}
 		barrier();
 		return err;
@@ -278,6 +290,17 @@ static int run_size(const char *accel, size_t size, int n)
 		fd = obj_open(name, size, 0);
 		step(&err, map_touch(fd, size, 0, 1, 1, &s[FAULT1][r]), FAULT1);
 		close(fd);
+		/* The host owns nothing of it: mappings link the pool's tables. */
+		sysfs_write(MAP_PARAM, "eager");
+		fd = obj_open(name, size, 0);
+		step(&err, map_touch(fd, size, 0, 0, 1, &s[EAGER_POOL][r]), EAGER_POOL);
+		close(fd);
+		sysfs_write(MAP_PARAM, "link");
+		fd = obj_open(name, size, 0);
+		step(&err, map_touch(fd, size, 0, 1, 1, &s[LINK_POOL][r]), LINK_POOL);
+		close(fd);
+		/* The same with tables of the host's own. */
+		sysfs_write(POOL_TABLES_PARAM, "0");
 		sysfs_write(MAP_PARAM, "eager");
 		fd = obj_open(name, size, 0);
 		step(&err, map_touch(fd, size, 0, 0, 1, &s[EAGER1][r]), EAGER1);
@@ -293,6 +316,7 @@ static int run_size(const char *accel, size_t size, int n)
 		step(&err, handoff(fd, size, 1, &s[HO_MORSEL][r]), HO_MORSEL);
 		close(fd);
 		close(keep);
+		sysfs_write(POOL_TABLES_PARAM, "1");
 	}
 	close(mfd);
 	barrier();	/* host 1 maps and touches */
@@ -313,15 +337,15 @@ static int run_size(const char *accel, size_t size, int n)
 	for (r = 0; r < RUNS; r++)
 		remote[r] = (struct sample){ (double)pc.ctl->flag[8 + r],
 					     (double)pc.ctl->flag[11], (double)pc.ctl->flag[12],
-					     (double)pc.ctl->flag[13] };
+					     (double)pc.ctl->flag[13], (double)pc.ctl->flag[14] };
 	if (pc.ctl->flag[8])
-		row(accel, size, "touch: morsel link, host 1", remote);
-	printf("%-4s %5zu MiB  usable: memfd MAP_POPULATE / morsel eager: %.1fx (1st process), %.1fx (2nd)\n",
-	       accel, size >> 20, med_us(s[MEMFD_POP]) / med_us(s[EAGER1]),
-	       med_us(s[MEMFD_POP]) / med_us(s[EAGER2]));
-	printf("%-4s %5zu MiB  touch: memfd / morsel link 2nd: %.1fx; map=fault / link 1st: %.1fx\n",
-	       accel, size >> 20, med_us(s[MEMFD_TOUCH]) / med_us(s[LINK2]),
-	       med_us(s[FAULT1]) / med_us(s[LINK1]));
+		row(accel, size, "touch: link, host 1", remote);
+	printf("%-4s %5zu MiB  usable: memfd MAP_POPULATE / morsel eager: %.1fx (pool's tables), %.1fx (own, 1st process), %.1fx (own, 2nd)\n",
+	       accel, size >> 20, med_us(s[MEMFD_POP]) / med_us(s[EAGER_POOL]),
+	       med_us(s[MEMFD_POP]) / med_us(s[EAGER1]), med_us(s[MEMFD_POP]) / med_us(s[EAGER2]));
+	printf("%-4s %5zu MiB  touch: memfd / morsel link: %.1fx (pool's tables), %.1fx (own, 2nd); map=fault / own 1st: %.1fx\n",
+	       accel, size >> 20, med_us(s[MEMFD_TOUCH]) / med_us(s[LINK_POOL]),
+	       med_us(s[MEMFD_TOUCH]) / med_us(s[LINK2]), med_us(s[FAULT1]) / med_us(s[LINK1]));
 	return 0;
 }
 
@@ -366,6 +390,8 @@ int main(void)
 		printf("MORSEL-RESULT-BEGIN mapbench\n");
 		printf("# %s, 2 hosts, median of %d runs; largest object %zu MiB, %zu MiB of RAM per host; one byte read per 4 KiB page\n",
 		       accel, RUNS, max >> 20, (size_t)sysconf(_SC_PHYS_PAGES) * PAGE >> 20);
+		printf("# coherent memory for page tables: %u bytes per 4 KiB page (authoritative entry and hardware entry)\n",
+		       pc.info.table_bytes / 512);
 	}
 	if (fit < max)
 		max = fit;

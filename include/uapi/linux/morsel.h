@@ -53,7 +53,7 @@ struct morsel_pool_info {
 	__u32 hosts_alive;	/* bitmap of hosts in state ALIVE */
 	__u32 doorbell;		/* MORSEL_DOORBELL_* */
 	__u32 lease_ms;		/* a silent host is declared dead after this */
-	__u32 reserved;
+	__u32 table_bytes;	/* coherent bytes of page tables per 2 MiB of an object */
 };
 
 /* struct morsel_ping.flags */

@@ -31,6 +31,7 @@ static long ioc_pool_info(struct morsel_pool *p, void __user *uarg)
 	info.hosts_alive = morsel_hosts_alive_mask(p);
 	info.doorbell = morsel_doorbell_kind();
 	info.lease_ms = p->sb->lease_ms;
+	info.table_bytes = MORSEL_TABLE_BYTES;
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
