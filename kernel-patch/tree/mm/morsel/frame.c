@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The pool's two allocators: frames of the data region, and page tables
- * of the coherent region. Each is one bit per unit (a 4 KiB frame, an
- * 8 KiB table pair) in the coherent region, set while the unit is in use. Every host allocates with atomic
+ * The pool's two allocators: frames of the data region, and page-table
+ * pairs of the coherent region. Each is one bit per unit (a 4 KiB frame,
+ * an 8 KiB table pair) in the coherent region, set while the unit is in
+ * use. Every host allocates with atomic
  * test-and-set, starting at its own share of the bitmap so that hosts
  * rarely contend for the same word. Units are named by their index, never
  * by an address.

@@ -169,6 +169,7 @@ struct morsel_chunk {
 	u32 table;
 	u32 linked;
 };
+
 #define MORSEL_NAME_LEN		32	/* including the NUL */
 
 enum morsel_obj_state {

@@ -195,7 +195,7 @@ static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk, struct pag
 	vma_interval_tree_foreach(vma, &mapping->i_mmap, first, first + PTRS_PER_PTE - 1) {
 		struct mmu_notifier_range range;
 		unsigned long addr;
-		spinlock_t *ptl;
+		spinlock_t *ptl;	/* the PMD's */
 		pmd_t *pmd;
 		bool ours;
 
@@ -411,7 +411,7 @@ void morsel_subtree_prefill(struct morsel_overlay *ov, u64 chunk)
 static int subtree_link_pmd(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *pmd,
 			    struct page *pg, bool pool)
 {
-	spinlock_t *ptl = pmd_lock(mm, pmd);
+	spinlock_t *ptl = pmd_lock(mm, pmd);	/* the PMD's */
 	int err = 0;
 
 	if (pmd_none(*pmd)) {
@@ -565,7 +565,7 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 		       unsigned long addr)
 {
 	struct morsel_overlay *ov = vma->vm_file->private_data;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the PMD's */
 	bool ours;
 
 	addr &= PMD_MASK;
