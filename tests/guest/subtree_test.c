@@ -507,6 +507,23 @@ static int hw_entries(int fd, unsigned long long *present, unsigned long long *s
 	return 0;
 }
 
+#define TRACING "/sys/kernel/tracing/"
+
+/* Does this host's trace show a reader recall of @page from host 0? */
+static int traced_recall(unsigned long page)
+{
+	char line[512], want[64];
+	int found = 0;
+	FILE *f = fopen(TRACING "trace", "r");
+
+	snprintf(want, sizeof(want), "page %lu host 0 -> 1 mode 2", page);
+	while (f && fgets(line, sizeof(line), f))
+		found |= strstr(line, "morsel_recall_handle:") && strstr(line, want);
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* A process of host 1 that reads the object until told, then page 5 again. */
 static pid_t reader_child(unsigned char *m, int *go)
 {
@@ -588,6 +605,8 @@ static void pool_tables(void)
 			       (unsigned long long)b.recalls_sent, f0);
 		child = reader_child(m, &go);
 		a = stat_of(fd);
+		sysfs_write(TRACING "trace", "");
+		sysfs_write(TRACING "events/morsel/morsel_recall_handle/enable", "1");
 	}
 	barrier();	/* 2: host 1 reads through the pool's tables */
 	if (me == 0) {
@@ -608,8 +627,10 @@ static void pool_tables(void)
 		b = stat_of(fd);
 		tap_ok(m[5 * PAGE] == 0xab && m[600 * PAGE] == 0xcd && m[6 * PAGE] == stamp(3, 6),
 		       "host 1 sees host 0's writes: %#x %#x", m[5 * PAGE], m[600 * PAGE]);
-		tap_ok(b.recalls_handled - a.recalls_handled >= 2,
-		       "host 1 was recalled for them (%llu recalls handled)",
+		sysfs_write(TRACING "events/morsel/morsel_recall_handle/enable", "0");
+		tap_ok(b.recalls_handled - a.recalls_handled >= 2 && traced_recall(5) &&
+			       traced_recall(600),
+		       "host 1 was recalled for them as a reader (%llu recalls handled; pages 5 and 600 in its trace)",
 		       (unsigned long long)(b.recalls_handled - a.recalls_handled));
 		if (go >= 0 && write(go, "g", 1) == 1)
 			waitpid(child, &status, 0);
