@@ -13,11 +13,13 @@
  * Soundness rests on one rule and one order:
  *  - A hardware entry is made present only by the host holding the page
  *    (EXCLUSIVE, before its release makes it SHARED:
- *    morsel_pooltable_release()), and cleared by a writer before it takes the page out of
- *    SHARED (morsel_pooltable_fault()). So a present entry names a page
- *    that is SHARED or whose holder is about to publish or clear it, and
+ *    morsel_pooltable_release()), and cleared by a writer before it takes
+ *    the page out of SHARED (morsel_pooltable_fault()). So a present entry
+ *    names a page that is SHARED or whose holder is publishing it, and
  *    nobody publishes while a writer clears: the writer's compare-and-swap
- *    succeeds only if the page stayed SHARED, with no holder, meanwhile. A
+ *    succeeds only if the page stayed SHARED, with no holder, meanwhile
+ *    (the sequence field: no ABA). A holder's releases are serialised on
+ *    the host and re-check that it still holds the page. A
  *    SHARED page may also have no hardware entry (a dead host's pages
  *    return unpublished): hosts then read it through a table of their own.
  *  - Reads through the pool's table do not fault, so linking is reading:

@@ -323,9 +323,9 @@ bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write)
  *
  * Clears the page's entry in the overlay's table and flushes it from the
  * TLBs of every address space that maps it (also where they link the
- * pool's table, whose entry the revoking writer cleared); where a mapping holds the
- * page in its own tables (the per-page mode, an unaligned head or tail),
- * the page is zapped there instead.
+ * pool's table, whose entry the revoking writer cleared); where a mapping
+ * holds the page in its own tables (the per-page mode, an unaligned head
+ * or tail), the page is zapped there instead.
  * Context: ov->lock held; takes i_mmap_rwsem.
  */
 void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page)
@@ -551,8 +551,9 @@ int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma)
  * @addr: an address under it, in @vma.
  *
  * Called by zap_pmd_range() (mm/memory.c) for every present PMD of a
- * VM_MORSEL mapping. If it links the overlay's table (or the pool's), clear the PMD and
- * have the mmu_gather flush the range: every 4 KiB entry of it, with
+ * VM_MORSEL mapping. If it links the overlay's table (or the pool's),
+ * clear the PMD and have the mmu_gather flush the range: every 4 KiB
+ * entry of it, with
  * freed-table semantics (paging-structure caches and lockless walkers let
  * go of the table, as for an unshared hugetlb PMD table); the table stays
  * the overlay's (or the pool's).
