@@ -298,6 +298,8 @@ struct page *morsel_pooltable_link(struct morsel_pool *p, unsigned int idx, u64 
 int morsel_pooltable_release(struct morsel_pool *p, unsigned int idx, u64 page,
 			     morsel_own_step_t step, const struct morsel_own_req *req,
 			     u64 *old, u64 *new);
+int morsel_pooltable_punch(struct morsel_pool *p, unsigned int idx, u64 page,
+			   const struct morsel_own_req *req, u64 *old, u64 *new);
 int morsel_pooltable_fault(struct morsel_pool *p, unsigned int idx, u64 page,
 			   struct morsel_own_req *req, u64 *old, u64 *new);
 

@@ -37,8 +37,7 @@ static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 		morsel_overlay_zap(ov, page);
 		if (morsel_stale_cache)
 			morsel_shadow_drop(&ov->shadow, page);
-		if (!morsel_pte_update(overlay_pte(ov, page), morsel_own_punch, &me,
-				       &old, &new)) {
+		if (!morsel_pooltable_punch(p, ov->idx, page, &me, &old, &new)) {
 			/* No dirty line of ours may land in the next owner's data. */
 			morsel_cache_invalidate(morsel_frame_addr(p, old));
 			morsel_frame_free(p, MORSEL_PTE_FRAME1(old) - 1);

@@ -132,6 +132,7 @@ static void overlay_free(struct kref *ref)
 	struct morsel_pool *p = ov->pool;
 	struct morsel_own_req me = overlay_req(ov, 0);
 	u64 page, pages = morsel_obj_table_pages(p, ov->idx), old, new;
+	bool linked = false;
 
 	if (overlays[ov->idx] == ov)
 		WRITE_ONCE(overlays[ov->idx], NULL);
@@ -152,6 +153,19 @@ static void overlay_free(struct kref *ref)
 				morsel_overlay_writeback(ov, page, e);
 		} while (morsel_pooltable_release(p, ov->idx, page, morsel_own_leave, &me,
 						  &old, &new) == -EAGAIN);
+		/*
+		 * Lines read through the pool's table go too: no writer
+		 * revokes this host once it leaves the linked set, and a later
+		 * link reads with no fault that would drop them.
+		 */
+		if (!(page % PTRS_PER_PTE)) {
+			struct morsel_chunk *c = morsel_obj_chunk(p, ov->idx,
+								  page / PTRS_PER_PTE);
+
+			linked = !morsel_stale_cache && (READ_ONCE(c->linked) & BIT(me.host));
+		}
+		if (linked && MORSEL_PTE_FRAME1(old))
+			morsel_cache_invalidate(morsel_frame_addr(p, old));
 		cond_resched();
 	}
 	if (overlay_live(ov))

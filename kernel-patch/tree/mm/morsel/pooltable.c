@@ -97,6 +97,30 @@ static unsigned int publish_lock_bit(unsigned int idx, u64 page)
 	return hash_64(((u64)idx << 48) ^ page, 6);
 }
 
+/* A holder's step on a page, under the page's publish lock. */
+static int holder_step(struct morsel_pool *p, unsigned int idx, u64 page,
+		       morsel_own_step_t step, const struct morsel_own_req *req,
+		       u64 *old, u64 *new, bool publish)
+{
+	unsigned int bit = publish_lock_bit(idx, page);
+	u64 *pte = morsel_obj_pte(p, idx, page), *hw = morsel_obj_hwpte(p, idx, page);
+	u64 e;
+	int ret;
+
+	bit_spin_lock(bit, &publish_locks);
+	e = READ_ONCE(*pte);
+	if (publish && morsel_pte_owned_by(e, p->host_id) &&
+	    (!req->expect || req->expect == e) &&
+	    hw != morsel_hwtable_ptr(p, 0) + page % PTRS_PER_PTE) {
+		/* The write-back before the entry (a locked cmpxchg shares next). */
+		smp_wmb();
+		WRITE_ONCE(*hw, morsel_hw_entry(hw_pfn(p, e)));
+	}
+	ret = morsel_pte_update(pte, step, req, old, new);
+	bit_spin_unlock(bit, &publish_locks);
+	return ret;
+}
+
 /**
  * morsel_pooltable_release() - show a page in the pool's table and release it.
  * @p: the pool.
@@ -109,8 +133,8 @@ static unsigned int publish_lock_bit(unsigned int idx, u64 page)
  *
  * If this host owns the page (the entry @req expects), its hardware entry
  * is made present before the step makes the page shared; the caller has
- * written the page back. Serialised with this host's other releases of
- * the page, so that only a holder publishes.
+ * written the page back. Serialised with this host's other steps on the
+ * page as its holder, so that only a holder publishes.
  *
  * Return: what morsel_pte_update() returns.
  */
@@ -118,22 +142,29 @@ int morsel_pooltable_release(struct morsel_pool *p, unsigned int idx, u64 page,
 			     morsel_own_step_t step, const struct morsel_own_req *req,
 			     u64 *old, u64 *new)
 {
-	unsigned int bit = publish_lock_bit(idx, page);
-	u64 *pte = morsel_obj_pte(p, idx, page), *hw = morsel_obj_hwpte(p, idx, page);
-	u64 e;
-	int ret;
+	return holder_step(p, idx, page, step, req, old, new, true);
+}
 
-	bit_spin_lock(bit, &publish_locks);
-	e = READ_ONCE(*pte);
-	if (morsel_pte_owned_by(e, p->host_id) && (!req->expect || req->expect == e) &&
-	    hw != morsel_hwtable_ptr(p, 0) + page % PTRS_PER_PTE) {
-		/* The write-back before the entry (a locked cmpxchg shares next). */
-		smp_wmb();
-		WRITE_ONCE(*hw, morsel_hw_entry(hw_pfn(p, e)));
-	}
-	ret = morsel_pte_update(pte, step, req, old, new);
-	bit_spin_unlock(bit, &publish_locks);
-	return ret;
+/**
+ * morsel_pooltable_punch() - remove a page this host holds.
+ * @p: the pool.
+ * @idx: directory index.
+ * @page: page index.
+ * @req: this host.
+ * @old: the entry the step was applied to.
+ * @new: the entry installed (NONE).
+ *
+ * morsel_own_punch() under the page's publish lock: a release of the same
+ * page on this host (a read fill, an overlay's last close) that checked
+ * the page is still held either shows it before the punch or sees it
+ * gone, never shows a frame the punch freed.
+ *
+ * Return: what morsel_pte_update() returns.
+ */
+int morsel_pooltable_punch(struct morsel_pool *p, unsigned int idx, u64 page,
+			   const struct morsel_own_req *req, u64 *old, u64 *new)
+{
+	return holder_step(p, idx, page, morsel_own_punch, req, old, new, false);
 }
 
 /**

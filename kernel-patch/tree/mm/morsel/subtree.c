@@ -132,6 +132,15 @@ static bool subtree_pmd_ours(struct morsel_overlay *ov, u64 chunk, pmd_t pmd)
 	return pt && pmd_page(pmd) == morsel_pooltable_page(ov->pool, pt);
 }
 
+/* Does a PMD name a page of the pool's coherent region (a pool table)? */
+static bool pmd_names_pool(struct morsel_pool *p, pmd_t pmd)
+{
+	unsigned long pfn = pmd_pfn(pmd);
+
+	return pmd_present(pmd) && p->hwtables && pfn >= PHYS_PFN(p->phys) &&
+	       pfn < PHYS_PFN(p->phys + p->sb->coherent_size);
+}
+
 /* The table of a chunk, made empty if there is none. Context: ov->lock held. */
 static struct ptdesc *subtree_table_make(struct morsel_overlay *ov, u64 chunk)
 {
@@ -573,7 +582,9 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 	if (!morsel_vma_links(vma, addr))
 		return false;
 	ptl = pmd_lock(vma->vm_mm, pmd);
-	ours = subtree_pmd_ours(ov, vma_page(vma, addr) / PTRS_PER_PTE, *pmd);
+	/* Any table of the pool (even one since given to another chunk) is never zapped. */
+	ours = subtree_pmd_ours(ov, vma_page(vma, addr) / PTRS_PER_PTE, *pmd) ||
+	       pmd_names_pool(ov->pool, *pmd);
 	if (ours)
 		pmd_clear(pmd);
 	spin_unlock(ptl);
