@@ -162,8 +162,11 @@ struct morsel_ring {
  * struct morsel_chunk - 2 MiB of an object, in its chunk directory.
  * @table: the table pair, 0 for the hole; changes under dir_lock only.
  * @linked: hosts whose processes may reach the pool's hardware table of
- *	the chunk (pooltable.c): set with an atomic OR before a host links it,
- *	cleared by the host when its overlay goes, or for it when it is dead.
+ *	the chunk (pooltable.c): a host sets its bit with a locked OR before
+ *	it links the table; a writer reads the set after it cleared the
+ *	page's hardware entry with a locked exchange, and revokes every host
+ *	in it as a reader. Cleared by the host when its overlay goes (after
+ *	its unlinks flushed), or for it when it is dead.
  */
 struct morsel_chunk {
 	u32 table;

@@ -76,6 +76,19 @@ u64 *morsel_obj_hwpte(struct morsel_pool *p, unsigned int idx, u64 page)
 	       page % PTRS_PER_PTE;
 }
 
+/*
+ * A page's authoritative entry (*@pte) and its hardware entry, from one
+ * read of the chunk directory; NULL for a page in the hole, which nobody
+ * shows.
+ */
+static u64 *entries(struct morsel_pool *p, unsigned int idx, u64 page, u64 **pte)
+{
+	u32 t = morsel_obj_table(p, idx, page / PTRS_PER_PTE);
+
+	*pte = morsel_table_ptr(p, t) + page % PTRS_PER_PTE;
+	return t ? morsel_hwtable_ptr(p, t) + page % PTRS_PER_PTE : NULL;
+}
+
 /* The frame of an entry, as the pool's tables name it. */
 static unsigned long hw_pfn(struct morsel_pool *p, u64 e)
 {
@@ -103,15 +116,13 @@ static int holder_step(struct morsel_pool *p, unsigned int idx, u64 page,
 		       u64 *old, u64 *new, bool publish)
 {
 	unsigned int bit = publish_lock_bit(idx, page);
-	u64 *pte = morsel_obj_pte(p, idx, page), *hw = morsel_obj_hwpte(p, idx, page);
-	u64 e;
+	u64 *pte, *hw = entries(p, idx, page, &pte), e;
 	int ret;
 
 	bit_spin_lock(bit, &publish_locks);
 	e = READ_ONCE(*pte);
-	if (publish && morsel_pte_owned_by(e, p->host_id) &&
-	    (!req->expect || req->expect == e) &&
-	    hw != morsel_hwtable_ptr(p, 0) + page % PTRS_PER_PTE) {
+	if (publish && hw && morsel_pte_owned_by(e, p->host_id) &&
+	    (!req->expect || req->expect == e)) {
 		/* The write-back before the entry (a locked cmpxchg shares next). */
 		smp_wmb();
 		WRITE_ONCE(*hw, morsel_hw_entry(hw_pfn(p, e)));
@@ -186,14 +197,13 @@ int morsel_pooltable_fault(struct morsel_pool *p, unsigned int idx, u64 page,
 			   struct morsel_own_req *req, u64 *old, u64 *new)
 {
 	struct morsel_chunk *c = morsel_obj_chunk(p, idx, page / PTRS_PER_PTE);
-	u64 *pte = morsel_obj_pte(p, idx, page), *hw = morsel_obj_hwpte(p, idx, page);
-	bool hole = hw == morsel_hwtable_ptr(p, 0) + page % PTRS_PER_PTE;
+	u64 *pte, *hw = entries(p, idx, page, &pte);
 	int ret;
 
 	for (;;) {
 		*old = READ_ONCE(*pte);
 		req->linked = 0;
-		if ((req->flags & MORSEL_OWN_WRITE) && !hole &&
+		if ((req->flags & MORSEL_OWN_WRITE) && hw &&
 		    MORSEL_PTE_STATE(*old) == MORSEL_PTE_SHARED) {
 			/* Locked: a full barrier before @linked is read. */
 			xchg(hw, 0);
@@ -298,6 +308,6 @@ void morsel_pooltable_attach(struct morsel_pool *p, struct device *dev)
 		}
 	}
 	p->hwtables = true;
-	pr_info("morsel: %llu hardware page tables of the pool may be linked (16 coherent bytes per 4 KiB page)\n",
-		p->sb->ntables - 1);
+	pr_info("morsel: %llu hardware page tables of the pool may be linked (%d coherent bytes per 4 KiB page)\n",
+		p->sb->ntables - 1, MORSEL_TABLE_BYTES / PTRS_PER_PTE);
 }

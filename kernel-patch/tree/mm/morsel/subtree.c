@@ -187,19 +187,24 @@ static pte_t subtree_entry(unsigned long pfn, bool write)
 static void subtree_prefill(struct morsel_overlay *ov, u64 chunk);
 
 /*
- * Unlink the pool's table of a chunk (page @pg) from every mapping of this
- * host, flushing with freed-table semantics: no CPU here walks it for the
- * chunk afterwards. As khugepaged retracts page tables: i_mmap_rwsem keeps
- * each mapping's tables (free_pgtables() hides a mapping from i_mmap
- * before it frees them), the PMD lock orders us with the fault and unmap
- * paths. Context: ov->lock held.
+ * Unlink the pool's table of a chunk from every mapping of this host,
+ * flushing with freed-table semantics: no CPU here walks it for the chunk
+ * afterwards. As khugepaged retracts page tables: i_mmap_rwsem keeps each
+ * mapping's tables (free_pgtables() hides a mapping from i_mmap before it
+ * frees them), the PMD lock orders us with the fault and unmap paths.
+ * Context: ov->lock held.
  */
-static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk, struct page *pg)
+static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk)
 {
 	struct address_space *mapping = ov->inode->i_mapping;
+	u32 pt = morsel_obj_table(ov->pool, ov->idx, chunk);
 	u64 first = chunk * PTRS_PER_PTE;
 	struct vm_area_struct *vma;
+	struct page *pg;
 
+	if (!pt || !ov->pool->hwtables)
+		return;	/* the hole is never linked */
+	pg = morsel_pooltable_page(ov->pool, pt);
 	i_mmap_lock_read(mapping);
 	vma_interval_tree_foreach(vma, &mapping->i_mmap, first, first + PTRS_PER_PTE - 1) {
 		struct mmu_notifier_range range;
@@ -243,15 +248,12 @@ static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk, struct pag
  */
 static int subtree_privatize(struct morsel_overlay *ov, u64 chunk)
 {
-	u32 pt = morsel_obj_table(ov->pool, ov->idx, chunk);
-
 	if (!subtree_table_make(ov, chunk))
 		return -ENOMEM;
 	xa_erase(&ov->pooled, chunk);
 	morsel_count(ov, MORSEL_CNT_PRIVATIZED);
 	subtree_prefill(ov, chunk);
-	if (pt)
-		subtree_unlink_pool(ov, chunk, morsel_pooltable_page(ov->pool, pt));
+	subtree_unlink_pool(ov, chunk);
 	return 0;
 }
 
@@ -504,7 +506,7 @@ vm_fault_t morsel_subtree_fault(struct morsel_overlay *ov, struct vm_fault *vmf)
 			 * it was in i_mmap): unlink it, relinked at the retry.
 			 */
 			mutex_lock(&ov->lock);
-			subtree_unlink_pool(ov, chunk, pmd_page(pmd));
+			subtree_unlink_pool(ov, chunk);
 			mutex_unlock(&ov->lock);
 		}
 		return 0;
@@ -627,12 +629,8 @@ void morsel_subtree_clear_all(struct morsel_overlay *ov)
 	void *v;
 
 	mutex_lock(&ov->lock);
-	xa_for_each(&ov->pooled, chunk, v) {
-		u32 pt = morsel_obj_table(ov->pool, ov->idx, chunk);
-
-		if (pt)
-			subtree_unlink_pool(ov, chunk, morsel_pooltable_page(ov->pool, pt));
-	}
+	xa_for_each(&ov->pooled, chunk, v)
+		subtree_unlink_pool(ov, chunk);
 	xa_destroy(&ov->pooled);
 	xa_for_each(&ov->tables, chunk, t) {
 		spin_lock(ptlock_ptr(t));
