@@ -14,11 +14,13 @@ enum policy_stat {
 	STAT_RECALLS_HELD,	/* hold: recalls answered HOLD_US late */
 	STAT_RUNS_GRANTED,	/* seqgrant: sequential runs granted */
 	STAT_COPIES_DROPPED,	/* selfinval: read copies dropped at a tick */
+	STAT_BLOCKS_KEPT,	/* hold: reader recalls that took 64 KiB, not 2 MiB */
+	STAT_TABLES_KEPT,	/* hold: own tables kept of a 2 MiB given back */
 	STAT_NR,
 };
 
 #define POLICY_STAT_NAMES						\
 	{ "pages_released", "exclusive_reads", "recalls_held",		\
-	  "runs_granted", "copies_dropped" }
+	  "runs_granted", "copies_dropped", "blocks_kept", "tables_kept" }
 
 #endif

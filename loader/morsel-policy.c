@@ -359,8 +359,10 @@ static int attach(struct loader *ld)
 static void print_stats(const struct turn *t)
 {
 	static const char *const names[] = POLICY_STAT_NAMES;
-	static const char *const hooks[] = { "read_fault", "write_fault",
-					     "recall", "sync", "tick" };
+	static const char *const hooks[] = {
+		"read_fault", "write_fault",  "recall", "sync",
+		"tick",	      "recall_block", "relink",
+	};
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t v[ncpu > 0 ? ncpu : 1];
 	char file[64];

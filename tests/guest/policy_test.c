@@ -350,6 +350,92 @@ static void selfinval(void)
 	tap_ok(reap(l, SIGTERM) == 0, "loader detached selfinval");
 }
 
+#define CHUNK 512	/* pages of one PTE table: 2 MiB */
+
+static int stat_of(int f, struct morsel_obj_stat *st)
+{
+	return ioctl(f, MORSEL_OBJ_STAT, st);
+}
+
+/* Pages of [first, first + n) of object @f that @host owns. */
+static unsigned int owned_run(int f, uint64_t first, unsigned int n, unsigned int host)
+{
+	uint64_t e[CHUNK];
+	struct morsel_entries req = { .first = first, .count = n, .entries = (uintptr_t)e };
+	unsigned int i, owned = 0;
+
+	if (n > CHUNK || ioctl(f, MORSEL_OBJ_ENTRIES, &req))
+		return ~0u;
+	for (i = 0; i < n; i++)
+		owned += owned_by(e[i], host);
+	return owned;
+}
+
+/*
+ * Host 1 runs hold and writes the first 32 pages of a 2 MiB object that
+ * both hosts map whole (linked); host 0 reads page 3, twice. The first
+ * recall comes outside a burst: the whole 2 MiB is downgraded (the
+ * default block), and host 1, owning nothing of it, keeps its own table
+ * (hold's relink). The second comes in a burst: only the 16 pages around
+ * page 3 are downgraded.
+ */
+static void hold_chunk(void)
+{
+	struct morsel_create c = { .name = "holdchunk", .size = CHUNK * PAGE };
+	struct morsel_open o = { .name = "holdchunk" };
+	struct morsel_obj_stat a = { 0 }, b = { 0 };
+	long long asked = pol_num("decisions_relink");
+	volatile uint8_t *w = MAP_FAILED;
+	unsigned int round, p;
+	int f = -1;
+
+	if (me == 0)
+		f = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+	barrier();
+	if (me == 1)
+		f = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+	if (f >= 0)
+		w = mmap(NULL, CHUNK * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	tap_step(w != MAP_FAILED && !((uintptr_t)w % (CHUNK * PAGE)),
+		 "object 'holdchunk' mapped, 2 MiB-aligned");
+	for (round = 0; round < 2 && w != MAP_FAILED; round++) {
+		if (me == 1) {
+			for (p = 0; p < 32; p++)
+				w[p * PAGE] = (uint8_t)(round + 1);
+			stat_of(f, &a);
+		}
+		barrier();
+		if (me == 0) {
+			tap_ok(w[3 * PAGE] == round + 1, "host 0 reads page 3 of host 1's burst (round %u)",
+			       round);
+			p = owned_run(f, 0, 32, 1);
+			if (round == 0)
+				tap_ok(p == 0, "hold: outside a burst the recall takes the whole 2 MiB (host 1 kept %u of 32)",
+				       p);
+			else
+				tap_ok(p == 16 && owned_run(f, 0, 16, 1) == 0,
+				       "hold: in a burst the recall takes the 16 pages around page 3 (host 1 kept %u of 32)",
+				       p);
+		}
+		barrier();
+		if (me == 1 && round == 0) {
+			stat_of(f, &b);
+			tap_ok(pol_num("decisions_relink") > asked && b.relinks == a.relinks &&
+				       b.tables == a.tables,
+			       "hold: owning nothing of the 2 MiB, host 1 keeps its table (%lld relink answers, %llu relinks)",
+			       pol_num("decisions_relink") - asked,
+			       (unsigned long long)(b.relinks - a.relinks));
+		}
+	}
+	if (w != MAP_FAILED)
+		munmap((void *)w, CHUNK * PAGE);
+	if (f >= 0)
+		close(f);
+	barrier();
+	if (me == 0)
+		tap_step(!ioctl(pc.fd, MORSEL_IOC_DELETE, &o), "delete 'holdchunk'");
+}
+
 /* Host 1 runs hold; host 0 recalls page 25 from it twice. */
 static void hold(void)
 {
@@ -376,11 +462,12 @@ static void hold(void)
 		}
 		barrier();
 	}
-	if (me == 1) {
+	if (me == 1)
 		tap_ok(pol_num("deferred") >= 1, "hold: host 1 deferred the recall while it kept writing (%lld)",
 		       pol_num("deferred"));
+	hold_chunk();
+	if (me == 1)
 		tap_ok(reap(l, SIGTERM) == 0, "loader detached hold");
-	}
 }
 
 #define TRACING "/sys/kernel/tracing/"

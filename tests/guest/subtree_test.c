@@ -15,8 +15,10 @@
  * host 0 wrote and gave back, through the pool's own hardware page tables
  * (no table of its own, no fault after linking), in two processes; host
  * 0's writes reach both; unmap, exit and a killed process leave the pool's
- * tables as they were. In stale-cache mode host 1 keeps tables of its
- * own, and the data must be the same.
+ * tables as they were; a write gives host 1 a table of its own of that
+ * 2 MiB, and once host 0 has read the page back (host 1 owns nothing
+ * there again) host 1 returns to the pool's table. In stale-cache mode
+ * host 1 keeps tables of its own, and the data must be the same.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -143,13 +145,20 @@ static unsigned char *map_rw(int fd)
 }
 
 /* Read the first byte of every page; the count of wrong ones. */
-static size_t check(volatile unsigned char *m, unsigned int round)
+/* Pages of [first, first + count) whose first byte is not round's stamp. */
+static size_t check_range(volatile unsigned char *m, unsigned int round, size_t first,
+			  size_t count)
 {
 	size_t p, bad = 0;
 
-	for (p = 0; p < NPAGES; p++)
+	for (p = first; p < first + count; p++)
 		bad += m[p * PAGE] != stamp(round, p);
 	return bad;
+}
+
+static size_t check(volatile unsigned char *m, unsigned int round)
+{
+	return check_range(m, round, 0, NPAGES);
 }
 
 /*
@@ -674,16 +683,46 @@ static void pool_tables(void)
 			       "a write after reads makes one table of host 1's own (%llu), leaving the pool's (%llu)",
 			       (unsigned long long)(b.tables - a.tables),
 			       (unsigned long long)(b.privatized - a.privatized));
-			munmap(m, SIZE);
+			a = stat_of(fd);
 		}
-		close(fd);
 	}
-	barrier();	/* 6 */
+	barrier();	/* 6: host 1 owns page 9, mapped through a table of its own */
 	if (me == 0) {
 		fd = obj_fd("pooltab", 0);
 		m = fd >= 0 ? map_rw(fd) : NULL;
 		tap_ok(m && m[9 * PAGE] == 0x99 && m[5 * PAGE] == 0xab,
 		       "host 0 reads host 1's write");
+		if (m)
+			munmap(m, SIZE);
+		close(fd);
+	}
+	barrier();	/* 7: host 1 gave page 9 back, its last of that 2 MiB */
+	if (me == 1 && m) {
+		b = stat_of(fd);
+		if (stale)
+			tap_ok(b.relinks == a.relinks,
+			       "stale-cache mode: owning nothing of it again, host 1 keeps its table (%llu relinks)",
+			       (unsigned long long)(b.relinks - a.relinks));
+		else
+			tap_ok(b.relinks - a.relinks == 1,
+			       "owning nothing of it again, host 1 returns the 2 MiB to the pool's table (%llu relinks)",
+			       (unsigned long long)(b.relinks - a.relinks));
+		a = b;
+		f0 = minflt();
+		bad = check_range(m, 3, 0, 512);
+		f0 = minflt() - f0;
+		b = stat_of(fd);
+		if (stale)
+			tap_ok(bad == 2, "and reads it (%zu pages changed: 5 and 9)", bad);
+		else
+			tap_ok(bad == 2 && m[9 * PAGE] == 0x99 && m[5 * PAGE] == 0xab &&
+				       b.pool_links - a.pool_links == 1 &&
+				       b.read_faults == a.read_faults && f0 <= 2,
+			       "and reads it through the pool's table: %llu link, %llu protocol faults, %ld faults, pages 5 and 9 as written",
+			       (unsigned long long)(b.pool_links - a.pool_links),
+			       (unsigned long long)(b.read_faults - a.read_faults), f0);
+	}
+	if (me == 1) {
 		if (m)
 			munmap(m, SIZE);
 		close(fd);

@@ -123,6 +123,7 @@ struct morsel_obj_stat {
 	__u64 prefills;	/* pages mapped when a table was made */
 	__u64 pool_links;	/* of the links: to the pool's hardware tables */
 	__u64 privatized;	/* chunks that left the pool's table for one of ours */
+	__u64 relinks;		/* chunks whose table of ours went, back to the pool's */
 };
 
 struct morsel_entries {

@@ -24,4 +24,5 @@ MORSEL_COUNTER(TABLES)		/* PTE tables made for the overlay */
 MORSEL_COUNTER(PREFILLS)	/* pages mapped when a table was made */
 MORSEL_COUNTER(POOL_LINKS)	/* of the links: to the pool's hardware tables */
 MORSEL_COUNTER(PRIVATIZED)	/* chunks that left the pool's table for one of ours */
+MORSEL_COUNTER(RELINKS)		/* chunks whose table of ours went, back to the pool's */
 #undef MORSEL_COUNTER

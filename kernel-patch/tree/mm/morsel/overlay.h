@@ -164,6 +164,7 @@ int morsel_subtree_set(struct morsel_overlay *ov, u64 page, unsigned long pfn, b
 bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write);
 void morsel_subtree_revoke(struct morsel_overlay *ov, u64 page);
 void morsel_subtree_prefill(struct morsel_overlay *ov, u64 chunk);
+void morsel_subtree_relink(struct morsel_overlay *ov, u64 chunk);
 vm_fault_t morsel_subtree_fault(struct morsel_overlay *ov, struct vm_fault *vmf);
 int morsel_subtree_map(struct morsel_overlay *ov, struct vm_area_struct *vma);
 void morsel_subtree_clear_all(struct morsel_overlay *ov);

@@ -50,6 +50,8 @@ static const char *const hook_names[MORSEL_HOOK_NR] = {
 	[MORSEL_HOOK_RECALL] = "recall",
 	[MORSEL_HOOK_SYNC] = "sync",
 	[MORSEL_HOOK_TICK] = "tick",
+	[MORSEL_HOOK_RECALL_BLOCK] = "recall_block",
+	[MORSEL_HOOK_RELINK] = "relink",
 };
 
 static struct morsel_ops __rcu *morsel_policy;
@@ -117,6 +119,17 @@ int morsel_policy_check(enum morsel_policy_hook hook, u64 ret, u32 defer_bound_u
 			break;
 		a->value = ret;
 		return 0;
+	case MORSEL_HOOK_RECALL_BLOCK:
+		/* An aligned block stays inside its 2 MiB: the table it edits. */
+		if (ret > MORSEL_CHUNK_PAGES || (ret & (ret - 1)))
+			break;
+		a->value = ret;
+		return 0;
+	case MORSEL_HOOK_RELINK:
+		if (ret >= MORSEL_RELINK_NR)
+			break;
+		a->value = ret;
+		return 0;
 	default:
 		snprintf(why, len, "unknown hook %d", hook);
 		return -EINVAL;
@@ -171,6 +184,16 @@ static bool run_hook(struct morsel_ops *ops, enum morsel_policy_hook hook,
 		if (!ops->tick)
 			return false;
 		*ret = ops->tick(c);
+		return true;
+	case MORSEL_HOOK_RECALL_BLOCK:
+		if (!ops->recall_block)
+			return false;
+		*ret = ops->recall_block(c);
+		return true;
+	case MORSEL_HOOK_RELINK:
+		if (!ops->relink)
+			return false;
+		*ret = ops->relink(c);
 		return true;
 	default:
 		return false;
@@ -272,6 +295,30 @@ u32 morsel_policy_sync(struct morsel_policy_ctx *ctx)
 u32 morsel_policy_tick(struct morsel_policy_ctx *ctx)
 {
 	return decide(MORSEL_HOOK_TICK, ctx, 0, 0).value;
+}
+
+/**
+ * morsel_policy_recall_block() - how much of a 2 MiB a reader's recall takes.
+ * @ctx: the question (@ctx->page is the page asked for).
+ *
+ * Return: pages of the aligned block around @ctx->page to downgrade with
+ * it: a power of two, at most MORSEL_CHUNK_PAGES (the default).
+ */
+u32 morsel_policy_recall_block(struct morsel_policy_ctx *ctx)
+{
+	return decide(MORSEL_HOOK_RECALL_BLOCK, ctx, 0, 0).value ?: MORSEL_CHUNK_PAGES;
+}
+
+/**
+ * morsel_policy_relink() - back to the pool's table, now that this host
+ * owns nothing of a 2 MiB?
+ * @ctx: the question (@ctx->page is the first page of the 2 MiB).
+ *
+ * Return: enum morsel_relink_decision.
+ */
+u32 morsel_policy_relink(struct morsel_policy_ctx *ctx)
+{
+	return decide(MORSEL_HOOK_RELINK, ctx, 0, 0).value;
 }
 
 /**
@@ -513,6 +560,16 @@ static u32 morsel_ops__tick(struct morsel_policy_ctx *ctx)
 	return 0;
 }
 
+static u32 morsel_ops__recall_block(struct morsel_policy_ctx *ctx)
+{
+	return 0;
+}
+
+static u32 morsel_ops__relink(struct morsel_policy_ctx *ctx)
+{
+	return 0;
+}
+
 static s32 morsel_ops__init(void)
 {
 	return 0;
@@ -524,6 +581,8 @@ static struct morsel_ops __bpf_ops_morsel_ops = {
 	.recall = morsel_ops__recall,
 	.sync = morsel_ops__sync,
 	.tick = morsel_ops__tick,
+	.recall_block = morsel_ops__recall_block,
+	.relink = morsel_ops__relink,
 	.init = morsel_ops__init,
 };
 
@@ -602,6 +661,8 @@ POLICY_COUNTER(decisions_write_fault, decisions[MORSEL_HOOK_WRITE_FAULT]);
 POLICY_COUNTER(decisions_recall, decisions[MORSEL_HOOK_RECALL]);
 POLICY_COUNTER(decisions_sync, decisions[MORSEL_HOOK_SYNC]);
 POLICY_COUNTER(decisions_tick, decisions[MORSEL_HOOK_TICK]);
+POLICY_COUNTER(decisions_recall_block, decisions[MORSEL_HOOK_RECALL_BLOCK]);
+POLICY_COUNTER(decisions_relink, decisions[MORSEL_HOOK_RELINK]);
 
 static struct kobj_attribute name_attr = __ATTR_RO(name);
 static struct kobj_attribute state_attr = __ATTR_RO(state);
@@ -613,7 +674,8 @@ static struct attribute *policy_attrs[] = {
 	&granted_attr.attr, &deferred_attr.attr, &deferred_us_attr.attr,
 	&decisions_read_fault_attr.attr, &decisions_write_fault_attr.attr,
 	&decisions_recall_attr.attr, &decisions_sync_attr.attr,
-	&decisions_tick_attr.attr, NULL,
+	&decisions_tick_attr.attr, &decisions_recall_block_attr.attr,
+	&decisions_relink_attr.attr, NULL,
 };
 
 const struct attribute_group morsel_policy_group = {
@@ -632,6 +694,7 @@ static int __init morsel_policy_init(void)
 	BTF_TYPE_EMIT_ENUM(MORSEL_READ_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_RECALL_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_SYNC_NR);
+	BTF_TYPE_EMIT_ENUM(MORSEL_RELINK_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_CNT_NR);
 	BTF_TYPE_EMIT_ENUM(MORSEL_GRANT_MAX);
 	err = register_bpf_struct_ops(&bpf_morsel_ops, morsel_ops);

@@ -23,10 +23,20 @@
  *                per page owned exclusively      RELEASE (write back, share)
  *   tick         every tick_ms, per page this    KEEP, WRITEBACK, RELEASE
  *                host owns or reads              (a reader drops its copy)
+ *   recall_block a reader recalls a page of a    pages of the aligned block
+ *                2 MiB it maps whole: how much   around it to downgrade: a
+ *                of that 2 MiB goes along        power of two up to
+ *                                                CHUNK_PAGES; 0 = all of it
+ *   relink       this host owns nothing of a     POOL (its mappings return
+ *                2 MiB it maps through a table   to the pool's table, ours
+ *                of its own (after a recall,     is freed) or KEEP
+ *                a release, and at every tick)
  *   init         at attach (may sleep)           0, or an errno: refused
  *
- * The default answers SHARE, 0, AS_ASKED, KEEP, KEEP: write back only when
- * recalled. An answer outside its range, or a deferral past the bound,
+ * The default answers SHARE, 0, AS_ASKED, KEEP, KEEP, the whole 2 MiB,
+ * POOL: write back only when recalled; a reader following a writer pays
+ * one recall per 2 MiB; a host that owns nothing of a 2 MiB reads it
+ * through the pool's table. An answer outside its range, or a deferral past the bound,
  * detaches the policy with the reason and the default answers instead.
  */
 #ifndef _MM_MORSEL_POLICY_H
@@ -45,6 +55,7 @@ enum morsel_policy_consts {
 	MORSEL_TICK_MS_DEFAULT = 50,
 	MORSEL_TICK_MS_MIN = 10,
 	MORSEL_TICK_MS_MAX = 1000,
+	MORSEL_CHUNK_PAGES = 512,	/* pages per PTE table: one recall_block at most */
 };
 
 enum morsel_read_decision {
@@ -69,12 +80,21 @@ enum morsel_sync_decision {
 	MORSEL_SYNC_NR,
 };
 
+/* What becomes of a 2 MiB that this host owns nothing of again. */
+enum morsel_relink_decision {
+	MORSEL_RELINK_POOL,	/* link the pool's table; free ours */
+	MORSEL_RELINK_KEEP,	/* keep ours (this host is about to write again) */
+	MORSEL_RELINK_NR,
+};
+
 enum morsel_policy_hook {
 	MORSEL_HOOK_READ_FAULT,
 	MORSEL_HOOK_WRITE_FAULT,
 	MORSEL_HOOK_RECALL,
 	MORSEL_HOOK_SYNC,
 	MORSEL_HOOK_TICK,
+	MORSEL_HOOK_RECALL_BLOCK,
+	MORSEL_HOOK_RELINK,
 	MORSEL_HOOK_NR,
 };
 
@@ -89,10 +109,10 @@ enum morsel_obj_counter {
  * struct morsel_policy_ctx - what a policy is told about one question.
  * @obj: directory index of the object.
  * @host: this host.
- * @page: page index.
+ * @page: page index (relink: the first page of the 2 MiB).
  * @pages: object size in pages.
  * @entry: the page's authoritative entry when asked (MORSEL_PTE_* layout).
- * @peer: recall: the host asking.
+ * @peer: recall, recall_block: the host asking.
  * @mode: recall: 0 downgrade (a reader asks), 1 invalidate (a writer asks).
  * @now_ns: ktime_get_ns() when asked.
  */
@@ -115,6 +135,11 @@ struct morsel_policy_ctx {
  *	morsel_recall_decision | deferral in us << MORSEL_RECALL_DEFER_SHIFT.
  * @sync: msync()/fsync(), per page owned: enum morsel_sync_decision.
  * @tick: every @tick_ms, per page owned or read: enum morsel_sync_decision.
+ * @recall_block: a reader's recall of a page in a 2 MiB it maps whole:
+ *	pages of the aligned block around the page to downgrade with it (a
+ *	power of two, at most MORSEL_CHUNK_PAGES), 0 for the whole 2 MiB.
+ * @relink: this host owns nothing of a 2 MiB that it maps through a table
+ *	of its own: enum morsel_relink_decision.
  * @init: at attach (may sleep): 0, or an errno to refuse.
  * @tick_ms: period of @tick, 0 for MORSEL_TICK_MS_DEFAULT (clamped).
  * @name: shown in /sys/kernel/morsel/policy/name; must not be empty.
@@ -128,6 +153,8 @@ struct morsel_ops {
 	u64 (*recall)(struct morsel_policy_ctx *ctx);
 	u32 (*sync)(struct morsel_policy_ctx *ctx);
 	u32 (*tick)(struct morsel_policy_ctx *ctx);
+	u32 (*recall_block)(struct morsel_policy_ctx *ctx);
+	u32 (*relink)(struct morsel_policy_ctx *ctx);
 	s32 (*init)(void);
 	u32 tick_ms;
 	char name[MORSEL_POLICY_NAME_LEN];
@@ -150,6 +177,8 @@ u32 morsel_policy_recall(struct morsel_policy_ctx *ctx, u32 defer_bound_us,
 			 u32 *defer_us);
 u32 morsel_policy_sync(struct morsel_policy_ctx *ctx);
 u32 morsel_policy_tick(struct morsel_policy_ctx *ctx);
+u32 morsel_policy_recall_block(struct morsel_policy_ctx *ctx);
+u32 morsel_policy_relink(struct morsel_policy_ctx *ctx);
 u32 morsel_policy_tick_ms(void);
 void morsel_policy_on_change(void (*fn)(void));
 void morsel_policy_count_granted(u64 pages);

@@ -84,11 +84,47 @@ static void policy_hold(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_NR, 0, 0, &a, why), -EINVAL);
 }
 
+/* A block is aligned, a power of two, inside its 2 MiB; 0 is the default's. */
+static void policy_recall_block(struct kunit *test)
+{
+	u64 ok[] = { 0, 1, 2, 16, MORSEL_CHUNK_PAGES };
+	u64 bad[] = { 3, 24, MORSEL_CHUNK_PAGES - 1, MORSEL_CHUNK_PAGES * 2, 1ULL << 40,
+		      U64_MAX };
+	struct morsel_policy_answer a;
+	char why[96];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_RECALL_BLOCK, ok[i], 0, &a, why), 0);
+		KUNIT_EXPECT_EQ(test, a.value, (u32)ok[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_RECALL_BLOCK, bad[i], 0, &a, why),
+				-EINVAL);
+	KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_RECALL_BLOCK, 24, 0, &a, why), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, why, "recall_block returned 24, out of range");
+	KUNIT_EXPECT_EQ(test, a.value, 0U);
+}
+
+static void policy_relink(struct kunit *test)
+{
+	struct morsel_policy_answer a;
+	char why[96];
+
+	KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_RELINK, MORSEL_RELINK_POOL, 0, &a, why), 0);
+	KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_RELINK, MORSEL_RELINK_KEEP, 0, &a, why), 0);
+	KUNIT_EXPECT_EQ(test, a.value, (u32)MORSEL_RELINK_KEEP);
+	KUNIT_EXPECT_EQ(test, check(MORSEL_HOOK_RELINK, MORSEL_RELINK_NR, 0, &a, why), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, why, "relink returned 2, out of range");
+}
+
 static struct kunit_case policy_cases[] = {
 	KUNIT_CASE(policy_read_fault),
 	KUNIT_CASE(policy_grant_is_clamped),
 	KUNIT_CASE(policy_recall),
 	KUNIT_CASE(policy_hold),
+	KUNIT_CASE(policy_recall_block),
+	KUNIT_CASE(policy_relink),
 	{}
 };
 

@@ -106,17 +106,27 @@ static void recall_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
 
 /*
  * A downgrade for a host that maps the page's 2 MiB as one: the other
- * pages of it that this host holds exclusively are downgraded too, so
- * that a reader following a writer pays one recall per 2 MiB, not per
- * page. Context: the handler thread.
+ * pages around it that this host holds exclusively are downgraded too, as
+ * many as the policy says (the default: all of that 2 MiB), so that a
+ * reader following a writer pays one recall per 2 MiB, not per page.
+ * Context: the handler thread.
  */
 static void recall_revoke_chunk(struct morsel_overlay *ov, struct morsel_pool *p,
-				unsigned int idx, u64 page)
+				unsigned int idx, u64 page, unsigned int src)
 {
-	u64 q = round_down(page, PTRS_PER_PTE), e;
-	u64 end = min(q + PTRS_PER_PTE, morsel_obj_max_pages(p));
+	struct morsel_policy_ctx ctx;
+	u64 q, end, e;
+	u32 block;
 
-	for (; ov && q < end; q++) {
+	if (!ov)
+		return;
+	overlay_policy_ctx(ov, page, overlay_pages(ov), &ctx);
+	ctx.peer = src;
+	ctx.mode = MORSEL_RECALL_DOWNGRADE;
+	block = morsel_policy_recall_block(&ctx);
+	q = round_down(page, block);
+	end = min(q + block, morsel_obj_max_pages(p));
+	for (; q < end; q++) {
 		e = READ_ONCE(*morsel_obj_pte(p, idx, q));
 		if (q != page && MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE &&
 		    MORSEL_PTE_OWNER(e) == p->host_id)
@@ -162,9 +172,12 @@ static void recall_handle(struct morsel_pool *p, const struct morsel_msg *m,
 	} else {
 		recall_revoke(ov, p, idx, page, mode);
 		if (chunk && mode == MORSEL_RECALL_DOWNGRADE)
-			recall_revoke_chunk(ov, p, idx, page);
-		if (ov)
+			recall_revoke_chunk(ov, p, idx, page, src);
+		if (ov) {
 			morsel_count(ov, MORSEL_CNT_RECALLS_HANDLED);
+			/* Maybe the last page of ours in that 2 MiB. */
+			morsel_subtree_relink(ov, page / PTRS_PER_PTE);
+		}
 	}
 	if (ov)
 		morsel_overlay_put(ov);

@@ -187,24 +187,19 @@ static pte_t subtree_entry(unsigned long pfn, bool write)
 static void subtree_prefill(struct morsel_overlay *ov, u64 chunk);
 
 /*
- * Unlink the pool's table of a chunk from every mapping of this host,
+ * Unlink table page @pg of a chunk from every mapping of this host,
  * flushing with freed-table semantics: no CPU here walks it for the chunk
  * afterwards. As khugepaged retracts page tables: i_mmap_rwsem keeps each
  * mapping's tables (free_pgtables() hides a mapping from i_mmap before it
  * frees them), the PMD lock orders us with the fault and unmap paths.
  * Context: ov->lock held.
  */
-static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk)
+static void subtree_unlink(struct morsel_overlay *ov, u64 chunk, struct page *pg)
 {
 	struct address_space *mapping = ov->inode->i_mapping;
-	u32 pt = morsel_obj_table(ov->pool, ov->idx, chunk);
 	u64 first = chunk * PTRS_PER_PTE;
 	struct vm_area_struct *vma;
-	struct page *pg;
 
-	if (!pt || !ov->pool->hwtables)
-		return;	/* the hole is never linked */
-	pg = morsel_pooltable_page(ov->pool, pt);
 	i_mmap_lock_read(mapping);
 	vma_interval_tree_foreach(vma, &mapping->i_mmap, first, first + PTRS_PER_PTE - 1) {
 		struct mmu_notifier_range range;
@@ -238,6 +233,15 @@ static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk)
 	i_mmap_unlock_read(mapping);
 }
 
+/* Unlink the pool's table of a chunk from every mapping of this host. */
+static void subtree_unlink_pool(struct morsel_overlay *ov, u64 chunk)
+{
+	u32 pt = morsel_obj_table(ov->pool, ov->idx, chunk);
+
+	if (pt && ov->pool->hwtables)	/* the hole is never linked */
+		subtree_unlink(ov, chunk, morsel_pooltable_page(ov->pool, pt));
+}
+
 /*
  * The host's mappings of a chunk linked the pool's table; give the host a
  * table of its own, prefilled, and move them onto it (they unlink here and
@@ -255,6 +259,68 @@ static int subtree_privatize(struct morsel_overlay *ov, u64 chunk)
 	subtree_prefill(ov, chunk);
 	subtree_unlink_pool(ov, chunk);
 	return 0;
+}
+
+/* Does this host hold no page of a chunk, nor take one now? Context: ov->lock held. */
+static bool subtree_owns_none(struct morsel_overlay *ov, u64 chunk)
+{
+	u64 page = chunk * PTRS_PER_PTE, end = min(page + PTRS_PER_PTE, overlay_pages(ov)), e;
+	u32 host = ov->pool->host_id;
+
+	for (; page < end; page++) {
+		e = READ_ONCE(*overlay_pte(ov, page));
+		if ((MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE ||
+		     MORSEL_PTE_STATE(e) == MORSEL_PTE_BUSY) && MORSEL_PTE_OWNER(e) == host)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * morsel_subtree_relink() - return a chunk to the pool's table.
+ * @ov: the overlay.
+ * @chunk: a chunk (2 MiB of the object) this host may own nothing of now.
+ *
+ * Called after this host gave up pages (a recall, a release) and at every
+ * tick. Where the host maps the chunk through a table of its own, owns
+ * nothing of it, may link the pool's table and the policy agrees (its
+ * relink hook; the default does), the table goes: its entries are
+ * cleared, it is unlinked from every mapping of the host (freed-table
+ * flushes), and freed after an RCU grace period, as khugepaged frees a
+ * retracted table (a walker of the fault path may still hold a pointer to
+ * it: it finds its entry changed, or its PMD, and retries). The next
+ * fault of each mapping links the pool's table: the pages the host reads
+ * are shown there, and what others wrote and shared meanwhile too, without
+ * a fault. The host stays in the chunk's linked set.
+ *
+ * Context: no lock held; takes ov->lock.
+ */
+void morsel_subtree_relink(struct morsel_overlay *ov, u64 chunk)
+{
+	struct morsel_policy_ctx ctx;
+	struct ptdesc *t;
+	unsigned int i;
+
+	mutex_lock(&ov->lock);
+	t = subtree_table(ov, chunk);
+	if (!t || READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE ||
+	    !morsel_pooltable_usable(ov->pool) || !morsel_obj_table(ov->pool, ov->idx, chunk) ||
+	    !subtree_owns_none(ov, chunk))
+		goto out;
+	overlay_policy_ctx(ov, chunk * PTRS_PER_PTE, overlay_pages(ov), &ctx);
+	if (morsel_policy_relink(&ctx) != MORSEL_RELINK_POOL)
+		goto out;
+	spin_lock(ptlock_ptr(t));
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		pte_clear(NULL, 0, (pte_t *)ptdesc_address(t) + i);
+	spin_unlock(ptlock_ptr(t));
+	subtree_unlink(ov, chunk, ptdesc_page(t));
+	xa_erase(&ov->tables, chunk);
+	pte_free_defer(NULL, ptdesc_page(t));
+	morsel_count(ov, MORSEL_CNT_RELINKS);
+	trace_morsel_relink(ov->idx, chunk * PTRS_PER_PTE, ov->pool->host_id);
+out:
+	mutex_unlock(&ov->lock);
 }
 
 /**

@@ -73,8 +73,11 @@ static void drop_copy(struct morsel_overlay *ov, u64 page)
 	mutex_unlock(&ov->lock);
 }
 
-/* Act on a sync or tick decision about a page this host owns or reads. */
-static void apply_decision(struct morsel_overlay *ov, u64 page, u32 decision)
+/*
+ * Act on a sync or tick decision about a page this host owns or reads.
+ * Returns true if it gave up a page it owned.
+ */
+static bool apply_decision(struct morsel_overlay *ov, u64 page, u32 decision)
 {
 	struct morsel_pool *p = ov->pool;
 	u64 e;
@@ -96,8 +99,15 @@ static void apply_decision(struct morsel_overlay *ov, u64 page, u32 decision)
 		morsel_overlay_zap(ov, page);	/* mapped again read-only */
 		morsel_release_page(p, ov, ov->idx, page, MORSEL_OWN_DOWNGRADE);
 		mutex_unlock(&ov->lock);
-		break;
+		return true;
 	}
+	return false;
+}
+
+/* Is @page the last of its 2 MiB? */
+static bool chunk_last(u64 page)
+{
+	return (page + 1) % PTRS_PER_PTE == 0;
 }
 
 /**
@@ -120,6 +130,7 @@ int morsel_overlay_fsync(struct file *file, loff_t start, loff_t end, int datasy
 	struct morsel_pool *p = ov->pool;
 	struct morsel_policy_ctx ctx;
 	u64 page, last, pages;
+	bool released = false;
 
 	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
 		return -ENOTCONN;
@@ -132,10 +143,15 @@ int morsel_overlay_fsync(struct file *file, loff_t start, loff_t end, int datasy
 	for (page = (u64)start >> PAGE_SHIFT; page <= last; page++) {
 		if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
 			return -ENOTCONN;	/* fenced: its pages are not ours */
-		if (!morsel_pte_owned_by(READ_ONCE(*overlay_pte(ov, page)), p->host_id))
-			continue;
-		overlay_policy_ctx(ov, page, pages, &ctx);
-		apply_decision(ov, page, morsel_policy_sync(&ctx));
+		if (morsel_pte_owned_by(READ_ONCE(*overlay_pte(ov, page)), p->host_id)) {
+			overlay_policy_ctx(ov, page, pages, &ctx);
+			released |= apply_decision(ov, page, morsel_policy_sync(&ctx));
+		}
+		/* Gave up pages of a 2 MiB: maybe all it had there. */
+		if (released && (page == last || chunk_last(page))) {
+			morsel_subtree_relink(ov, page / PTRS_PER_PTE);
+			released = false;
+		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();
@@ -153,11 +169,14 @@ static void tick_overlay(struct morsel_overlay *ov)
 		if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
 			return;
 		e = READ_ONCE(*overlay_pte(ov, page));
-		if (!morsel_pte_owned_by(e, p->host_id) && !morsel_pte_read_by(e, p->host_id))
-			continue;
-		overlay_policy_ctx(ov, page, pages, &ctx);
-		apply_decision(ov, page, morsel_policy_tick(&ctx));
-		cond_resched();
+		if (morsel_pte_owned_by(e, p->host_id) || morsel_pte_read_by(e, p->host_id)) {
+			overlay_policy_ctx(ov, page, pages, &ctx);
+			apply_decision(ov, page, morsel_policy_tick(&ctx));
+			cond_resched();
+		}
+		/* A policy that kept a table of a 2 MiB may let it go now. */
+		if (page == pages - 1 || chunk_last(page))
+			morsel_subtree_relink(ov, page / PTRS_PER_PTE);
 	}
 }
 

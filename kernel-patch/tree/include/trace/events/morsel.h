@@ -249,6 +249,15 @@ DEFINE_EVENT(morsel_page_host, morsel_recovered,
 	     TP_ARGS(obj, page, host)
 );
 
+/*
+ * morsel_relink: this host owned nothing of a 2 MiB (page: its first page)
+ * any more; its table of it went, its mappings link the pool's again
+ */
+DEFINE_EVENT(morsel_page_host, morsel_relink,
+	     TP_PROTO(unsigned int obj, u64 page, unsigned int host),
+	     TP_ARGS(obj, page, host)
+);
+
 /* morsel_policy: one answer of the ownership policy (bpf: by a BPF policy) */
 TRACE_EVENT(morsel_policy,
 	    TP_PROTO(unsigned int hook, unsigned int obj, u64 page, u32 value,
@@ -269,7 +278,8 @@ TRACE_EVENT(morsel_policy,
 	    TP_printk("%s obj %u page %llu answer %u defer %u us by %s",
 		      __print_symbolic(__entry->hook, { 0, "read_fault" },
 				       { 1, "write_fault" }, { 2, "recall" },
-				       { 3, "sync" }, { 4, "tick" }),
+				       { 3, "sync" }, { 4, "tick" }, { 5, "recall_block" },
+				       { 6, "relink" }),
 		      __entry->obj, __entry->page, __entry->value,
 		      __entry->defer_us, __entry->bpf ? "bpf" : "default")
 );
