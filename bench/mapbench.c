@@ -7,10 +7,13 @@
  * For each size N (capped by the pool's object limit and the guest's RAM),
  * with the pages written once before (and given back by their writer):
  *   usable  mmap until every page is accessible without a fault: memfd
- *           with MAP_POPULATE, morsel with map=eager (links at mmap),
+ *           with MAP_POPULATE, plain pool memory (the data region mapped
+ *           as device DAX maps it, one fault per 2 MiB PMD), morsel with
+ *           map=eager (links at mmap),
  *           linked to the pool's own hardware tables (pooltable.c) and, with
  *           morsel.pool_tables=0, to tables of the host's own
- *   touch   mmap and read one byte per 4 KiB page: memfd, map=fault,
+ *   touch   mmap and read one byte per 4 KiB page: memfd, plain pool
+ *           memory by 2 MiB PMDs and by 4 KiB PTEs, map=fault,
  *           map=link for the host's first process and for a second one
  *   handoff the fd passed over a UNIX socket to another process, which
  *           maps and touches: memfd against morsel (map=link)
@@ -119,6 +122,31 @@ static int map_touch(int fd, size_t size, int flags, int touch, int morsel,
 	return (int)(sum & 0);
 }
 
+/*
+ * Plain pool memory, the data region mapped read-only from /dev/morsel at
+ * @off (MORSEL_MMAP_DATA: by 2 MiB as device DAX maps; _PAGES: by 4 KiB):
+ * mmap and read one byte every @stride bytes. No protocol, no check of
+ * what it reads (other objects' frames).
+ */
+static int pool_touch(size_t size, uint64_t off, size_t stride, struct sample *s)
+{
+	long f0 = minflt();
+	uint64_t t0 = now_ns();
+	volatile unsigned char *m;
+	unsigned long sum = 0;
+	size_t i;
+
+	m = mmap(NULL, size, PROT_READ, MAP_SHARED, pc.fd, (off_t)off);
+	if (m == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < size; i += stride)
+		sum += m[i];
+	s->us = (double)(now_ns() - t0) / 1000.0;
+	s->faults = (double)(minflt() - f0);
+	munmap((void *)m, size);
+	return (int)(sum & 0);
+}
+
 static void fill(int fd, size_t size)
 {
 	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -219,16 +247,21 @@ static double med_us(struct sample *s)
 }
 
 enum {
-	MEMFD_POP, EAGER_POOL, EAGER1, EAGER2, MEMFD_TOUCH, FAULT1, LINK_POOL, LINK1, LINK2,
-	HO_MEMFD, HO_MORSEL, NV
+	MEMFD_POP, POOL_USABLE, EAGER_POOL, EAGER1, EAGER2, MEMFD_TOUCH, POOL_PMD, POOL_PTE,
+	FAULT1, LINK_POOL, LINK1, LINK2, HO_MEMFD, HO_MORSEL, NV
 };
 
-/* "own": morsel.pool_tables=0, the host's tables (prefilled at a first link). */
+/*
+ * "own": morsel.pool_tables=0, the host's tables (prefilled at a first
+ * link). "pool memory": the data region itself, read-only, no protocol.
+ */
 static const char *const names[NV] = {
-	"usable: memfd MAP_POPULATE", "usable: eager, pool's tables", "usable: eager, own tables, 1st",
-	"usable: eager, own tables, 2nd", "touch: memfd", "touch: morsel map=fault",
-	"touch: link, pool's tables", "touch: link, own tables, 1st", "touch: link, own tables, 2nd",
-	"handoff: memfd", "handoff: morsel link",
+	"usable: memfd MAP_POPULATE", "usable: pool memory, 2 MiB PMDs",
+	"usable: eager, pool's tables", "usable: eager, own tables, 1st",
+	"usable: eager, own tables, 2nd", "touch: memfd", "touch: pool memory, 2 MiB PMDs",
+	"touch: pool memory, 4 KiB PTEs", "touch: morsel map=fault", "touch: link, pool's tables",
+	"touch: link, own tables, 1st", "touch: link, own tables, 2nd", "handoff: memfd",
+	"handoff: morsel link",
 };
 
 /* Keep the first error, and say which step it came from. */
@@ -286,6 +319,12 @@ static int run_size(const char *accel, size_t size, int n)
 		step(&err, map_touch(mfd, size, MAP_POPULATE, 0, 0, &s[MEMFD_POP][r]), MEMFD_POP);
 		step(&err, map_touch(mfd, size, 0, 1, 0, &s[MEMFD_TOUCH][r]), MEMFD_TOUCH);
 		step(&err, handoff(mfd, size, 0, &s[HO_MEMFD][r]), HO_MEMFD);
+		/* Usable: one read per 2 MiB faults each PMD in. */
+		step(&err, pool_touch(size, MORSEL_MMAP_DATA, 2ul << 20, &s[POOL_USABLE][r]),
+		     POOL_USABLE);
+		step(&err, pool_touch(size, MORSEL_MMAP_DATA, PAGE, &s[POOL_PMD][r]), POOL_PMD);
+		step(&err, pool_touch(size, MORSEL_MMAP_DATA_PAGES, PAGE, &s[POOL_PTE][r]),
+		     POOL_PTE);
 		sysfs_write(MAP_PARAM, "fault");
 		fd = obj_open(name, size, 0);
 		step(&err, map_touch(fd, size, 0, 1, 1, &s[FAULT1][r]), FAULT1);
@@ -346,6 +385,9 @@ static int run_size(const char *accel, size_t size, int n)
 	printf("%-4s %5zu MiB  touch: memfd / morsel link: %.1fx (pool's tables), %.1fx (own, 2nd); map=fault / own 1st: %.1fx\n",
 	       accel, size >> 20, med_us(s[MEMFD_TOUCH]) / med_us(s[LINK_POOL]),
 	       med_us(s[MEMFD_TOUCH]) / med_us(s[LINK2]), med_us(s[FAULT1]) / med_us(s[LINK1]));
+	printf("%-4s %5zu MiB  plain pool memory / morsel: usable %.1fx (2 MiB PMDs / eager, pool's tables); touch %.1fx (2 MiB PMDs / link, pool's tables), %.1fx (4 KiB PTEs / map=fault)\n",
+	       accel, size >> 20, med_us(s[POOL_USABLE]) / med_us(s[EAGER_POOL]),
+	       med_us(s[POOL_PMD]) / med_us(s[LINK_POOL]), med_us(s[POOL_PTE]) / med_us(s[FAULT1]));
 	return 0;
 }
 

@@ -564,6 +564,73 @@ static pid_t reader_child(unsigned char *m, int *go)
 	return pid;
 }
 
+#define TEARDOWN_PARAM "/sys/module/morsel/parameters/teardown_delay_ms"
+
+/* The authoritative entry of @page of object @fd. */
+static unsigned long long entry_of(int fd, unsigned long page)
+{
+	unsigned long long e = ~0ull;
+	struct morsel_entries req = { .first = page, .count = 1,
+				      .entries = (unsigned long long)(unsigned long)&e };
+
+	ioctl(fd, MORSEL_OBJ_ENTRIES, &req);
+	return e;
+}
+
+/*
+ * Host 0: a process's last close tears its overlay down (held up 600 ms
+ * by morsel.teardown_delay_ms) while another process opens the object and
+ * writes page 21. The open waits for the teardown, which must not give
+ * away the page the new overlay took: page 21 stays host 0's, and page 20,
+ * written before the close, was written back.
+ */
+static void teardown_overlap(void)
+{
+	int pipefd[2], fd, status = 0;
+	unsigned long long e;
+	unsigned char *m;
+	pid_t pid;
+	char c;
+
+	if (!tap_step(!pipe(pipefd) && !sysfs_write(TEARDOWN_PARAM, "600"),
+		      "teardowns held up 600 ms"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		fd = obj_fd("pooltab", 0);
+		m = fd >= 0 ? map_rw(fd) : NULL;
+		if (!m)
+			_exit(1);
+		((volatile unsigned char *)m)[20 * PAGE] = 0x20;
+		munmap(m, SIZE);
+		if (write(pipefd[1], "c", 1) != 1)
+			_exit(2);
+		close(fd);	/* the last reference: the teardown runs here */
+		_exit(0);
+	}
+	if (pid < 0 || read(pipefd[0], &c, 1) != 1)
+		return;
+	usleep(100000);	/* the child is in its teardown now */
+	fd = obj_fd("pooltab", 0);
+	m = fd >= 0 ? map_rw(fd) : NULL;
+	if (m)
+		((volatile unsigned char *)m)[21 * PAGE] = 0x21;
+	waitpid(pid, &status, 0);
+	sysfs_write(TEARDOWN_PARAM, "0");
+	e = m ? entry_of(fd, 21) : 0;
+	tap_ok(m && WIFEXITED(status) && !WEXITSTATUS(status) &&
+		       MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE && MORSEL_PTE_OWNER(e) == 0,
+	       "an open during the last close's teardown waits for it: the page it writes stays its own (entry %#llx)",
+	       e);
+	tap_ok(m && m[20 * PAGE] == 0x20 && m[21 * PAGE] == 0x21,
+	       "and sees what the closing process wrote");
+	if (m)
+		munmap(m, SIZE);
+	close(fd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 static void pool_tables(void)
 {
 	int stale = cmdline_int("morsel.stale_cache", 0), fd = -1, go = -1, status = 0;
@@ -727,6 +794,8 @@ static void pool_tables(void)
 			munmap(m, SIZE);
 		close(fd);
 	}
+	if (me == 0)
+		teardown_overlap();
 	/* The object stays: make test checks its tables against its entries. */
 }
 

@@ -13,6 +13,11 @@
  *   ioctl MORSEL_IOC_DELETE      delete a named object (none may map it)
  *   mmap  offset 0               the pool's scratch area (root only):
  *                                coherent pool memory for tests/benchmarks
+ *   mmap  MORSEL_MMAP_DATA + off the pool's data region, read-only (root
+ *                                only): plain pool memory, the baseline of
+ *                                benchmarks, mapped as device DAX maps it
+ *                                (a 2 MiB PMD per fault where aligned);
+ *                                MORSEL_MMAP_DATA_PAGES + off: by 4 KiB
  *
  * object fd (one overlay per host per object, shared by all its mappings)
  *   mmap (MAP_SHARED)            map this host's overlay of the object
@@ -34,6 +39,10 @@
 #include <linux/morsel_pte.h>
 
 #define MORSEL_DEV_PATH		"/dev/morsel"
+
+/* mmap offsets of /dev/morsel beyond the scratch area (see above). */
+#define MORSEL_MMAP_DATA	(1ULL << 40)
+#define MORSEL_MMAP_DATA_PAGES	(2ULL << 40)
 #define MORSEL_MAX_HOSTS	16
 
 /* struct morsel_pool_info.doorbell */

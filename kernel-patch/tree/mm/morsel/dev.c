@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/pfn_t.h>
 #include <linux/uaccess.h>
 #include "internal.h"
 
@@ -126,7 +127,70 @@ static long morsel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/* The scratch area, for tests and benchmarks: coherent, root only. */
+/*
+ * The data region as plain memory, the baseline that benchmarks compare
+ * objects with: read-only (objects live there), no ownership, no cache
+ * maintenance; faulted in as device DAX does, by 2 MiB where the mapping
+ * allows (huge_fault) or by 4 KiB (MORSEL_MMAP_DATA_PAGES).
+ */
+static unsigned long data_pfn(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct morsel_pool *p = dev_pool;
+	u64 first = vma->vm_pgoff & (PHYS_PFN(MORSEL_MMAP_DATA) - 1);
+
+	return PHYS_PFN(p->phys + p->sb->data_off) + first +
+	       ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+static vm_fault_t data_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address & ~((PAGE_SIZE << order) - 1);
+	unsigned long pfn = data_pfn(vma, addr);
+
+	if (!order)
+		return vmf_insert_pfn(vma, addr, pfn);
+	if (order != PMD_ORDER || addr < vma->vm_start ||
+	    addr + PMD_SIZE > vma->vm_end || (pfn & (PTRS_PER_PMD - 1)))
+		return VM_FAULT_FALLBACK;
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+}
+
+static vm_fault_t data_fault(struct vm_fault *vmf)
+{
+	return data_huge_fault(vmf, 0);
+}
+
+/* By 2 MiB, as device DAX maps (MORSEL_MMAP_DATA), or by 4 KiB. */
+static const struct vm_operations_struct data_pmd_vm_ops = {
+	.fault = data_fault,
+	.huge_fault = data_huge_fault,
+};
+
+static const struct vm_operations_struct data_page_vm_ops = {
+	.fault = data_fault,
+};
+
+static int data_mmap(struct morsel_pool *p, struct vm_area_struct *vma)
+{
+	u64 first = vma->vm_pgoff & (PHYS_PFN(MORSEL_MMAP_DATA) - 1);
+	u64 pages = vma_pages(vma);
+
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
+		return -EPERM;	/* objects live there: look, do not touch */
+	if (first > morsel_sb_frames(p->sb) || pages > morsel_sb_frames(p->sb) - first)
+		return -EINVAL;
+	vm_flags_mod(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP,
+		     VM_MAYWRITE | VM_MAYEXEC);
+	vma->vm_ops = vma->vm_pgoff < PHYS_PFN(MORSEL_MMAP_DATA_PAGES) ? &data_pmd_vm_ops :
+									 &data_page_vm_ops;
+	return 0;
+}
+
+/*
+ * The scratch area (coherent, for tests and benchmarks) at offset 0, the
+ * data region beyond MORSEL_MMAP_DATA; root only.
+ */
 static int morsel_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct morsel_pool *p = dev_pool;
@@ -139,6 +203,9 @@ static int morsel_mmap(struct file *file, struct vm_area_struct *vma)
 		return -ENODEV;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	if (vma->vm_pgoff >= PHYS_PFN(MORSEL_MMAP_DATA) &&
+	    vma->vm_pgoff < PHYS_PFN(MORSEL_MMAP_DATA_PAGES * 2))
+		return data_mmap(p, vma);
 	if (vma->vm_pgoff > MORSEL_SCRATCH_SIZE >> PAGE_SHIFT ||
 	    len > MORSEL_SCRATCH_SIZE - (vma->vm_pgoff << PAGE_SHIFT))
 		return -EINVAL;
@@ -148,11 +215,22 @@ static int morsel_mmap(struct file *file, struct vm_area_struct *vma)
 			       vma->vm_page_prot);
 }
 
+/* A mapping of the data region by 2 MiB starts on a PMD. */
+static unsigned long morsel_dev_get_unmapped_area(struct file *file, unsigned long addr,
+						  unsigned long len, unsigned long pgoff,
+						  unsigned long flags)
+{
+	if (pgoff < PHYS_PFN(MORSEL_MMAP_DATA) || pgoff >= PHYS_PFN(MORSEL_MMAP_DATA_PAGES))
+		return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+	return morsel_pmd_unmapped_area(file, addr, len, pgoff, flags);
+}
+
 static const struct file_operations morsel_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = morsel_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = morsel_mmap,
+	.get_unmapped_area = morsel_dev_get_unmapped_area,
 };
 
 static struct miscdevice morsel_misc = {

@@ -312,7 +312,7 @@ bool morsel_host_fenced(struct morsel_pool *p, unsigned int host);
 void morsel_registry_on_fence(void (*fn)(void));
 void morsel_registry_on_dead(void (*fn)(struct morsel_pool *p, unsigned int host));
 
-/* overlay.c, recall.c, writeback.c: what pool.c, sysfs.c and kfunc.c use */
+/* overlay.c, recall.c, writeback.c, subtree.c: what pool.c, dev.c, sysfs.c and kfunc.c use */
 int morsel_overlay_init(void);
 int morsel_overlays_show(struct seq_file *m);
 u64 morsel_overlay_counter(unsigned int idx, unsigned int which);
@@ -322,6 +322,9 @@ const char *morsel_counter_name(unsigned int which);
 int morsel_recall_init(void);
 u64 morsel_pages_recovered(void);
 void morsel_writeback_init(struct morsel_pool *p);
+unsigned long morsel_pmd_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
 
 /* cache.c: write-back, invalidate, the stale-cache shadows */
 extern bool morsel_stale_cache;

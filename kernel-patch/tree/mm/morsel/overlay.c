@@ -11,8 +11,10 @@
  * write back, invalidate: the primitives the protocol files use), the
  * count of its mappings on the pool, fencing, and its counters.
  */
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched.h>
@@ -20,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/string_helpers.h>
 #include <linux/stringify.h>
+#include <linux/wait.h>
 #include <trace/events/morsel.h>
 #include "overlay.h"
 
@@ -44,6 +47,26 @@ static struct vfsmount *morsel_mnt;
  */
 static DEFINE_MUTEX(overlays_lock);
 static struct morsel_overlay *overlays[MORSEL_MAX_OBJECTS];
+
+/*
+ * Overlays whose last reference went and whose pages overlay_free() is
+ * giving back (overlays_lock; the slot of overlays[] is empty meanwhile).
+ * A new overlay of the object, and a recall of it, wait on dying_wq until
+ * it is done: the teardown releases the pages this host holds and takes
+ * the host out of the views and linked sets, which must not happen to a
+ * new overlay's pages and bits; and in stale-cache mode only the dying
+ * overlay has what this host wrote (its shadow frames).
+ */
+static struct morsel_overlay *dying[MORSEL_MAX_OBJECTS];
+static DECLARE_WAIT_QUEUE_HEAD(dying_wq);
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "morsel."
+
+/* Tests: how long a teardown waits before it gives pages back (dying[]). */
+static unsigned int teardown_delay_ms;
+module_param(teardown_delay_ms, uint, 0644);
+MODULE_PARM_DESC(teardown_delay_ms, "tests: delay an overlay's teardown by this many ms");
 
 /**
  * morsel_overlay_zap() - unmap a page from every process of this host.
@@ -134,9 +157,14 @@ static void overlay_free(struct kref *ref)
 	u64 page, pages = morsel_obj_table_pages(p, ov->idx), old, new;
 	bool linked = false;
 
-	if (overlays[ov->idx] == ov)
+	/* An overlay of a deleted generation may have been replaced already. */
+	if (overlays[ov->idx] == ov) {
 		WRITE_ONCE(overlays[ov->idx], NULL);
+		WRITE_ONCE(dying[ov->idx], ov);
+	}
 	mutex_unlock(&overlays_lock);
+	if (READ_ONCE(teardown_delay_ms))
+		msleep(min(READ_ONCE(teardown_delay_ms), 10000U));
 
 	for (page = 0; overlay_live(ov) && page < pages; page++) {
 		u64 *pte = overlay_pte(ov, page), e;
@@ -179,6 +207,11 @@ static void overlay_free(struct kref *ref)
 	}
 	xa_destroy(&ov->shadow);
 	morsel_subtree_free(ov);
+	mutex_lock(&overlays_lock);
+	if (dying[ov->idx] == ov)
+		WRITE_ONCE(dying[ov->idx], NULL);
+	mutex_unlock(&overlays_lock);
+	wake_up_all(&dying_wq);
 	iput(ov->inode);
 	kfree_rcu(ov, rcu);
 }
@@ -242,26 +275,46 @@ static struct morsel_overlay *overlay_find_locked(unsigned int idx, u32 gen)
  * @gen: the generation the caller found.
  * @create: make the overlay if this host has none (the first open).
  *
+ * An overlay of the object on its way out (dying[]) is waited for first:
+ * killably for a new one, without a timeout for a recall (its teardown
+ * waits for no other host, only for this host's CPUs).
+ *
+ * Context: process context; sleeps.
  * Return: the overlay, NULL if there is none and @create is false, or an
- * ERR_PTR: -ESTALE (deleted since the lookup), -ENOMEM.
+ * ERR_PTR: -ESTALE (deleted since the lookup), -ENOMEM, -EINTR (a fatal
+ * signal while waiting, only if @create).
  */
 struct morsel_overlay *morsel_overlay_get(struct morsel_pool *p, unsigned int idx,
 					  u32 gen, bool create)
 {
 	struct morsel_overlay *ov, *fresh;
 
+again:
 	mutex_lock(&overlays_lock);
 	ov = overlay_find_locked(idx, gen);
 	mutex_unlock(&overlays_lock);
-	if (ov || !create)
+	if (ov)
 		return ov;
+	if (!create) {
+		if (!READ_ONCE(dying[idx]))
+			return NULL;
+		wait_event(dying_wq, !READ_ONCE(dying[idx]));
+		goto again;
+	}
+	if (wait_event_killable(dying_wq, !READ_ONCE(dying[idx])))
+		return ERR_PTR(-EINTR);
 
 	fresh = overlay_alloc(p, idx, gen);
 	if (IS_ERR(fresh))
 		return fresh;
 	mutex_lock(&overlays_lock);
 	ov = overlay_find_locked(idx, gen);	/* another open may have won */
-	if (!ov && !overlay_live(fresh)) {
+	if (!ov && dying[idx]) {
+		/* Its last close came meanwhile. */
+		mutex_unlock(&overlays_lock);
+		overlay_discard(fresh);
+		goto again;
+	} else if (!ov && !overlay_live(fresh)) {
 		ov = ERR_PTR(-ESTALE);
 	} else if (!ov) {
 		/* Replaces only an overlay of a deleted generation. */

@@ -141,6 +141,19 @@ static bool pmd_names_pool(struct morsel_pool *p, pmd_t pmd)
 	       pfn < PHYS_PFN(p->phys + p->sb->coherent_size);
 }
 
+/*
+ * A table of the host's own counts the PMDs that link it in its page's
+ * reference count (one for the table itself, one per link), as hugetlb
+ * counts the sharers of a shared PMD table: it is freed only when no PMD
+ * names it. Links and unlinks change the count under the PMD lock; the
+ * pool's tables (ZONE_DEVICE pages) are not counted.
+ */
+static void subtree_unlinked(struct morsel_pool *p, pmd_t pmd)
+{
+	if (!pmd_names_pool(p, pmd))
+		page_ref_dec(pmd_page(pmd));
+}
+
 /* The table of a chunk, made empty if there is none. Context: ov->lock held. */
 static struct ptdesc *subtree_table_make(struct morsel_overlay *ov, u64 chunk)
 {
@@ -221,8 +234,10 @@ static void subtree_unlink(struct morsel_overlay *ov, u64 chunk, struct page *pg
 		mmu_notifier_invalidate_range_start(&range);
 		ptl = pmd_lock(vma->vm_mm, pmd);
 		ours = pmd_present(*pmd) && pmd_page(*pmd) == pg;
-		if (ours)
+		if (ours) {
+			subtree_unlinked(ov->pool, *pmd);
 			pmd_clear(pmd);
+		}
 		spin_unlock(ptl);
 		if (ours) {
 			flush_tlb_mm_range(vma->vm_mm, addr, addr + PMD_SIZE, PAGE_SHIFT, true);
@@ -284,14 +299,15 @@ static bool subtree_owns_none(struct morsel_overlay *ov, u64 chunk)
  * Called after this host gave up pages (a recall, a release) and at every
  * tick. Where the host maps the chunk through a table of its own, owns
  * nothing of it, may link the pool's table and the policy agrees (its
- * relink hook; the default does), the table goes: its entries are
- * cleared, it is unlinked from every mapping of the host (freed-table
- * flushes), and freed after an RCU grace period, as khugepaged frees a
- * retracted table (a walker of the fault path may still hold a pointer to
- * it: it finds its entry changed, or its PMD, and retries). The next
- * fault of each mapping links the pool's table: the pages the host reads
- * are shown there, and what others wrote and shared meanwhile too, without
- * a fault. The host stays in the chunk's linked set.
+ * relink hook; the default does), the table goes: it is unlinked from
+ * every mapping of the host (freed-table flushes); once no PMD names it
+ * (subtree_unlinked()), its entries are cleared and it is freed after an
+ * RCU grace period, as khugepaged frees a retracted table (a walker of the
+ * fault path may still hold a pointer to it: it finds its entry changed,
+ * or its PMD, and retries). The next fault of each mapping links the
+ * pool's table: the pages the host reads are shown there, and what others
+ * wrote and shared meanwhile too, without a fault. The host stays in the
+ * chunk's linked set.
  *
  * Context: no lock held; takes ov->lock.
  */
@@ -310,11 +326,17 @@ void morsel_subtree_relink(struct morsel_overlay *ov, u64 chunk)
 	overlay_policy_ctx(ov, chunk * PTRS_PER_PTE, overlay_pages(ov), &ctx);
 	if (morsel_policy_relink(&ctx) != MORSEL_RELINK_POOL)
 		goto out;
+	subtree_unlink(ov, chunk, ptdesc_page(t));
+	/*
+	 * Still linked: by a mapping that map=eager linked in mmap, before
+	 * it was in i_mmap. Keep the table; its mappings link it again.
+	 */
+	if (page_ref_count(ptdesc_page(t)) != 1)
+		goto out;
 	spin_lock(ptlock_ptr(t));
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		pte_clear(NULL, 0, (pte_t *)ptdesc_address(t) + i);
 	spin_unlock(ptlock_ptr(t));
-	subtree_unlink(ov, chunk, ptdesc_page(t));
 	xa_erase(&ov->tables, chunk);
 	pte_free_defer(NULL, ptdesc_page(t));
 	morsel_count(ov, MORSEL_CNT_RELINKS);
@@ -496,6 +518,8 @@ static int subtree_link_pmd(struct morsel_overlay *ov, struct mm_struct *mm, pmd
 		morsel_count(ov, MORSEL_CNT_LINKS);
 		if (pool)
 			morsel_count(ov, MORSEL_CNT_POOL_LINKS);
+		else
+			page_ref_inc(pg);	/* see subtree_unlinked() */
 	} else if (pmd_page(*pmd) != pg) {
 		/* A table of the process's own where a whole 2 MiB is ours. */
 		err = -EEXIST;
@@ -653,8 +677,10 @@ bool morsel_unlink_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t
 	/* Any table of the pool (even one since given to another chunk) is never zapped. */
 	ours = subtree_pmd_ours(ov, vma_page(vma, addr) / PTRS_PER_PTE, *pmd) ||
 	       pmd_names_pool(ov->pool, *pmd);
-	if (ours)
+	if (ours) {
+		subtree_unlinked(ov->pool, *pmd);
 		pmd_clear(pmd);
+	}
 	spin_unlock(ptl);
 	if (!ours)
 		return false;
@@ -727,6 +753,11 @@ void morsel_subtree_free(struct morsel_overlay *ov)
 		return;
 	tlb_remove_table_sync_one();
 	xa_for_each(&ov->tables, chunk, t) {
+		/* A table a PMD still names is leaked, not freed under it. */
+		if (WARN_ONCE(page_ref_count(ptdesc_page(t)) != 1,
+			      "morsel: a table of object %u still linked %d times at free\n",
+			      ov->idx, page_ref_count(ptdesc_page(t)) - 1))
+			continue;
 		pagetable_pte_dtor(t);
 		pagetable_free(t);
 	}
@@ -751,10 +782,31 @@ unsigned long morsel_get_unmapped_area(struct file *file, unsigned long addr,
 				       unsigned long len, unsigned long pgoff,
 				       unsigned long flags)
 {
+	if (READ_ONCE(morsel_map_mode) == MORSEL_MAP_FAULT)
+		return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+	return morsel_pmd_unmapped_area(file, addr, len, pgoff, flags);
+}
+
+/**
+ * morsel_pmd_unmapped_area() - place a mapping so that its pages fall on PMDs.
+ * @file: the file mapped.
+ * @addr: hint.
+ * @len: length.
+ * @pgoff: first page.
+ * @flags: mmap flags.
+ *
+ * Puts page @pgoff at an address congruent to it modulo 2 MiB (unless
+ * MAP_FIXED, or shorter than 2 MiB), as thp_get_unmapped_area() does.
+ *
+ * Return: the address, or a negative errno.
+ */
+unsigned long morsel_pmd_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
 	unsigned long off = (pgoff << PAGE_SHIFT) & ~PMD_MASK, ret;
 
-	if (READ_ONCE(morsel_map_mode) == MORSEL_MAP_FAULT || (flags & MAP_FIXED) ||
-	    len < PMD_SIZE || len + PMD_SIZE < len)
+	if ((flags & MAP_FIXED) || len < PMD_SIZE || len + PMD_SIZE < len)
 		return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
 	ret = mm_get_unmapped_area(current->mm, file, 0, len + PMD_SIZE, pgoff, flags);
 	if (IS_ERR_VALUE(ret))
