@@ -500,6 +500,32 @@ static int ping_errno(struct morsel_ping req)
 	return ioctl(pc.fd, MORSEL_IOC_PING, &req) ? errno : 0;
 }
 
+/* The data region as plain memory (the baseline of benchmarks): read-only, bounded. */
+static void data_region(void)
+{
+	size_t data = pc.info.pool_size - pc.info.data_offset, len = 4ul << 20;
+	volatile unsigned char *m;
+	int ret;
+
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, pc.fd, (off_t)MORSEL_MMAP_DATA);
+	ret = m == MAP_FAILED ? errno : 0;
+	tap_ok(ret == EPERM, "writable mmap of the data region: EPERM (%s)", strerror(ret));
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, pc.fd, (off_t)(MORSEL_MMAP_DATA + data));
+	ret = m == MAP_FAILED ? errno : 0;
+	tap_ok(ret == EINVAL, "mmap beyond the data region: EINVAL (%s)", strerror(ret));
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, pc.fd, (off_t)MORSEL_MMAP_DATA);
+	if (!tap_step(m != MAP_FAILED, "map 4 MiB of the data region read-only"))
+		return;
+	tap_ok(!((uintptr_t)m % (2ul << 20)) && (m[0] | m[len - 1] | 1) &&
+		       mprotect((void *)m, len, PROT_READ | PROT_WRITE) && errno == EACCES,
+	       "it is 2 MiB-aligned, reads, and mprotect cannot make it writable");
+	munmap((void *)m, len);
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, pc.fd, (off_t)MORSEL_MMAP_DATA_PAGES);
+	tap_ok(m != MAP_FAILED && (m[4096] | 1), "and by 4 KiB pages (MORSEL_MMAP_DATA_PAGES)");
+	if (m != MAP_FAILED)
+		munmap((void *)m, len);
+}
+
 static int job_ioctl(void)
 {
 	uint64_t rtt[4];
@@ -542,6 +568,7 @@ static int job_ioctl(void)
 	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, pc.fd, 0);
 	ret = m == MAP_FAILED ? errno : 0;
 	tap_ok(ret == EINVAL, "private mmap: EINVAL");
+	data_region();
 	barrier(0, nhosts);
 	return tap_end();
 }
