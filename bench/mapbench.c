@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "object_client.h"
 #include "pool_client.h"
 
 #define PAGE 4096ul
@@ -53,45 +54,16 @@ struct sample {
 	double pooled;	/* of the links: to the pool's hardware tables */
 };
 
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
-static struct morsel_obj_stat stat_of(int fd)
-{
-	struct morsel_obj_stat st = { 0 };
-
-	ioctl(fd, MORSEL_OBJ_STAT, &st);
-	return st;
-}
-
 static int barrier(void)
 {
 	return pool_barrier(&pc, bar++, 2, 600000);
-}
-
-static int obj_open(const char *name, uint64_t size, int create)
-{
-	struct morsel_create c = { .size = size };
-	struct morsel_open o = { 0 };
-
-	if (create) {
-		snprintf(c.name, sizeof(c.name), "%s", name);
-		return ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
-	}
-	snprintf(o.name, sizeof(o.name), "%s", name);
-	return ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
 }
 
 /* Map (with @flags) and, unless @touch is 0, read one byte per page. */
 static int map_touch(int fd, size_t size, int flags, int touch, int morsel,
 		     struct sample *s)
 {
-	struct morsel_obj_stat a = morsel ? stat_of(fd) : (struct morsel_obj_stat){ 0 }, b;
+	struct morsel_obj_stat a = morsel ? obj_stat(fd) : (struct morsel_obj_stat){ 0 }, b;
 	long f0 = minflt();
 	uint64_t t0 = now_ns();
 	volatile unsigned char *m;
@@ -106,7 +78,7 @@ static int map_touch(int fd, size_t size, int flags, int touch, int morsel,
 	s->us = (double)(now_ns() - t0) / 1000.0;
 	s->faults = (double)(minflt() - f0);
 	if (morsel) {
-		b = stat_of(fd);
+		b = obj_stat(fd);
 		s->links = (double)(b.links - a.links);
 		s->tables = (double)(b.tables - a.tables);
 		s->pooled = (double)(b.pool_links - a.pool_links);
@@ -283,7 +255,7 @@ static int run_size(const char *accel, size_t size, int n)
 	if (me == 1) {
 		barrier();	/* host 0 made and wrote the object */
 		for (r = 0; r < RUNS && !err; r++) {
-			fd = obj_open(name, size, 0);
+			fd = obj_open(&pc, name);
 			err = fd < 0 ? -errno : map_touch(fd, size, 0, 1, 1, &remote[r]);
 			close(fd);
 		}
@@ -308,7 +280,7 @@ static int run_size(const char *accel, size_t size, int n)
 		return -errno;
 	}
 	fill(mfd, size);
-	fd = obj_open(name, size, 1);
+	fd = obj_create(&pc, name, size);
 	if (fd < 0) {
 		pool_abort(&pc);
 		return -errno;
@@ -326,31 +298,31 @@ static int run_size(const char *accel, size_t size, int n)
 		step(&err, pool_touch(size, MORSEL_MMAP_DATA_PAGES, PAGE, &s[POOL_PTE][r]),
 		     POOL_PTE);
 		sysfs_write(MAP_PARAM, "fault");
-		fd = obj_open(name, size, 0);
+		fd = obj_open(&pc, name);
 		step(&err, map_touch(fd, size, 0, 1, 1, &s[FAULT1][r]), FAULT1);
 		close(fd);
 		/* The host owns nothing of it: mappings link the pool's tables. */
 		sysfs_write(MAP_PARAM, "eager");
-		fd = obj_open(name, size, 0);
+		fd = obj_open(&pc, name);
 		step(&err, map_touch(fd, size, 0, 0, 1, &s[EAGER_POOL][r]), EAGER_POOL);
 		close(fd);
 		sysfs_write(MAP_PARAM, "link");
-		fd = obj_open(name, size, 0);
+		fd = obj_open(&pc, name);
 		step(&err, map_touch(fd, size, 0, 1, 1, &s[LINK_POOL][r]), LINK_POOL);
 		close(fd);
 		/* The same with tables of the host's own. */
 		sysfs_write(POOL_TABLES_PARAM, "0");
 		sysfs_write(MAP_PARAM, "eager");
-		fd = obj_open(name, size, 0);
+		fd = obj_open(&pc, name);
 		step(&err, map_touch(fd, size, 0, 0, 1, &s[EAGER1][r]), EAGER1);
 		step(&err, map_touch(fd, size, 0, 0, 1, &s[EAGER2][r]), EAGER2);
 		close(fd);
 		sysfs_write(MAP_PARAM, "link");
-		fd = obj_open(name, size, 0);
+		fd = obj_open(&pc, name);
 		step(&err, map_touch(fd, size, 0, 1, 1, &s[LINK1][r]), LINK1);
 		/* The host's tables stay while a process keeps the object open. */
 		keep = fd;
-		fd = obj_open(name, size, 0);
+		fd = obj_open(&pc, name);
 		step(&err, map_touch(fd, size, 0, 1, 1, &s[LINK2][r]), LINK2);
 		step(&err, handoff(fd, size, 1, &s[HO_MORSEL][r]), HO_MORSEL);
 		close(fd);
@@ -361,12 +333,7 @@ static int run_size(const char *accel, size_t size, int n)
 	barrier();	/* host 1 maps and touches */
 	barrier();
 	/* Its frames go back: the next size may need the whole data region. */
-	{
-		struct morsel_open o = { 0 };
-
-		snprintf(o.name, sizeof(o.name), "%s", name);
-		ioctl(pc.fd, MORSEL_IOC_DELETE, &o);
-	}
+	obj_delete(&pc, name);
 	if (err) {
 		fprintf(stderr, "mapbench: %s\n", strerror(-err));
 		return err;
@@ -417,13 +384,11 @@ int main(void)
 	if (me > 1)
 		return 0;
 	/* The pool's largest object (every size is capped by it). */
-	fd = me == 0 ? obj_open("mapmax", PAGE, 1) : -1;
-	st = fd >= 0 ? stat_of(fd) : (struct morsel_obj_stat){ 0 };
+	fd = me == 0 ? obj_create(&pc, "mapmax", PAGE) : -1;
+	st = fd >= 0 ? obj_stat(fd) : (struct morsel_obj_stat){ 0 };
 	if (fd >= 0) {
 		close(fd);
-		struct morsel_open o = { .name = "mapmax" };
-
-		ioctl(pc.fd, MORSEL_IOC_DELETE, &o);
+		obj_delete(&pc, "mapmax");
 	}
 	pc.ctl->flag[0] = st.max_size ? st.max_size : pc.ctl->flag[0];
 	barrier();

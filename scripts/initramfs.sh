@@ -15,7 +15,8 @@ mkdir -p "$G"
 build() {
 	local out=$1
 	shift
-	gcc "${CFLAGS[@]}" -o "$G/$out" "$@" "$REPO/tests/lib/pool_client.c"
+	gcc "${CFLAGS[@]}" -o "$G/$out" "$@" "$REPO/tests/lib/pool_client.c" \
+		"$REPO/tests/lib/object_client.c"
 }
 build pool_test "$REPO/tests/guest/pool_test.c"
 build pingbench "$REPO/bench/pingbench.c"

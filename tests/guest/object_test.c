@@ -25,6 +25,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "guest_job.h"
+#include "object_client.h"
 #include "pool_client.h"
 #include "tap.h"
 
@@ -33,7 +35,6 @@
 
 static struct pool_client pc;
 static unsigned int me, nhosts, bar;
-static char prefix[32];
 static int stale;
 
 /* A barrier is a step, not a result: "# barrier ..." or "not ok ...". */
@@ -44,48 +45,16 @@ static void barrier(void)
 	bar++;
 }
 
-static void set_name(char dst[32], const char *name)
-{
-	size_t n = strnlen(name, 31);
-
-	memcpy(dst, name, n);
-	dst[n] = 0;
-}
-
-static int obj_create(const char *name, uint64_t size)
-{
-	struct morsel_create c = { .size = size };
-
-	set_name(c.name, name);
-	return ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
-}
-
-static int obj_open(const char *name)
-{
-	struct morsel_open o = { 0 };
-
-	set_name(o.name, name);
-	return ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
-}
-
-static int obj_delete(const char *name)
-{
-	struct morsel_open o = { 0 };
-
-	set_name(o.name, name);
-	return ioctl(pc.fd, MORSEL_IOC_DELETE, &o) ? -errno : 0;
-}
-
 /* Host 0 creates, the others open after a barrier: a set-up step. */
 static int shared_object(const char *name, uint64_t size)
 {
 	int fd = -1;
 
 	if (me == 0)
-		fd = obj_create(name, size);
+		fd = obj_create(&pc, name, size);
 	barrier();
 	if (me != 0)
-		fd = obj_open(name);
+		fd = obj_open(&pc, name);
 	tap_step(fd >= 0, "%s object '%s' of %lu KiB (%s)",
 		 me ? "open" : "create", name, (unsigned long)(size >> 10),
 		 fd < 0 ? strerror(errno) : "ok");
@@ -99,7 +68,7 @@ static void *map(int fd, size_t size)
 	return m == MAP_FAILED ? NULL : m;
 }
 
-static int obj_stat(int fd, struct morsel_obj_stat *st)
+static int stat_errno(int fd, struct morsel_obj_stat *st)
 {
 	return ioctl(fd, MORSEL_OBJ_STAT, st) ? -errno : 0;
 }
@@ -145,10 +114,10 @@ static void ping_pong(void)
 		barrier();
 		return;
 	}
-	fd = me == 0 ? obj_create("pingpong", PAGE) : -1;
+	fd = me == 0 ? obj_create(&pc, "pingpong", PAGE) : -1;
 	barrier();
 	if (me == 1)
-		fd = obj_open("pingpong");
+		fd = obj_open(&pc, "pingpong");
 	ctr = fd >= 0 ? map(fd, PAGE) : NULL;
 	barrier();
 	if (!tap_step(ctr != NULL, "ping-pong object mapped"))
@@ -435,19 +404,19 @@ static int job_objerr(void)
 	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: name '.': EINVAL");
 	strcpy(c.name, "..");
 	tap_ok(ioctl(pc.fd, MORSEL_IOC_CREATE, &c) < 0 && errno == EINVAL, "create: name '..': EINVAL");
-	tap_ok(obj_open("..") < 0 && errno == EINVAL, "open: name '..': EINVAL");
+	tap_ok(obj_open(&pc, "..") < 0 && errno == EINVAL, "open: name '..': EINVAL");
 	strcpy(c.name, "e");
-	tap_ok(obj_open("nosuch") < 0 && errno == ENOENT, "open: no such object: ENOENT");
-	tap_ok(obj_delete("nosuch") == -ENOENT, "delete: no such object: ENOENT");
-	fd = obj_create("e", 4 * PAGE);
+	tap_ok(obj_open(&pc, "nosuch") < 0 && errno == ENOENT, "open: no such object: ENOENT");
+	tap_ok(obj_delete(&pc, "nosuch") == -ENOENT, "delete: no such object: ENOENT");
+	fd = obj_create(&pc, "e", 4 * PAGE);
 	tap_ok(fd >= 0, "create 'e' of 4 pages");
-	tap_ok(obj_create("e", PAGE) < 0 && errno == EEXIST, "create: name taken: EEXIST");
+	tap_ok(obj_create(&pc, "e", PAGE) < 0 && errno == EEXIST, "create: name taken: EEXIST");
 	tap_ok(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == EINVAL,
 	       "mmap: MAP_PRIVATE: EINVAL");
 	m = map(fd, 8 * PAGE);
 	tap_ok(m && touch((char *)m + 5 * PAGE, 0), "access beyond the object's size: SIGBUS");
 	tap_ok(m && !touch((char *)m + 3 * PAGE, 1), "access within the object: fine");
-	tap_ok(obj_delete("e") == -EBUSY, "delete: still mapped: EBUSY");
+	tap_ok(obj_delete(&pc, "e") == -EBUSY, "delete: still mapped: EBUSY");
 	pu = (struct morsel_punch){ .offset = 1, .len = PAGE };
 	tap_ok(ioctl(fd, MORSEL_OBJ_PUNCH, &pu) < 0 && errno == EINVAL, "punch: unaligned offset: EINVAL");
 	pu = (struct morsel_punch){ .offset = 8 * PAGE, .len = PAGE };
@@ -463,7 +432,7 @@ static int job_objerr(void)
 	tap_ok(ioctl(fd, _IO(MORSEL_IOC_MAGIC, 0x3f)) < 0 && errno == ENOTTY, "object fd: unknown ioctl: ENOTTY");
 	size = 2 * PAGE;
 	err = ioctl(fd, MORSEL_OBJ_RESIZE, &size);
-	tap_ok(!err && !obj_stat(fd, &st) && st.size == 2 * PAGE && st.pages_present <= 2,
+	tap_ok(!err && !stat_errno(fd, &st) && st.size == 2 * PAGE && st.pages_present <= 2,
 	       "resize to 2 pages drops the tail (size %lu, %lu pages present)",
 	       (unsigned long)st.size, (unsigned long)st.pages_present);
 	tap_ok(m && touch((char *)m + 3 * PAGE, 0), "the dropped tail now faults with SIGBUS");
@@ -471,7 +440,7 @@ static int job_objerr(void)
 	/* Fill the directory: the 65th object does not fit. */
 	for (i = 0, n = 0; i < 80; i++) {
 		snprintf(name, sizeof(name), "fill%d", i);
-		fd2 = obj_create(name, PAGE);
+		fd2 = obj_create(&pc, name, PAGE);
 		if (fd2 < 0) {
 			err = errno;
 			break;
@@ -482,10 +451,10 @@ static int job_objerr(void)
 	tap_ok(i < 80 && err == ENOSPC, "create: directory full after %d more objects: ENOSPC", n);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "fill%d", i);
-		obj_delete(name);
+		obj_delete(&pc, name);
 	}
-	tap_ok(obj_delete("e") == 0, "delete once unmapped");
-	tap_ok(obj_stat(fd, &st) == -ESTALE, "the deleted object's fd: ESTALE");
+	tap_ok(obj_delete(&pc, "e") == 0, "delete once unmapped");
+	tap_ok(stat_errno(fd, &st) == -ESTALE, "the deleted object's fd: ESTALE");
 	tap_ok(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED && errno == ESTALE,
 	       "mmap of a deleted object: ESTALE");
 	close(fd);
@@ -521,16 +490,16 @@ static int job_objfail(void)
 	/* Delete while host 1 maps the object: refused; then allowed. */
 	barrier();
 	if (me == 0)
-		tap_ok(obj_delete("punch") == -EBUSY, "delete while another host maps it: EBUSY");
+		tap_ok(obj_delete(&pc, "punch") == -EBUSY, "delete while another host maps it: EBUSY");
 	barrier();
 	munmap((void *)m, 2 * PAGE);
 	barrier();
 	if (me == 0)
-		tap_ok(obj_delete("punch") == 0, "delete once no host maps it");
+		tap_ok(obj_delete(&pc, "punch") == 0, "delete once no host maps it");
 	barrier();
 	if (me == 1) {
-		tap_ok(obj_stat(fd, &st) == -ESTALE, "host 1's fd of the deleted object: ESTALE");
-		tap_ok(obj_open("punch") < 0 && errno == ENOENT, "host 1 can no longer open it: ENOENT");
+		tap_ok(stat_errno(fd, &st) == -ESTALE, "host 1's fd of the deleted object: ESTALE");
+		tap_ok(obj_open(&pc, "punch") < 0 && errno == ENOENT, "host 1 can no longer open it: ENOENT");
 	}
 	close(fd);
 
@@ -578,7 +547,7 @@ static int job_objfail(void)
 		munmap((void *)m, PAGE);
 		close(sfd);
 		t0 = now_ns();
-		while ((err = obj_delete("crash")) == -EBUSY &&
+		while ((err = obj_delete(&pc, "crash")) == -EBUSY &&
 		       now_ns() - t0 < (pc.info.lease_ms + 5000ull) * 1000000)
 			sleep_ms(100);
 		tap_ok(err == 0, "the object the dead host mapped is deleted (%d) after %lu ms",
@@ -616,20 +585,12 @@ static int job_objdetect(void)
 int main(int argc, char **argv)
 {
 	const char *job = argc > 1 ? argv[1] : "objects";
-	int err;
+	int host = guest_job_start(&pc, &nhosts);
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	nhosts = (unsigned int)cmdline_int("mhosts", 1);
-	stale = cmdline_int("morsel.stale_cache", 0);
-	tap_start("");
-	err = pool_open(&pc);
-	if (!tap_step(!err, "open the pool (%s)", strerror(-err)))
+	if (host < 0)
 		return tap_end();
-	me = pc.info.host_id;
-	snprintf(prefix, sizeof(prefix), "host%u%s: ", me, stale ? " stale" : "");
-	tap_prefix = prefix;
-	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000),
-		 "all %u hosts alive", nhosts);
+	me = (unsigned int)host;
+	stale = cmdline_int("morsel.stale_cache", 0);
 	if (!strcmp(job, "objects"))
 		return job_objects();
 	if (!strcmp(job, "objerr"))

@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "object_client.h"
 #include "pool_client.h"
 #include "tap.h"
 
@@ -352,11 +353,6 @@ static void selfinval(void)
 
 #define CHUNK 512	/* pages of one PTE table: 2 MiB */
 
-static int stat_of(int f, struct morsel_obj_stat *st)
-{
-	return ioctl(f, MORSEL_OBJ_STAT, st);
-}
-
 /* Pages of [first, first + n) of object @f that @host owns. */
 static unsigned int owned_run(int f, uint64_t first, unsigned int n, unsigned int host)
 {
@@ -381,8 +377,6 @@ static unsigned int owned_run(int f, uint64_t first, unsigned int n, unsigned in
  */
 static void hold_chunk(void)
 {
-	struct morsel_create c = { .name = "holdchunk", .size = CHUNK * PAGE };
-	struct morsel_open o = { .name = "holdchunk" };
 	struct morsel_obj_stat a = { 0 }, b = { 0 };
 	long long asked = pol_num("decisions_relink");
 	volatile uint8_t *w = MAP_FAILED;
@@ -390,10 +384,10 @@ static void hold_chunk(void)
 	int f = -1;
 
 	if (me == 0)
-		f = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
+		f = obj_create(&pc, "holdchunk", CHUNK * PAGE);
 	barrier();
 	if (me == 1)
-		f = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
+		f = obj_open(&pc, "holdchunk");
 	if (f >= 0)
 		w = mmap(NULL, CHUNK * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
 	tap_step(w != MAP_FAILED && !((uintptr_t)w % (CHUNK * PAGE)),
@@ -402,7 +396,7 @@ static void hold_chunk(void)
 		if (me == 1) {
 			for (p = 0; p < 32; p++)
 				w[p * PAGE] = (uint8_t)(round + 1);
-			stat_of(f, &a);
+			a = obj_stat(f);
 		}
 		barrier();
 		if (me == 0) {
@@ -419,7 +413,7 @@ static void hold_chunk(void)
 		}
 		barrier();
 		if (me == 1 && round == 0) {
-			stat_of(f, &b);
+			b = obj_stat(f);
 			tap_ok(pol_num("decisions_relink") > asked && b.relinks == a.relinks &&
 				       b.tables == a.tables,
 			       "hold: owning nothing of the 2 MiB, host 1 keeps its table (%lld relink answers, %llu relinks)",
@@ -433,7 +427,7 @@ static void hold_chunk(void)
 		close(f);
 	barrier();
 	if (me == 0)
-		tap_step(!ioctl(pc.fd, MORSEL_IOC_DELETE, &o), "delete 'holdchunk'");
+		tap_step(!obj_delete(&pc, "holdchunk"), "delete 'holdchunk'");
 }
 
 /* Host 1 runs hold; host 0 recalls page 25 from it twice. */
@@ -615,17 +609,11 @@ int main(int argc, char **argv)
 	tap_ok(!strcmp(s, "default"), "at boot the default policy answers (state %s)", s);
 	tap_step(pool_wait_alive(&pc, 3, 60000) == 0, "both hosts online");
 
-	if (me == 0) {
-		struct morsel_create c = { .name = "policy", .size = PAGES * PAGE };
-
-		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
-	}
+	if (me == 0)
+		fd = obj_create(&pc, "policy", PAGES * PAGE);
 	barrier();
-	if (me == 1) {
-		struct morsel_open o = { .name = "policy" };
-
-		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
-	}
+	if (me == 1)
+		fd = obj_open(&pc, "policy");
 	m = fd < 0 ? MAP_FAILED : mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE,
 				       MAP_SHARED, fd, 0);
 	if (!tap_step(m != MAP_FAILED, "object 'policy' mapped"))

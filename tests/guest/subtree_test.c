@@ -32,6 +32,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "guest_job.h"
+#include "object_client.h"
 #include "pool_client.h"
 #include "tap.h"
 
@@ -46,42 +48,12 @@
 
 static struct pool_client pc;
 static unsigned int me, nhosts, bar;
-static char prefix[32];
 
 static void barrier(void)
 {
 	tap_step(!pool_barrier(&pc, bar, nhosts, BARRIER_MS), "barrier %u: %u hosts", bar,
 		 nhosts);
 	bar++;
-}
-
-static int obj_fd(const char *name, int create)
-{
-	struct morsel_create c = { .size = SIZE };
-	struct morsel_open o = { 0 };
-
-	if (create) {
-		strncpy(c.name, name, sizeof(c.name) - 1);
-		return ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
-	}
-	strncpy(o.name, name, sizeof(o.name) - 1);
-	return ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
-}
-
-static struct morsel_obj_stat stat_of(int fd)
-{
-	struct morsel_obj_stat st = { 0 };
-
-	ioctl(fd, MORSEL_OBJ_STAT, &st);
-	return st;
-}
-
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
 }
 
 /* PageTables of /proc/meminfo, with every CPU's pending counts folded in. */
@@ -168,7 +140,7 @@ static size_t check(volatile unsigned char *m, unsigned int round)
  */
 static int second_process(int fd, unsigned int round)
 {
-	struct morsel_obj_stat a = stat_of(fd), b;
+	struct morsel_obj_stat a = obj_stat(fd), b;
 	unsigned char *m = map_rw(fd);
 	long f0;
 	size_t bad, p;
@@ -178,7 +150,7 @@ static int second_process(int fd, unsigned int round)
 	f0 = minflt();
 	bad = check(m, round);
 	f0 = minflt() - f0;
-	b = stat_of(fd);
+	b = obj_stat(fd);
 	printf("# child: %ld faults for %u pages, %llu links, %llu read faults\n", f0, NPAGES,
 	       (unsigned long long)(b.links - a.links),
 	       (unsigned long long)(b.read_faults - a.read_faults));
@@ -244,7 +216,7 @@ static void core_mm(int fd, unsigned char *m)
 static void host0(void)
 {
 	long pt0, pt1, pt2, f0;
-	int fd = obj_fd("subtree", 1), rc, ok;
+	int fd = obj_create(&pc, "subtree", SIZE), rc, ok;
 	struct morsel_obj_stat a, b, c;
 	unsigned char *m, *r;
 	size_t p, bad;
@@ -257,10 +229,10 @@ static void host0(void)
 		return;
 	tap_ok(((uintptr_t)m & (CHUNK - 1)) == 0, "the mapping is placed 2 MiB-aligned (%p)", m);
 	tap_ok(vma_has_flag(m, "mo") == 1, "smaps shows the mapping as linked (VmFlags mo)");
-	a = stat_of(fd);
+	a = obj_stat(fd);
 	for (p = 0; p < NPAGES; p++)
 		m[p * PAGE] = stamp(1, p);
-	b = stat_of(fd);
+	b = obj_stat(fd);
 	tap_ok(b.links - a.links == CHUNKS, "the first process linked each of the %d chunks once (%llu)",
 	       CHUNKS, (unsigned long long)(b.links - a.links));
 
@@ -275,9 +247,9 @@ static void host0(void)
 	 * Faults on the object, counted by the overlay: getrusage() would
 	 * also count the copy-on-write faults fork left on this stack.
 	 */
-	a = stat_of(fd);
+	a = obj_stat(fd);
 	bad = check(m, 2);
-	b = stat_of(fd);
+	b = obj_stat(fd);
 	f0 = (long)(b.read_faults - a.read_faults + b.write_faults - a.write_faults +
 		    b.links - a.links);
 	tap_ok(!bad && f0 == 0, "the first process sees the second's writes without a fault (%zu wrong, %ld faults)",
@@ -286,10 +258,10 @@ static void host0(void)
 	/* fork: the child inherits the mapping, not the PTEs, and links on fault. */
 	pid = fork();
 	if (!pid) {
-		struct morsel_obj_stat c = stat_of(fd), d;
+		struct morsel_obj_stat c = obj_stat(fd), d;
 		size_t wrong = check(m, 2);
 
-		d = stat_of(fd);
+		d = obj_stat(fd);
 		_exit(wrong ? 1 : d.links - c.links != CHUNKS ? 2 : 0);
 	}
 	rc = child_rc(pid);
@@ -339,11 +311,11 @@ static void host0(void)
 	tap_ok(rc == -EINVAL, "morsel.map refuses an unknown mode (%s)", strerror(-rc));
 	sysfs_write(MAP_PARAM, "fault");
 	r = map_rw(fd);
-	a = stat_of(fd);
+	a = obj_stat(fd);
 	f0 = minflt();
 	bad = r ? check(r, 2) : NPAGES;
 	f0 = minflt() - f0;
-	b = stat_of(fd);
+	b = obj_stat(fd);
 	tap_ok(r && vma_has_flag(r, "mo") == 0 && b.links == a.links && f0 >= NPAGES && bad == 0,
 	       "map=fault: not linked, %ld faults for %u pages, data intact", f0, NPAGES);
 	if (r)
@@ -351,11 +323,11 @@ static void host0(void)
 
 	/* Eager: linked at mmap; reading faults only in the tail. */
 	sysfs_write(MAP_PARAM, "eager");
-	a = stat_of(fd);
+	a = obj_stat(fd);
 	r = map_rw(fd);
-	b = stat_of(fd);
+	b = obj_stat(fd);
 	bad = r ? check(r, 2) : NPAGES;
-	c = stat_of(fd);
+	c = obj_stat(fd);
 	/* Faults on the object only: the tail's, page by page. */
 	f0 = (long)(c.read_faults - b.read_faults + c.write_faults - b.write_faults +
 		    c.links - b.links);
@@ -392,7 +364,7 @@ static void host0(void)
 	 * page tables stay.
 	 */
 	pt0 = page_tables_kb();
-	fd = obj_fd("subtree", 0);
+	fd = obj_open(&pc, "subtree");
 	m = fd >= 0 ? map_rw(fd) : NULL;
 	bad = m ? check(m, 2) - (m[7 * PAGE] == 0xee) : NPAGES;
 	/* Writes: tables of this host's own, not the pool's (pooltable.c). */
@@ -419,14 +391,14 @@ static void host1(void)
 	int fd;
 
 	barrier();	/* 1 */
-	fd = obj_fd("subtree", 0);
+	fd = obj_open(&pc, "subtree");
 	m = fd >= 0 ? map_rw(fd) : NULL;
 	if (tap_step(m != NULL, "open and map the object")) {
-		a = stat_of(fd);
+		a = obj_stat(fd);
 		f0 = minflt();
 		bad = check(m, 2);
 		f0 = minflt() - f0;
-		b = stat_of(fd);
+		b = obj_stat(fd);
 		tap_ok(bad == 0, "another host reads what host 0's processes wrote (%zu wrong)", bad);
 		/* Host 0 owns every page: one recall per 2 MiB, per tail page. */
 		tap_ok(b.recalls_sent - a.recalls_sent == CHUNKS + TAIL && f0 <= CHUNKS + TAIL + 2,
@@ -472,12 +444,12 @@ static void big_object(void)
 		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
 		m = fd >= 0 ? map_size(fd, size) : NULL;
 		if (tap_step(m != NULL, "open and map it")) {
-			a = stat_of(fd);
+			a = obj_stat(fd);
 			f0 = minflt();
 			for (p = 0; p < pages; p++)
 				bad += m[p * PAGE] != (unsigned char)(p * 7 + p / 512);
 			f0 = minflt() - f0;
-			b = stat_of(fd);
+			b = obj_stat(fd);
 			tap_ok(!bad, "host 1 reads the %zu MiB host 0 wrote (%zu wrong pages)", size >> 20, bad);
 			tap_ok(b.recalls_sent - a.recalls_sent == chunks && (size_t)f0 <= chunks + 8,
 			       "a reader following a writer over %zu MiB: %llu recalls and %ld faults for %zu chunks",
@@ -597,7 +569,7 @@ static void teardown_overlap(void)
 		return;
 	pid = fork();
 	if (pid == 0) {
-		fd = obj_fd("pooltab", 0);
+		fd = obj_open(&pc, "pooltab");
 		m = fd >= 0 ? map_rw(fd) : NULL;
 		if (!m)
 			_exit(1);
@@ -611,7 +583,7 @@ static void teardown_overlap(void)
 	if (pid < 0 || read(pipefd[0], &c, 1) != 1)
 		return;
 	usleep(100000);	/* the child is in its teardown now */
-	fd = obj_fd("pooltab", 0);
+	fd = obj_open(&pc, "pooltab");
 	m = fd >= 0 ? map_rw(fd) : NULL;
 	if (m)
 		((volatile unsigned char *)m)[21 * PAGE] = 0x21;
@@ -642,7 +614,7 @@ static void pool_tables(void)
 	long f0;
 
 	if (me == 0) {
-		fd = obj_fd("pooltab", 1);
+		fd = obj_create(&pc, "pooltab", SIZE);
 		m = fd >= 0 ? map_rw(fd) : NULL;
 		for (p = 0; m && p < NPAGES; p++)
 			m[p * PAGE] = stamp(3, p);
@@ -654,18 +626,18 @@ static void pool_tables(void)
 	}
 	barrier();	/* 1: written */
 	if (me == 1) {
-		fd = obj_fd("pooltab", 0);
+		fd = obj_open(&pc, "pooltab");
 		m = fd >= 0 ? map_rw(fd) : NULL;
 		if (!tap_step(m != NULL && !hw_entries(fd, &present0, &sum0), "open, map, read the pool's entries"))
 			return;
 		tap_ok(present0 == NPAGES,
 		       "every page host 0 gave back is shown in the pool's tables (%llu of %u)",
 		       present0, NPAGES);
-		a = stat_of(fd);
+		a = obj_stat(fd);
 		f0 = minflt();
 		bad = check(m, 3);
 		f0 = minflt() - f0;
-		b = stat_of(fd);
+		b = obj_stat(fd);
 		tap_ok(!bad, "host 1 reads what host 0 wrote (%zu wrong)", bad);
 		if (stale)
 			tap_ok(b.tables == CHUNKS && b.pool_links == 0,
@@ -680,19 +652,19 @@ static void pool_tables(void)
 			       (unsigned long long)(b.read_faults - a.read_faults), TAIL,
 			       (unsigned long long)b.recalls_sent, f0);
 		child = reader_child(m, &go);
-		a = stat_of(fd);
+		a = obj_stat(fd);
 		sysfs_write(TRACING "trace", "");
 		sysfs_write(TRACING "events/morsel/morsel_recall_handle/enable", "1");
 	}
 	barrier();	/* 2: host 1 reads through the pool's tables */
 	if (me == 0) {
-		fd = obj_fd("pooltab", 0);
+		fd = obj_open(&pc, "pooltab");
 		m = fd >= 0 ? map_rw(fd) : NULL;
 		if (m) {
-			a = stat_of(fd);
+			a = obj_stat(fd);
 			m[5 * PAGE] = 0xab;
 			m[600 * PAGE] = 0xcd;
-			b = stat_of(fd);
+			b = obj_stat(fd);
 			tap_ok(b.recalls_sent - a.recalls_sent >= 2,
 			       "writing 2 pages host 1 reads through the pool's table recalls it (%llu recalls)",
 			       (unsigned long long)(b.recalls_sent - a.recalls_sent));
@@ -700,7 +672,7 @@ static void pool_tables(void)
 	}
 	barrier();	/* 3: host 0 wrote pages 5 and 600 */
 	if (me == 1) {
-		b = stat_of(fd);
+		b = obj_stat(fd);
 		tap_ok(m[5 * PAGE] == 0xab && m[600 * PAGE] == 0xcd && m[6 * PAGE] == stamp(3, 6),
 		       "host 1 sees host 0's writes: %#x %#x", m[5 * PAGE], m[600 * PAGE]);
 		sysfs_write(TRACING "events/morsel/morsel_recall_handle/enable", "0");
@@ -732,7 +704,7 @@ static void pool_tables(void)
 	barrier();	/* 5 */
 	if (me == 1) {
 		/* Shown again with the same frames: the tables are as they were. */
-		fd = obj_fd("pooltab", 0);
+		fd = obj_open(&pc, "pooltab");
 		if (tap_step(fd >= 0 && !hw_entries(fd, &present1, &sum1), "read the pool's entries again"))
 			tap_ok(present1 == present0 && sum1 == sum0,
 			       "unmap, exit and a killed process left the pool's tables intact (%llu/%llu present, sum %s)",
@@ -740,22 +712,22 @@ static void pool_tables(void)
 		/* A write gives host 1 a table of its own for that chunk. */
 		m = fd >= 0 ? map_rw(fd) : NULL;
 		if (m) {
-			a = stat_of(fd);
+			a = obj_stat(fd);
 			/* Read (links the pool's table), then write: volatile keeps the order. */
 			bad = ((volatile unsigned char *)m)[10 * PAGE] != stamp(3, 10);
 			((volatile unsigned char *)m)[9 * PAGE] = 0x99;
-			b = stat_of(fd);
+			b = obj_stat(fd);
 			tap_ok(!bad && m[5 * PAGE] == 0xab && b.tables - a.tables == 1 &&
 				       b.privatized - a.privatized == (stale ? 0 : 1),
 			       "a write after reads makes one table of host 1's own (%llu), leaving the pool's (%llu)",
 			       (unsigned long long)(b.tables - a.tables),
 			       (unsigned long long)(b.privatized - a.privatized));
-			a = stat_of(fd);
+			a = obj_stat(fd);
 		}
 	}
 	barrier();	/* 6: host 1 owns page 9, mapped through a table of its own */
 	if (me == 0) {
-		fd = obj_fd("pooltab", 0);
+		fd = obj_open(&pc, "pooltab");
 		m = fd >= 0 ? map_rw(fd) : NULL;
 		tap_ok(m && m[9 * PAGE] == 0x99 && m[5 * PAGE] == 0xab,
 		       "host 0 reads host 1's write");
@@ -765,7 +737,7 @@ static void pool_tables(void)
 	}
 	barrier();	/* 7: host 1 gave page 9 back, its last of that 2 MiB */
 	if (me == 1 && m) {
-		b = stat_of(fd);
+		b = obj_stat(fd);
 		if (stale)
 			tap_ok(b.relinks == a.relinks,
 			       "stale-cache mode: owning nothing of it again, host 1 keeps its table (%llu relinks)",
@@ -778,7 +750,7 @@ static void pool_tables(void)
 		f0 = minflt();
 		bad = check_range(m, 3, 0, 512);
 		f0 = minflt() - f0;
-		b = stat_of(fd);
+		b = obj_stat(fd);
 		if (stale)
 			tap_ok(bad == 2, "and reads it (%zu pages changed: 5 and 9)", bad);
 		else
@@ -801,19 +773,11 @@ static void pool_tables(void)
 
 int main(int argc, char **argv)
 {
-	int err;
+	int host = guest_job_start(&pc, &nhosts);
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	nhosts = (unsigned int)cmdline_int("mhosts", 1);
-	tap_start("");
-	err = pool_open(&pc);
-	if (!tap_step(!err, "open the pool (%s)", strerror(-err)))
+	if (host < 0)
 		return tap_end();
-	me = pc.info.host_id;
-	snprintf(prefix, sizeof(prefix), "host%u%s: ", me,
-		 cmdline_int("morsel.stale_cache", 0) ? " stale" : "");
-	tap_prefix = prefix;
-	tap_step(!pool_wait_alive(&pc, (1u << nhosts) - 1, 60000), "all %u hosts alive", nhosts);
+	me = (unsigned int)host;
 	if (argc > 1 && !strcmp(argv[1], "big"))
 		big_object();
 	else if (argc > 1 && !strcmp(argv[1], "pool"))

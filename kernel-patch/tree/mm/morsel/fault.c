@@ -29,7 +29,7 @@
  * and kept: the caller maps the page under it (fault_map()).
  */
 static int acquire_granted(struct morsel_overlay *ov, u64 page, u64 old, u64 new,
-			   u64 *e)
+			   struct morsel_grant *g)
 {
 	u32 host = ov->pool->host_id;
 
@@ -40,7 +40,7 @@ static int acquire_granted(struct morsel_overlay *ov, u64 page, u64 old, u64 new
 		morsel_overlay_zap(ov, page);
 		morsel_overlay_invalidate(ov, page, new);
 	}
-	*e = new;
+	g->entry = new;
 	return 0;
 }
 
@@ -84,7 +84,7 @@ static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_r
  * A grant never recalls. Context: no lock held; may sleep.
  */
 static int acquire_from_owner(struct morsel_overlay *ov, u64 page,
-			      enum morsel_access access, u64 old)
+			      enum morsel_access access, u64 old, struct morsel_grant *g)
 {
 	struct morsel_pool *p = ov->pool;
 	u32 owner = MORSEL_PTE_OWNER(old);
@@ -100,9 +100,11 @@ static int acquire_from_owner(struct morsel_overlay *ov, u64 page,
 	}
 	if (access == MORSEL_ACCESS_WRITE)
 		morsel_count(ov, MORSEL_CNT_TRANSFERS);
-	if (access == MORSEL_ACCESS_READ_CHUNK)
+	if (access == MORSEL_ACCESS_READ_CHUNK) {
+		g->chunk_recalled = true;
 		return morsel_recall(ov, BIT(owner), page,
 				     MORSEL_RECALL_DOWNGRADE | MORSEL_RECALL_CHUNK);
+	}
 	return morsel_recall(ov, BIT(owner), page,
 			     access == MORSEL_ACCESS_WRITE ? MORSEL_RECALL_INVALIDATE :
 							     MORSEL_RECALL_DOWNGRADE);
@@ -151,7 +153,7 @@ static int acquire_wait(struct morsel_overlay *ov, u64 page, enum morsel_access 
  * @ov: the overlay.
  * @page: page index.
  * @access: what is asked.
- * @e: the entry that grants it.
+ * @g: the entry that grants it, and whether a chunk recall was sent.
  *
  * Context: process context, no lock held; may sleep and wait for other
  * hosts.
@@ -161,7 +163,7 @@ static int acquire_wait(struct morsel_overlay *ov, u64 page, enum morsel_access 
  * signal; -EAGAIN: a grant that is not to be had now).
  */
 int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
-		   u64 *e)
+		   struct morsel_grant *g)
 {
 	struct morsel_pool *p = ov->pool;
 	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
@@ -170,6 +172,7 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 	u64 old, new;
 	int action, err;
 
+	*g = (struct morsel_grant){};
 	for (;;) {
 		if (!overlay_live(ov))
 			return -ESTALE;
@@ -186,14 +189,14 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 		}
 		action = morsel_pooltable_fault(p, ov->idx, page, &req, &old, &new);
 		if (action == MORSEL_OWN_GRANTED)
-			return acquire_granted(ov, page, old, new, e);
+			return acquire_granted(ov, page, old, new, g);
 		mutex_unlock(&ov->lock);
 		switch (action) {
 		case MORSEL_OWN_NEED_FRAME:
 			err = acquire_fill(ov, page, &req);
 			break;
 		case MORSEL_OWN_RECALL:
-			err = acquire_from_owner(ov, page, access, old);
+			err = acquire_from_owner(ov, page, access, old, g);
 			break;
 		case MORSEL_OWN_INVALIDATE:
 			err = acquire_from_readers(ov, page, old, new);
@@ -252,7 +255,8 @@ static void fault_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
 {
 	u64 room = min(pages - 1 - page, (vma->vm_end - addr) / PAGE_SIZE - 1);
 	struct morsel_policy_ctx ctx;
-	u64 i, n, e;
+	struct morsel_grant g;
+	u64 i, n;
 
 	if (!room)
 		return;	/* last page of the object or mapping: nothing to ask */
@@ -262,9 +266,9 @@ static void fault_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
 		if (morsel_pte_owned_by(READ_ONCE(*overlay_pte(ov, page + i)),
 					ov->pool->host_id))
 			continue;
-		if (morsel_acquire(ov, page + i, MORSEL_ACCESS_GRANT, &e))
+		if (morsel_acquire(ov, page + i, MORSEL_ACCESS_GRANT, &g))
 			break;
-		if (fault_map(ov, vma, addr + i * PAGE_SIZE, page + i, e) & VM_FAULT_ERROR)
+		if (fault_map(ov, vma, addr + i * PAGE_SIZE, page + i, g.entry) & VM_FAULT_ERROR)
 			break;
 		morsel_policy_count_granted(1);
 	}
@@ -279,10 +283,11 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 {
 	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
 	struct morsel_pool *p = ov->pool;
-	u64 page = vmf->pgoff, pages = overlay_pages(ov), e, t0 = ktime_get_ns(), sent;
+	u64 page = vmf->pgoff, pages = overlay_pages(ov), t0 = ktime_get_ns();
 	bool links = morsel_vma_links(vmf->vma, vmf->address);
 	enum morsel_access access = MORSEL_ACCESS_WRITE;
 	struct morsel_policy_ctx ctx;
+	struct morsel_grant g;
 	vm_fault_t ret;
 	int err;
 
@@ -306,8 +311,7 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 		    !(vmf->vma->vm_flags & VM_WRITE))
 			access = links ? MORSEL_ACCESS_READ_CHUNK : MORSEL_ACCESS_READ;
 	}
-	sent = atomic64_read(&ov->cnt.c[MORSEL_CNT_RECALLS_SENT]);
-	err = morsel_acquire(ov, page, access, &e);
+	err = morsel_acquire(ov, page, access, &g);
 	if (err) {
 		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
 				    ov->idx, page, err);
@@ -315,12 +319,11 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 				   ktime_get_ns() - t0);
 		return VM_FAULT_SIGBUS;	/* also for a full data region */
 	}
-	ret = fault_map(ov, vmf->vma, vmf->address, page, e);
+	ret = fault_map(ov, vmf->vma, vmf->address, page, g.entry);
 	if (write && !(ret & VM_FAULT_ERROR))
 		fault_grant(ov, vmf->vma, vmf->address, page, pages);
 	/* An owner gave up its pages of the chunk: map them all now. */
-	if (access == MORSEL_ACCESS_READ_CHUNK && !(ret & VM_FAULT_ERROR) &&
-	    atomic64_read(&ov->cnt.c[MORSEL_CNT_RECALLS_SENT]) != sent)
+	if (g.chunk_recalled && !(ret & VM_FAULT_ERROR))
 		morsel_subtree_prefill(ov, page / PTRS_PER_PTE);
 	trace_morsel_fault(ov->idx, page, p->host_id, write, 0, ktime_get_ns() - t0);
 	return ret;

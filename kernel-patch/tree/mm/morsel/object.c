@@ -24,13 +24,14 @@ static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 {
 	struct morsel_pool *p = ov->pool;
 	struct morsel_own_req me = overlay_req(ov, 0);
-	u64 page, e, old, new;
+	struct morsel_grant g;
+	u64 page, old, new;
 	int err;
 
 	for (page = first; page < first + count; page++) {
 		if (!MORSEL_PTE_FRAME1(READ_ONCE(*overlay_pte(ov, page))))
 			continue;
-		err = morsel_acquire(ov, page, MORSEL_ACCESS_WRITE, &e);
+		err = morsel_acquire(ov, page, MORSEL_ACCESS_WRITE, &g);
 		if (err)
 			return err;
 		/* ov->lock held: no PTE of this host comes back meanwhile. */

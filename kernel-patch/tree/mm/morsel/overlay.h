@@ -188,9 +188,15 @@ enum morsel_access {
 				 */
 };
 
+/* What morsel_acquire() got, for the caller to map. */
+struct morsel_grant {
+	u64 entry;		/* the entry that grants the access */
+	bool chunk_recalled;	/* an owner gave up its pages of the 2 MiB */
+};
+
 extern const struct vm_operations_struct morsel_overlay_vm_ops;
 int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
-		   u64 *e);
+		   struct morsel_grant *g);
 
 /* recall.c */
 /* Recall modes, in the top bits of arg1 of MORSEL_MSG_RECALL. */

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Objects by name, for the tests and benchmarks inside a host: create,
+ * open and delete through the pool's /dev/morsel, this host's counters
+ * of an object, and the process's minor faults (what a linked mapping
+ * saves is counted in them).
+ */
+#ifndef MORSEL_OBJECT_CLIENT_H
+#define MORSEL_OBJECT_CLIENT_H
+
+#include <stdint.h>
+#include <linux/morsel.h>
+#include "pool_client.h"
+
+/* A new object (fd), or -1 with errno; a longer name is cut at 31 bytes. */
+int obj_create(struct pool_client *pc, const char *name, uint64_t size);
+/* An existing object (fd), or -1 with errno. */
+int obj_open(struct pool_client *pc, const char *name);
+/* 0 or -errno. */
+int obj_delete(struct pool_client *pc, const char *name);
+/* MORSEL_OBJ_STAT of @fd; all zero if it fails. */
+struct morsel_obj_stat obj_stat(int fd);
+/* Minor page faults of this process so far (getrusage). */
+long minflt(void);
+
+#endif
