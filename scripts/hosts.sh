@@ -1,7 +1,8 @@
 #!/bin/bash
 # Boot N hosts (QEMU VMs running our kernel) on one shared pool, with an
 # ivshmem-doorbell device each, run a guest job on all of them, collect
-# their serial logs, and tear everything down whatever happens.
+# their serial logs, and tear everything down whatever happens. A host that
+# prints MORSEL-KILL-ME on its console is killed with SIGKILL (failure tests).
 #
 #   hosts.sh [options] JOB
 #     -n HOSTS      number of hosts (default 2, 1..8)
@@ -177,12 +178,24 @@ done
 
 # Wait for every host; a QEMU that fails (killed, bad option) stops the run
 # at once instead of leaving the others waiting for it until the timeout.
+# A host that asks on its console to be killed (morsel.kill_at, or a test
+# printing MORSEL-KILL-ME) gets SIGKILL at once: failure tests kill a host
+# at a point of their choosing, and the run goes on without it.
 rc=0
-declare -A done_=()
+declare -A done_=() killed=()
 while ((${#done_[@]} < ${#PIDS[@]})); do
 	for i in "${!PIDS[@]}"; do
 		pid=${PIDS[$i]}
 		[[ -n ${done_[$i]:-} ]] && continue
+		if [[ -z ${killed[$i]:-} ]] && grep -aq 'MORSEL-KILL-ME' "$RUN/host$i.log" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+			killed[$i]=1
+			done_[$i]=1
+			log "host $i: killed with SIGKILL as it asked ($(grep -a -m1 -o 'MORSEL-KILL-ME.*' "$RUN/host$i.log" | tr -d '\r'))"
+			echo "host $i" >>"$RUN/killed"
+			continue
+		fi
 		kill -0 "$pid" 2>/dev/null && continue
 		done_[$i]=1
 		if ! wait "$pid"; then

@@ -307,6 +307,26 @@ pool_check() {	# pool_check NAME FILE
 	ok $? "poolcheck: repair frees both and the pool is consistent again"
 }
 
+# Hosts killed with SIGKILL at kill points (job objkill): the launcher
+# killed the three that asked; the survivor broke the dead holder's
+# directory lock; the pool's only damage is the frame host 2 had taken,
+# which poolcheck finds and repairs.
+check_objkill() {	# check_objkill NAME FILE
+	local name=$1 file=$2 killed
+	killed=$(sort "$T/$name/killed" 2>/dev/null | tr '\n' ' ')
+	[[ $killed == "host 1 host 2 host 3 " ]]
+	ok $? "$name: the launcher killed hosts 1, 2 and 3 at their kill points (${killed:-none})"
+	grep -aq 'morsel: broke the directory lock of host 1' "$T/$name/host0.log"
+	ok $? "$name: host 0 broke the directory lock host 1 died holding"
+	"$OUT/poolcheck" "$file" >"$T/$name.poolcheck" 2>&1
+	grep -q '^poolcheck: 1 frames in use by no page (leaked)$' "$T/$name.poolcheck" &&
+		grep -q '^poolcheck: 1 inconsistencies' "$T/$name.poolcheck"
+	ok $? "$name: the one loss is the frame host 2 had taken ($(grep -m1 'leaked\|inconsistencies\|consistent' "$T/$name.poolcheck"))"
+	"$OUT/poolcheck" "$file" repair >/dev/null
+	"$OUT/poolcheck" "$file" >"$T/$name.poolcheck-repaired" 2>&1
+	ok $? "$name: poolcheck repair frees it and the pool is consistent ($(tail -1 "$T/$name.poolcheck-repaired"))"
+}
+
 # A checkout (or an output directory) deep in the file system: the doorbell
 # socket must not live under it, since a UNIX socket path has at most 107
 # bytes (a 60-character checkout once broke every run).
@@ -325,6 +345,25 @@ run_deep() {
 	[[ $rc == 2 ]] && grep -q 'at most 107' "$T/deep-1.server.log"
 	ok $? "deep-1: the ivshmem server refuses a socket path over 107 bytes and says why (rc $rc)"
 	no_strays deep-1
+}
+
+# A checkout deep in the file system, as a user's may be (a 60-character
+# one once broke every run): the working tree's files copied 100+
+# characters deep, built there with make (the kernel from the shared
+# cache), and two hosts booted from it (job basic).
+run_deep_checkout() {
+	local dir=$T/checkout/$(printf 'c%.0s' {1..100})/morsels log=$T/deep-checkout.log h
+	section deep-checkout "a checkout ${#dir} characters deep: make, then 2 hosts, job basic"
+	rm -rf "$T/checkout"
+	mkdir -p "$dir"
+	git -C "$REPO" ls-files -z | (cd "$REPO" && tar --null -T - -cf -) | tar -xf - -C "$dir"
+	(cd "$dir" && make all && scripts/hosts.sh -n 2 -o "$dir/out/runs/basic" basic) >"$log" 2>&1
+	ok $? "deep-checkout: make and a 2-host run from a checkout ${#dir} characters deep"
+	for ((h = 0; h < 2; h++)); do
+		tally_host "$dir/out/runs/basic/host$h.log" "deep-checkout/host$h"
+	done
+	no_strays deep-checkout
+	rm -rf "$T/checkout"
 }
 
 cd "$REPO" || exit 1
@@ -357,6 +396,9 @@ main_suite() {
 		pool_check objfail-2-$mode "$POOL.objfail"
 		grep -aq 'morsel: swept up after host 1: [1-9][0-9]* objects' "$T/objfail-2-$mode/host0.log"
 		ok $? "objfail-2-$mode: the survivor swept up after the dead host and said what it had held ($(grep -a -m1 -o 'swept up after host 1: .*' "$T/objfail-2-$mode/host0.log" | tr -d '\r'))"
+		rm -f "$POOL.objkill"
+		run objkill-4-$mode 4 objkill "${opt[@]}" -p "$POOL.objkill" -k
+		check_objkill objkill-4-$mode "$POOL.objkill"
 		run objdetect-2-$mode 2 objdetect "${opt[@]}"
 		run subtree-2-$mode 2 subtree "${opt[@]}"
 		rm -f "$POOL.pooltable"
@@ -431,6 +473,7 @@ main_suite() {
 	run_xfertrace
 	run objerr-2 2 objerr
 	run_deep
+	run_deep_checkout
 	run ioctl-2 2 ioctl -p "$POOL" -k -m 64	# also formats $POOL for the next runs
 	run_refused refused-checksum flip checksum
 	run_refused refused-version "version 99" incompatible_pool_version

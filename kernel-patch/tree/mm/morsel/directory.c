@@ -334,6 +334,7 @@ int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size)
 	if (size > morsel_obj_max_pages(p) << PAGE_SHIFT)
 		return -EFBIG;
 	morsel_dir_lock(p);
+	morsel_kill_point(p, MORSEL_KILL_DIRLOCK);
 	if (find_locked(p, name) >= 0) {
 		morsel_dir_unlock(p);
 		return -EEXIST;

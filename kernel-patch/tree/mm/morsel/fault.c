@@ -60,6 +60,7 @@ static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_r
 
 	if (frame < 0)
 		return frame;	/* -ENOSPC: the data region is full */
+	morsel_kill_point(p, MORSEL_KILL_FRAME);
 	memset(morsel_frame_ptr(p, frame), 0, PAGE_SIZE);
 	morsel_cache_writeback(morsel_frame_ptr(p, frame));
 	fill.frame = frame;

@@ -58,6 +58,7 @@ u64 morsel_hs_join(u64 old);
 int morsel_hs_leave(u64 old, u32 epoch, u64 *new);
 int morsel_hs_declare_dead(u64 old, u32 epoch, u64 *new);
 const char *morsel_hs_name(u32 state);
+unsigned int morsel_sweeper(unsigned int declared_by, u32 alive);
 
 /* Message types carried by the channel. */
 enum morsel_msg_type {
@@ -333,6 +334,16 @@ void morsel_cache_invalidate(void *addr);
 struct page *morsel_shadow_get(struct xarray *xa, u64 page, void *pool_addr);
 bool morsel_shadow_writeback(struct xarray *xa, u64 page, void *pool_addr);
 bool morsel_shadow_drop(struct xarray *xa, u64 page);
+
+/* killpoint.c: failure tests stop a host at a point of the protocol */
+enum morsel_kill_point {
+	MORSEL_KILL_NONE,
+	MORSEL_KILL_DIRLOCK,
+	MORSEL_KILL_FRAME,
+	MORSEL_KILL_RECALL,
+};
+
+void morsel_kill_point(struct morsel_pool *p, enum morsel_kill_point at);
 
 /* dev.c, sysfs.c, stress.c */
 int morsel_dev_init(struct morsel_pool *p);

@@ -170,6 +170,9 @@ static void recall_handle(struct morsel_pool *p, const struct morsel_msg *m,
 		a->park_ns = (u64)defer_us * NSEC_PER_USEC;
 		a->cookie = mode | chunk;
 	} else {
+		if (ov && mode != MORSEL_RECALL_READER &&
+		    morsel_pte_owned_by(READ_ONCE(*overlay_pte(ov, page)), p->host_id))
+			morsel_kill_point(p, MORSEL_KILL_RECALL);
 		recall_revoke(ov, p, idx, page, mode);
 		if (chunk && mode == MORSEL_RECALL_DOWNGRADE)
 			recall_revoke_chunk(ov, p, idx, page, src);

@@ -52,6 +52,25 @@ int morsel_hs_leave(u64 old, u32 epoch, u64 *new)
 }
 
 /**
+ * morsel_sweeper() - which host sweeps up after a dead one.
+ * @declared_by: the host that declared it dead.
+ * @alive: the hosts alive now.
+ *
+ * The declarer does; if it is not alive either (it died before the dead
+ * host was fenced, or while it swept: a sweep is idempotent), the
+ * lowest-numbered host alive takes over, so that what a dead host held
+ * never outlives every host that saw it die.
+ *
+ * Return: the host, or MORSEL_MAX_HOSTS if none is alive.
+ */
+unsigned int morsel_sweeper(unsigned int declared_by, u32 alive)
+{
+	if (declared_by < MORSEL_MAX_HOSTS && (alive & BIT(declared_by)))
+		return declared_by;
+	return alive ? __ffs(alive) : MORSEL_MAX_HOSTS;
+}
+
+/**
  * morsel_hs_declare_dead() - the state of a host whose lease expired.
  * @old: its current word.
  * @epoch: the epoch of the incarnation whose heartbeat stopped.
@@ -207,8 +226,9 @@ void morsel_registry_on_dead(void (*fn)(struct morsel_pool *p, unsigned int host
 }
 
 /*
- * One host sweeps up after a dead one: the one that declared it dead (the
- * others recover only what their faults find), once it is fenced.
+ * One host sweeps up after a dead one (the others recover only what their
+ * faults find), once it is fenced: the one that declared it dead, or a
+ * survivor in its place (morsel_sweeper()).
  */
 static void sweep_if_dead(struct morsel_pool *p, unsigned int h)
 {
@@ -217,7 +237,9 @@ static void sweep_if_dead(struct morsel_pool *p, unsigned int h)
 	void (*sweep)(struct morsel_pool *p, unsigned int host);
 
 	if (morsel_hs_state(se) != MORSEL_HOST_DEAD || p->swept_se[h] == se ||
-	    READ_ONCE(e->declared_by) != p->host_id || !morsel_host_fenced(p, h))
+	    morsel_sweeper(READ_ONCE(e->declared_by), morsel_hosts_alive_mask(p)) !=
+		    p->host_id ||
+	    !morsel_host_fenced(p, h))
 		return;
 	p->swept_se[h] = se;
 	sweep = READ_ONCE(dead_fn);

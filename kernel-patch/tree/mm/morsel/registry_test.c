@@ -30,8 +30,19 @@ static void registry_transitions(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, morsel_hs_name(99), "invalid");
 }
 
+/* The declarer sweeps; once it is gone too, the lowest host alive. */
+static void registry_sweeper(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, morsel_sweeper(2, BIT(0) | BIT(2)), 2U);
+	KUNIT_EXPECT_EQ(test, morsel_sweeper(3, BIT(1) | BIT(2)), 1U);
+	KUNIT_EXPECT_EQ(test, morsel_sweeper(0, BIT(5)), 5U);
+	KUNIT_EXPECT_EQ(test, morsel_sweeper(MORSEL_MAX_HOSTS, BIT(4)), 4U);
+	KUNIT_EXPECT_EQ(test, morsel_sweeper(1, 0), (unsigned int)MORSEL_MAX_HOSTS);
+}
+
 static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_transitions),
+	KUNIT_CASE(registry_sweeper),
 	{}
 };
 
