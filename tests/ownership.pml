@@ -24,6 +24,15 @@
  *   - assertion: a hardware entry is present only for a SHARED page or
  *     while its holder publishes it;
  *   - no invalid end state: no deadlock, every host finishes.
+ * Liveness, by hand for now: spin -DLIVENESS -DNH=2 -DNP=2 -DOPS=1 -a
+ * ownership.pml; gcc -DNP -DNFAIR=3 -o pan pan.c; ./pan -l -f (the monitor
+ * then only waits; a completed access is the progress label). It finds a
+ * non-progress cycle under weak fairness: a writer takes the page (BUSY,
+ * readers revoked, EXCL) and a reader's downgrade recall takes it back
+ * before the writer has mapped it; the reader's compare-and-swap keeps
+ * failing on the writer's changes; neither access completes. The
+ * mechanism has no minimum hold time yet (the hold policy defers recalls
+ * only while writes keep coming).
  * -DBROKEN_NO_WRITEBACK drops the write-back, -DBROKEN_NO_LINKED leaves the
  * linked hosts out of a writer's revocation: the check must then fail,
  * which shows that the model can catch a lost update and a reader beside
@@ -298,6 +307,7 @@ proctype Host(byte h)
 				release(h)	/* wait: retry */
 			fi
 		od;
+progress:
 		atomic { op++; es = 0; eo = 0; er = 0; others = 0; r = 0; w = false; done = false; p = 0 }
 	od;
 
@@ -335,6 +345,9 @@ proctype Host(byte h)
 active proctype Monitor()
 {
 	byte p, h, rw, any;
+#ifdef LIVENESS
+	finished == NH;
+#else
 end:
 	do
 	:: atomic {
@@ -360,6 +373,7 @@ end:
 	   }
 	:: finished == NH -> break
 	od;
+#endif
 	/* No lost update: the pool holds every write. */
 	p = 0;
 	do
