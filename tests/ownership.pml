@@ -24,15 +24,18 @@
  *   - assertion: a hardware entry is present only for a SHARED page or
  *     while its holder publishes it;
  *   - no invalid end state: no deadlock, every host finishes.
- * Liveness, by hand for now: spin -DLIVENESS -DNH=2 -DNP=2 -DOPS=1 -a
- * ownership.pml; gcc -DNP -DNFAIR=3 -o pan pan.c; ./pan -l -f (the monitor
- * then only waits; a completed access is the progress label). It finds a
- * non-progress cycle under weak fairness: a writer takes the page (BUSY,
- * readers revoked, EXCL) and a reader's downgrade recall takes it back
- * before the writer has mapped it; the reader's compare-and-swap keeps
- * failing on the writer's changes; neither access completes. The
- * mechanism has no minimum hold time yet (the hold policy defers recalls
- * only while writes keep coming).
+ * Liveness (-DLIVENESS: the monitor only waits; a completed access is the
+ * progress label; pan -l -f looks for non-progress cycles under weak
+ * fairness; a host that finds a page BUSY sleeps until it changes, as the
+ * kernel's acquire_wait() does): with 2 hosts, 2 pages, one access each,
+ * spin finds a cycle in which a writer takes the page (BUSY, readers
+ * revoked, EXCL) and a reader's downgrade recall takes it back before the
+ * writer has mapped it, while the reader's compare-and-swap keeps failing
+ * on the writer's changes: neither access completes. -DHOLD models the
+ * fix, a minimum hold: a recall of a page its host took for a write and
+ * has not written yet is parked (served after the others) until it has;
+ * spin then finds no such cycle. The kernel does not hold yet (the hold
+ * policy defers recalls only while writes keep coming): README, limits.
  * -DBROKEN_NO_WRITEBACK drops the write-back, -DBROKEN_NO_LINKED leaves the
  * linked hosts out of a writer's revocation: the check must then fail,
  * which shows that the model can catch a lost update and a reader beside
@@ -87,6 +90,7 @@ byte pte[NH * NP];	/* each host's PTE of each page */
 bool valid[NH * NP];	/* each host's private copy is valid */
 byte copy[NH * NP];	/* ... and its value */
 bool lock[NH];		/* each host's overlay lock */
+bool hold[NH * NP];	/* a writer took the page and has not written it yet */
 byte finished;
 
 chan req[NH] = [NH] of { byte, byte, byte };	/* requester, page, mode */
@@ -123,6 +127,16 @@ proctype Handler(byte h)
 end:
 	do
 	:: req[h] ? from, p, mode ->
+#ifdef HOLD
+		if
+		:: mode != R_READER && hold[h * NP + p] ->
+			/* parked: served after the others, once it was written */
+			req[h] ! from, p, mode;
+			from = 0; p = 0; mode = 0;
+			goto next
+		:: else -> skip
+		fi;
+#endif
 		acquire(h);
 		pte[h * NP + p] = PTE_NONE;
 		if
@@ -155,7 +169,9 @@ end:
 			}
 		fi;
 		release(h);
-		atomic { ack[from] ! true; from = 0; p = 0; mode = 0 }
+		atomic { ack[from] ! true; from = 0; p = 0; mode = 0 };
+next:
+		skip
 	od
 }
 
@@ -207,6 +223,7 @@ proctype Host(byte h)
 					:: st[p] == NONE ->
 						pool[p] = 0;
 						st[p] = EXCL; own[p] = h; bump(p);
+						hold[h * NP + p] = w;
 						through = true
 					:: else -> through = false
 					fi
@@ -239,6 +256,7 @@ proctype Host(byte h)
 				:: w -> copy[h * NP + p]++; writes[p]++
 				:: else -> skip
 				fi;
+				hold[h * NP + p] = false;
 				release(h);
 				done = true
 			:: es == SHARED && !w ->
@@ -278,6 +296,7 @@ proctype Host(byte h)
 						fi;
 						own[p] = h;
 						bump(p);
+						hold[h * NP + p] = true;
 						if
 						:: others == 0 -> st[p] = EXCL; rd[p] = 0
 						:: else -> st[p] = BUSY; rd[p] = others
@@ -304,7 +323,8 @@ proctype Host(byte h)
 				:: else -> recall(h, eo, p, R_DOWNGRADE)
 				fi
 			:: es == BUSY ->
-				release(h)	/* wait: retry */
+				release(h);	/* wait (sleeps), then retry */
+				st[p] != BUSY
 			fi
 		od;
 progress:
