@@ -247,21 +247,34 @@ run_refused() {	# run_refused NAME DAMAGE EXPECT
 	ok $? "$name: the refused pool's first 2 MiB are untouched"
 }
 
+# Check tests/ownership.pml with spin in DIR: spin with the defines, pan
+# built with CFLAGS and run with ARGS; prints pan's error count.
+spin_verify() {	# spin_verify DIR CFLAGS ARGS SPIN-DEFINES...
+	local d=$1 cflags=$2 args=$3
+	shift 3
+	mkdir -p "$d"
+	# shellcheck disable=SC2086 # CFLAGS and ARGS are word lists
+	(cd "$d" && spin "$@" -a "$REPO/tests/ownership.pml" >spin.log 2>&1 &&
+		gcc -O2 $cflags -DCOLLAPSE -w -o pan pan.c &&
+		./pan $args -m300000 >pan.log 2>&1)
+	sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$d/pan.log"
+}
+
+pan_states() {	# pan_states DIR: the states spin stored
+	sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$1/pan.log"
+}
+
 # The Promela model of the ownership protocol, checked exhaustively by spin
 # (3 hosts, 2 pages); and broken variants (no write-back, linked hosts not
 # revoked) that the check must reject.
 run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 	local name=$1 expect=$2 d=$T/model-$1 errors
 	shift 2
-	mkdir -p "$d"
 	section "$name" "spin $*"
-	(cd "$d" && spin "$@" -a "$REPO/tests/ownership.pml" >spin.log 2>&1 &&
-		gcc -O2 -DSAFETY -DCOLLAPSE -w -o pan pan.c &&
-		./pan -m300000 >pan.log 2>&1)
-	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$d/pan.log")
+	errors=$(spin_verify "$d" "-DSAFETY" "" "$@")
 	if [[ $expect == pass ]]; then
 		[[ $errors == 0 ]] && grep -q 'invalid end states	+' "$d/pan.log"
-		ok $? "$name: no assertion violation (single writer, no reader beside a writer, no lost update) and no deadlock in $(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$d/pan.log") states"
+		ok $? "$name: no assertion violation (single writer, no reader beside a writer, no lost update) and no deadlock in $(pan_states "$d") states"
 	else
 		[[ -n $errors && $errors -gt 0 ]]
 		ok $? "$name: spin finds the violation ($(grep -m1 -o 'assertion violated.*' "$d/pan.log"))"
@@ -275,15 +288,11 @@ run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 run_liveness() {	# run_liveness NAME EXPECT(cycle|none) SPIN-DEFINES...
 	local name=$1 expect=$2 d=$T/model-$1 errors
 	shift 2
-	mkdir -p "$d"
 	section "$name" "spin -DLIVENESS $*, pan -l -f"
-	(cd "$d" && spin -DLIVENESS "$@" -a "$REPO/tests/ownership.pml" >spin.log 2>&1 &&
-		gcc -O2 -DNP -DNFAIR=3 -DCOLLAPSE -w -o pan pan.c &&
-		./pan -l -f -m300000 >pan.log 2>&1)
-	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$d/pan.log")
+	errors=$(spin_verify "$d" "-DNP -DNFAIR=3" "-l -f" -DLIVENESS "$@")
 	if [[ $expect == none ]]; then
 		[[ $errors == 0 ]] && grep -q 'non-progress cycles 	+ (fairness enabled)' "$d/pan.log"
-		ok $? "$name: no non-progress cycle under weak fairness in $(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$d/pan.log") states"
+		ok $? "$name: no non-progress cycle under weak fairness in $(pan_states "$d") states"
 	else
 		[[ -n $errors && $errors -gt 0 ]] && grep -q 'non-progress cycle' "$d/pan.log"
 		ok $? "$name: spin finds the non-progress cycle of a protocol without a minimum hold"

@@ -606,7 +606,7 @@ static void arm_kill(const char *point)
 static int job_objkill(void)
 {
 	volatile uint8_t *m = NULL;
-	uint64_t e;
+	uint64_t e, t0;
 	unsigned int p;
 	int fd = -1, fd2, err;
 	uint8_t v;
@@ -662,13 +662,7 @@ static int job_objkill(void)
 		tap_ok(wait_dead(2), "host 2, killed with a frame taken, is declared dead");
 		if (m)
 			m[12 * PAGE] = 0x12;
-		e = 0;
-		{
-			struct morsel_entries req = { .first = 12, .count = 1,
-						      .entries = (uintptr_t)&e };
-
-			ioctl(fd, MORSEL_OBJ_ENTRIES, &req);
-		}
+		e = obj_entry(fd, 12);
 		tap_ok(m && m[12 * PAGE] == 0x12 && MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE &&
 			       MORSEL_PTE_OWNER(e) == 0,
 		       "host 0 fills page 12 itself (entry %#llx)", (unsigned long long)e);
@@ -702,9 +696,9 @@ static int job_objkill(void)
 		munmap((void *)m, 16 * PAGE);
 		close(fd);
 		/* The dead hosts' mappings go with them (swept up once fenced). */
-		e = now_ns();
+		t0 = now_ns();
 		while ((err = obj_delete(&pc, "kill")) == -EBUSY &&
-		       now_ns() - e < (pc.info.lease_ms + 5000ull) * 1000000)
+		       now_ns() - t0 < (pc.info.lease_ms + 5000ull) * 1000000)
 			sleep_ms(100);
 		tap_ok(err == 0 && obj_delete(&pc, "k0") == 0,
 		       "the objects are deleted, the one the dead hosts mapped too (%d)", err);

@@ -156,11 +156,9 @@ static bool file_has(const char *path, const char *needle)
 
 static uint64_t entry(uint64_t page)
 {
-	uint64_t e = ~0ull;
-	struct morsel_entries req = { .first = page, .count = 1,
-				      .entries = (uintptr_t)&e };
+	uint64_t e = obj_entry(fd, page);
 
-	if (ioctl(fd, MORSEL_OBJ_ENTRIES, &req))
+	if (e == ~0ull)
 		tap_diag("MORSEL_OBJ_ENTRIES: %s", strerror(errno));
 	return e;
 }

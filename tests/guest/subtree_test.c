@@ -538,17 +538,6 @@ static pid_t reader_child(unsigned char *m, int *go)
 
 #define TEARDOWN_PARAM "/sys/module/morsel/parameters/teardown_delay_ms"
 
-/* The authoritative entry of @page of object @fd. */
-static unsigned long long entry_of(int fd, unsigned long page)
-{
-	unsigned long long e = ~0ull;
-	struct morsel_entries req = { .first = page, .count = 1,
-				      .entries = (unsigned long long)(unsigned long)&e };
-
-	ioctl(fd, MORSEL_OBJ_ENTRIES, &req);
-	return e;
-}
-
 /*
  * Host 0: a process's last close tears its overlay down (held up 600 ms
  * by morsel.teardown_delay_ms) while another process opens the object and
@@ -589,7 +578,7 @@ static void teardown_overlap(void)
 		((volatile unsigned char *)m)[21 * PAGE] = 0x21;
 	waitpid(pid, &status, 0);
 	sysfs_write(TEARDOWN_PARAM, "0");
-	e = m ? entry_of(fd, 21) : 0;
+	e = m ? obj_entry(fd, 21) : 0;
 	tap_ok(m && WIFEXITED(status) && !WEXITSTATUS(status) &&
 		       MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE && MORSEL_PTE_OWNER(e) == 0,
 	       "an open during the last close's teardown waits for it: the page it writes stays its own (entry %#llx)",

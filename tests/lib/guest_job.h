@@ -30,8 +30,8 @@ static inline int guest_job_start(struct pool_client *pc, unsigned int *nhosts)
 	snprintf(prefix, sizeof(prefix), "host%u%s: ", pc->info.host_id,
 		 cmdline_int("morsel.stale_cache", 0) ? " stale" : "");
 	tap_prefix = prefix;
-	tap_step(!pool_wait_alive(pc, (1u << *nhosts) - 1, 60000), "all %u hosts alive",
-		 *nhosts);
+	tap_step(!pool_wait_alive(pc, (1u << *nhosts) - 1, 60000),
+		 "all %u hosts alive", *nhosts);
 	return (int)pc->info.host_id;
 }
 

@@ -39,6 +39,16 @@ int obj_delete(struct pool_client *pc, const char *name)
 	return ioctl(pc->fd, MORSEL_IOC_DELETE, &o) ? -errno : 0;
 }
 
+uint64_t obj_entry(int fd, uint64_t page)
+{
+	uint64_t e = ~0ull;
+	struct morsel_entries req = { .first = page,
+				      .count = 1,
+				      .entries = (uintptr_t)&e };
+
+	return ioctl(fd, MORSEL_OBJ_ENTRIES, &req) ? ~0ull : e;
+}
+
 struct morsel_obj_stat obj_stat(int fd)
 {
 	struct morsel_obj_stat st = { 0 };

@@ -18,6 +18,8 @@ int obj_create(struct pool_client *pc, const char *name, uint64_t size);
 int obj_open(struct pool_client *pc, const char *name);
 /* 0 or -errno. */
 int obj_delete(struct pool_client *pc, const char *name);
+/* The authoritative entry of @page of object @fd; ~0 with errno if it fails. */
+uint64_t obj_entry(int fd, uint64_t page);
 /* MORSEL_OBJ_STAT of @fd; all zero if it fails. */
 struct morsel_obj_stat obj_stat(int fd);
 /* Minor page faults of this process so far (getrusage). */

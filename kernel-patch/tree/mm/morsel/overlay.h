@@ -47,9 +47,11 @@ struct morsel_obj_counters {
  * @shadow: stale-cache mode: page index -> host-local shadow page.
  * @tables: the subtree: chunk (2 MiB of the object) -> this host's PTE
  *	table of it, linked by every mapping that covers the chunk
- *	(subtree.c). Entries and marks are added under @lock, read
- *	lock-free, and freed only with the overlay; a table's entries
- *	change under @lock and the table's split PTE lock.
+ *	(subtree.c). Entries and marks are added and erased under @lock
+ *	(a relink erases a table and frees it after an RCU grace period,
+ *	the others go with the overlay); lock-free readers look into a table
+ *	under rcu_read_lock(); a table's entries change under @lock and the
+ *	table's split PTE lock.
  * @pooled: chunk -> xa_mk_value(1) where this host's mappings link the
  *	pool's hardware table instead of one of @tables (subtree.c); changes
  *	under @lock, read lock-free. A chunk is in at most one of the two.

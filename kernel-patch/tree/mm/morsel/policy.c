@@ -87,16 +87,22 @@ int morsel_policy_check(enum morsel_policy_hook hook, u64 ret, u32 defer_bound_u
 			u64 grant_room, struct morsel_policy_answer *a,
 			char *why, size_t len)
 {
+	/* Hooks that answer one of an enum: how many values it has. */
+	static const u32 choices[MORSEL_HOOK_NR] = {
+		[MORSEL_HOOK_READ_FAULT] = MORSEL_READ_NR,
+		[MORSEL_HOOK_SYNC] = MORSEL_SYNC_NR,
+		[MORSEL_HOOK_TICK] = MORSEL_SYNC_NR,
+		[MORSEL_HOOK_RELINK] = MORSEL_RELINK_NR,
+	};
 	u64 defer;
 
 	a->value = 0;
 	a->defer_us = 0;
+	if (hook >= MORSEL_HOOK_NR) {
+		snprintf(why, len, "unknown hook %d", hook);
+		return -EINVAL;
+	}
 	switch (hook) {
-	case MORSEL_HOOK_READ_FAULT:
-		if (ret >= MORSEL_READ_NR)
-			break;
-		a->value = ret;
-		return 0;
 	case MORSEL_HOOK_WRITE_FAULT:
 		a->value = min3(ret, (u64)MORSEL_GRANT_MAX, grant_room);
 		return 0;
@@ -113,26 +119,17 @@ int morsel_policy_check(enum morsel_policy_hook hook, u64 ret, u32 defer_bound_u
 		a->value = ret;
 		a->defer_us = defer;
 		return 0;
-	case MORSEL_HOOK_SYNC:
-	case MORSEL_HOOK_TICK:
-		if (ret >= MORSEL_SYNC_NR)
-			break;
-		a->value = ret;
-		return 0;
 	case MORSEL_HOOK_RECALL_BLOCK:
 		/* An aligned block stays inside its 2 MiB: the table it edits. */
 		if (ret > MORSEL_CHUNK_PAGES || (ret & (ret - 1)))
 			break;
 		a->value = ret;
 		return 0;
-	case MORSEL_HOOK_RELINK:
-		if (ret >= MORSEL_RELINK_NR)
+	default:
+		if (ret >= choices[hook])
 			break;
 		a->value = ret;
 		return 0;
-	default:
-		snprintf(why, len, "unknown hook %d", hook);
-		return -EINVAL;
 	}
 	snprintf(why, len, "%s returned %llu, out of range", hook_names[hook], ret);
 	return -EINVAL;
@@ -159,45 +156,39 @@ static void policy_fail(struct morsel_ops *ops, const char *why)
 static bool run_hook(struct morsel_ops *ops, enum morsel_policy_hook hook,
 		     struct morsel_policy_ctx *c, u64 *ret)
 {
+	u32 (*fn)(struct morsel_policy_ctx *c) = NULL;
+
 	switch (hook) {
-	case MORSEL_HOOK_READ_FAULT:
-		if (!ops->read_fault)
-			return false;
-		*ret = ops->read_fault(c);
-		return true;
-	case MORSEL_HOOK_WRITE_FAULT:
-		if (!ops->write_fault)
-			return false;
-		*ret = ops->write_fault(c);
-		return true;
-	case MORSEL_HOOK_RECALL:
+	case MORSEL_HOOK_RECALL:	/* the one 64-bit answer */
 		if (!ops->recall)
 			return false;
 		*ret = ops->recall(c);
 		return true;
+	case MORSEL_HOOK_READ_FAULT:
+		fn = ops->read_fault;
+		break;
+	case MORSEL_HOOK_WRITE_FAULT:
+		fn = ops->write_fault;
+		break;
 	case MORSEL_HOOK_SYNC:
-		if (!ops->sync)
-			return false;
-		*ret = ops->sync(c);
-		return true;
+		fn = ops->sync;
+		break;
 	case MORSEL_HOOK_TICK:
-		if (!ops->tick)
-			return false;
-		*ret = ops->tick(c);
-		return true;
+		fn = ops->tick;
+		break;
 	case MORSEL_HOOK_RECALL_BLOCK:
-		if (!ops->recall_block)
-			return false;
-		*ret = ops->recall_block(c);
-		return true;
+		fn = ops->recall_block;
+		break;
 	case MORSEL_HOOK_RELINK:
-		if (!ops->relink)
-			return false;
-		*ret = ops->relink(c);
-		return true;
+		fn = ops->relink;
+		break;
 	default:
-		return false;
+		break;
 	}
+	if (!fn)
+		return false;
+	*ret = fn(c);
+	return true;
 }
 
 /*

@@ -30,8 +30,10 @@
  * split PTE lock, which is also the lock the core fault path takes for it
  * (pte_lockptr() of a linked PMD is the table's); a PMD is linked under
  * the process's pmd_lock(), and unlinked under it by the core unmap path.
- * ov->tables gains tables under ov->lock and loses them only when the
- * overlay is freed, after its last mapping is gone.
+ * ov->tables gains tables under ov->lock and loses them under it too: a
+ * relink (morsel_subtree_relink()) frees a table once no PMD names it,
+ * after an RCU grace period; the rest go when the overlay is freed. A
+ * lock-free reader that looks into a table does so under rcu_read_lock().
  */
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
@@ -106,7 +108,10 @@ bool morsel_vma_links(struct vm_area_struct *vma, unsigned long addr)
 /* ov->tables mark: the chunk was prefilled once (subtree_prefill()). */
 #define SUBTREE_PREFILLED	XA_MARK_0
 
-/* The table of a chunk, or NULL. Context: any; tables live as long as @ov. */
+/*
+ * The table of a chunk, or NULL. Context: ov->lock held, or
+ * rcu_read_lock() to look into it (a relink frees it after a grace period).
+ */
 static struct ptdesc *subtree_table(struct morsel_overlay *ov, u64 chunk)
 {
 	return xa_load(&ov->tables, chunk);
@@ -182,6 +187,17 @@ static struct ptdesc *subtree_table_make(struct morsel_overlay *ov, u64 chunk)
 static pte_t *table_pte(struct ptdesc *t, u64 page)
 {
 	return (pte_t *)ptdesc_address(t) + (page & (PTRS_PER_PTE - 1));
+}
+
+/* Clear every entry of a table. Context: ov->lock held. */
+static void table_clear(struct ptdesc *t)
+{
+	unsigned int i;
+
+	spin_lock(ptlock_ptr(t));
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		pte_clear(NULL, 0, (pte_t *)ptdesc_address(t) + i);
+	spin_unlock(ptlock_ptr(t));
 }
 
 /*
@@ -315,8 +331,9 @@ void morsel_subtree_relink(struct morsel_overlay *ov, u64 chunk)
 {
 	struct morsel_policy_ctx ctx;
 	struct ptdesc *t;
-	unsigned int i;
 
+	if (!xa_load(&ov->tables, chunk))
+		return;	/* most calls (every chunk at every tick): nothing to do */
 	mutex_lock(&ov->lock);
 	t = subtree_table(ov, chunk);
 	if (!t || READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE ||
@@ -333,10 +350,7 @@ void morsel_subtree_relink(struct morsel_overlay *ov, u64 chunk)
 	 */
 	if (page_ref_count(ptdesc_page(t)) != 1)
 		goto out;
-	spin_lock(ptlock_ptr(t));
-	for (i = 0; i < PTRS_PER_PTE; i++)
-		pte_clear(NULL, 0, (pte_t *)ptdesc_address(t) + i);
-	spin_unlock(ptlock_ptr(t));
+	table_clear(t);
 	xa_erase(&ov->tables, chunk);
 	pte_free_defer(NULL, ptdesc_page(t));
 	morsel_count(ov, MORSEL_CNT_RELINKS);
@@ -402,16 +416,17 @@ static bool subtree_clear(struct morsel_overlay *ov, u64 page)
  */
 bool morsel_subtree_allows(struct morsel_overlay *ov, u64 page, bool write)
 {
-	struct ptdesc *t = subtree_table(ov, page / PTRS_PER_PTE);
 	struct morsel_pool *p = ov->pool;
-	pte_t pte;
+	pte_t pte = __pte(0);
+	struct ptdesc *t;
 
+	rcu_read_lock();	/* a relink may free the table: subtree_table() */
+	t = subtree_table(ov, page / PTRS_PER_PTE);
 	if (t)
 		pte = ptep_get(table_pte(t, page));
 	else if (subtree_pooled(ov, page / PTRS_PER_PTE))
 		pte = __pte(READ_ONCE(*morsel_obj_hwpte(p, ov->idx, page)));
-	else
-		return false;
+	rcu_read_unlock();
 	return pte_present(pte) && (!write || pte_write(pte));
 }
 
@@ -717,19 +732,14 @@ void morsel_subtree_clear_all(struct morsel_overlay *ov)
 {
 	struct ptdesc *t;
 	unsigned long chunk;
-	unsigned int i;
 	void *v;
 
 	mutex_lock(&ov->lock);
 	xa_for_each(&ov->pooled, chunk, v)
 		subtree_unlink_pool(ov, chunk);
 	xa_destroy(&ov->pooled);
-	xa_for_each(&ov->tables, chunk, t) {
-		spin_lock(ptlock_ptr(t));
-		for (i = 0; i < PTRS_PER_PTE; i++)
-			pte_clear(NULL, 0, (pte_t *)ptdesc_address(t) + i);
-		spin_unlock(ptlock_ptr(t));
-	}
+	xa_for_each(&ov->tables, chunk, t)
+		table_clear(t);
 	mutex_unlock(&ov->lock);
 }
 
