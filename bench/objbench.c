@@ -10,7 +10,11 @@
  *  - read-shared steady state: both hosts have read the object; host 0
  *    scans it, beside the same scan over plain pool memory (the scratch
  *    area, mapped without any protocol);
- *  - counts per transfer from the kernel's counters on both hosts.
+ *  - counts per transfer from the kernel's counters on both hosts;
+ *  - false sharing: hosts 0 and 1 store to their own word of one page for
+ *    a second, with the minimum hold off (morsel.min_hold_us=0) and at its
+ *    default, in the same run: stores each host got done, page transfers,
+ *    recalls the hold parked.
  *
  * A smoke run must still fail on a broken result: a barrier timeout, a
  * failed call or a wrong value read back (host 1 reads every transferred
@@ -34,6 +38,8 @@
 #define XFER_PAGES 400
 #define SCANS 30
 #define B0 20	/* barriers used here: 20.. (pingbench uses 0) */
+#define CONTEND_NS 1000000000ull
+#define MIN_HOLD "/sys/module/morsel/parameters/min_hold_us"
 
 static struct pool_client pc;
 static unsigned int me, hosts;
@@ -67,7 +73,7 @@ static void sync_all(unsigned int i)
 		     err == -ECANCELED ? "another host failed" : "timed out");
 }
 
-static int open_obj(const char *name, uint64_t size)
+static int open_obj(const char *name, uint64_t size, unsigned int barrier)
 {
 	struct morsel_create c = { .size = size };
 	struct morsel_open o = { 0 };
@@ -77,7 +83,7 @@ static int open_obj(const char *name, uint64_t size)
 	strncpy(o.name, name, sizeof(o.name) - 1);
 	if (me == 0)
 		fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
-	sync_all(0 + (name[0] == 's'));
+	sync_all(barrier);
 	if (me != 0)
 		fd = ioctl(pc.fd, MORSEL_IOC_OPEN, &o);
 	if (fd < 0)
@@ -116,9 +122,58 @@ static uint64_t scan_sum(size_t bytes)
 	return sum;
 }
 
+/* The hold settings compared, and what each run counted (host 0's view). */
+static const char *const holds[] = { "0", "100" };
+struct contention {
+	uint64_t stores[2];	/* host 0's, host 1's */
+	long long transfers, held;	/* both hosts' */
+};
+
+/*
+ * Hosts 0 and 1 store to their own word of one page (host h: word h) as
+ * fast as they can for CONTEND_NS: every store of one after the other's
+ * takes the page from it. Host 1 reports through the control page.
+ */
+static void contend(int fd, volatile uint64_t *w, volatile uint64_t *ctl,
+		    unsigned int k, struct contention *c)
+{
+	struct morsel_obj_stat a = {}, b = {};
+	uint64_t n = 0, t0;
+	long long t;
+
+	if (me <= 1 && sysfs_write(MIN_HOLD, holds[k]))
+		fail("cannot set %s", MIN_HOLD);
+	ioctl(fd, MORSEL_OBJ_STAT, &a);
+	t = own("transfers");
+	sync_all(8 + 2 * k);
+	if (me <= 1) {
+		t0 = now_ns();
+		while (now_ns() - t0 < CONTEND_NS)
+			w[me] = ++n;
+	}
+	ioctl(fd, MORSEL_OBJ_STAT, &b);
+	if (me == 1) {
+		ctl[42 + k] = n;
+		ctl[44 + k] = (uint64_t)(own("transfers") - t);
+		ctl[46 + k] = b.held - a.held;
+	}
+	sync_all(9 + 2 * k);
+	if (me == 0) {
+		c->stores[0] = n;
+		c->stores[1] = ctl[42 + k];
+		if (w[1] != c->stores[1] || w[0] != n)
+			fail("false sharing: words read %llu %llu, stored %llu %llu",
+			     (unsigned long long)w[0], (unsigned long long)w[1],
+			     (unsigned long long)n, (unsigned long long)c->stores[1]);
+		c->transfers = own("transfers") - t + (long long)ctl[44 + k];
+		c->held = (long long)(b.held - a.held + ctl[46 + k]);
+	}
+}
+
 int main(void)
 {
 	static uint64_t lat[XFER_PAGES], rtt[1000], tobj[SCANS], traw[SCANS];
+	struct contention con[2] = {};
 	volatile uint64_t *ctl;
 	unsigned char *x;
 	const size_t scan_bytes = 1ul << 20;
@@ -128,7 +183,8 @@ int main(void)
 	volatile uint64_t *s;
 	unsigned int i, done, bad;
 	uint64_t sum;
-	int fx, fs, err;
+	int fx, fs, fc, err;
+	volatile uint64_t *c;
 
 	err = pool_open(&pc);
 	if (err) {
@@ -142,7 +198,7 @@ int main(void)
 	ctl = pc.ctl->flag;
 
 	/* Transfers: host 1 owns every page, host 0 takes them one by one. */
-	fx = open_obj("xfer", XFER_PAGES * PAGE);
+	fx = open_obj("xfer", XFER_PAGES * PAGE, 0);
 	x = mmap(NULL, XFER_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fx, 0);
 	if (x == MAP_FAILED)
 		fail("mmap of 'xfer': %s", strerror(errno));
@@ -184,7 +240,7 @@ int main(void)
 	sync_all(4);
 
 	/* Read-shared steady state vs plain pool memory. */
-	fs = open_obj("scan", scan_bytes);
+	fs = open_obj("scan", scan_bytes, 1);
 	s = mmap(NULL, scan_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fs, 0);
 	if (s == MAP_FAILED)
 		fail("mmap of 'scan': %s", strerror(errno));
@@ -214,6 +270,16 @@ int main(void)
 		}
 	}
 	sync_all(7);
+
+	/* False sharing, without and with the minimum hold. */
+	fc = open_obj("contend", PAGE, 12);
+	c = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fc, 0);
+	if (c == MAP_FAILED)
+		fail("mmap of 'contend': %s", strerror(errno));
+	for (i = 0; i < 2; i++)
+		contend(fc, c, ctl, i, &con[i]);
+	if (me <= 1)
+		sysfs_write(MIN_HOLD, "100");
 	if (me != 0)
 		return 0;
 
@@ -236,6 +302,15 @@ int main(void)
 	printf("per transfer (%u transfers): %.2f messages sent, %.2f write-backs and %.2f shootdowns on the owner, %.2f shootdowns on the taker\n",
 	       XFER_PAGES, (double)sent0 / XFER_PAGES, (double)ctl[40] / XFER_PAGES,
 	       (double)ctl[41] / XFER_PAGES, (double)sd0 / XFER_PAGES);
+	printf("false sharing, one page, %llu ms (stores: host 0 + host 1):\n",
+	       CONTEND_NS / 1000000);
+	for (i = 0; i < 2; i++)
+		printf("  min_hold_us=%-4s %9llu + %-9llu stores, %6lld transfers, %5.1f stores/transfer, %lld recalls held\n",
+		       holds[i], (unsigned long long)con[i].stores[0],
+		       (unsigned long long)con[i].stores[1], con[i].transfers,
+		       (double)(con[i].stores[0] + con[i].stores[1]) /
+			       (double)(con[i].transfers ? con[i].transfers : 1),
+		       con[i].held);
 	printf("MORSEL-RESULT-END\n");
 	return 0;
 }

@@ -173,6 +173,70 @@ out:
 		close(fd);
 }
 
+#define MIN_HOLD "/sys/module/morsel/parameters/min_hold_us"
+
+/*
+ * The minimum hold: host 1 keeps reading a page while host 0 writes it.
+ * Host 1's read fault recalls the page a moment after host 0's write fault
+ * took it: with a hold that recall is parked (exactly one, counted by host
+ * 0), without one it is not; host 1 reads what host 0 wrote either way.
+ */
+static void held_page(void)
+{
+	static const char *const hold_us[] = { "200000", "0" };
+	struct morsel_obj_stat a = {}, b = {};
+	volatile uint64_t *v = NULL;
+	uint64_t t0, seen, want;
+	unsigned int k;
+	int fd = -1;
+
+	if (me == 0)
+		fd = obj_create(&pc, "held", PAGE);
+	barrier();
+	if (me == 1)
+		fd = obj_open(&pc, "held");
+	if (me <= 1) {
+		v = fd >= 0 ? map(fd, PAGE) : NULL;
+		tap_step(v != NULL, "hold: object mapped");
+	}
+	for (k = 0; k < 2; k++) {
+		want = k + 1;
+		if (me == 0 && v)
+			tap_step(!sysfs_write(MIN_HOLD, hold_us[k]), "hold: morsel.min_hold_us=%s",
+				 hold_us[k]);
+		else if (me == 1 && v)
+			seen = v[0];	/* a read copy, before host 0 writes */
+		barrier();
+		if (me == 0 && v) {
+			stat_errno(fd, &a);
+			usleep(100000);	/* host 1 is reading by now */
+			v[0] = want;
+			barrier();
+			stat_errno(fd, &b);
+			tap_ok(b.held - a.held == (k == 0),
+			       "hold %s us: host 1's recall of the page just written was %sparked (%llu held)",
+			       hold_us[k], k == 0 ? "" : "not ",
+			       (unsigned long long)(b.held - a.held));
+		} else if (me == 1 && v) {
+			t0 = now_ns();
+			while ((seen = v[0]) != want && now_ns() - t0 < 60000000000ull)
+				;
+			tap_ok(seen == want, "hold %s us: host 1 reads host 0's write (%llu)",
+			       hold_us[k], (unsigned long long)seen);
+			barrier();
+		} else {
+			barrier();
+		}
+	}
+	if (me == 0)
+		sysfs_write(MIN_HOLD, "100");
+	if (v)
+		munmap((void *)v, PAGE);
+	barrier();
+	if (fd >= 0)
+		close(fd);
+}
+
 #define TRACING "/sys/kernel/tracing/"
 
 /*
@@ -324,8 +388,10 @@ static int job_objects(void)
 	long long tr;
 
 	own_and_others();
-	if (nhosts >= 2)
+	if (nhosts >= 2) {
 		ping_pong();
+		held_page();
+	}
 	if (nhosts >= 3)
 		readers_at_once();
 	tr = sysfs_num("/sys/kernel/morsel/ownership/transfers");

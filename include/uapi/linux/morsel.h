@@ -133,6 +133,7 @@ struct morsel_obj_stat {
 	__u64 pool_links;	/* of the links: to the pool's hardware tables */
 	__u64 privatized;	/* chunks that left the pool's table for one of ours */
 	__u64 relinks;		/* chunks whose table of ours went, back to the pool's */
+	__u64 held;		/* recalls parked by the minimum hold */
 };
 
 struct morsel_entries {

@@ -25,4 +25,5 @@ MORSEL_COUNTER(PREFILLS)	/* pages mapped when a table was made */
 MORSEL_COUNTER(POOL_LINKS)	/* of the links: to the pool's hardware tables */
 MORSEL_COUNTER(PRIVATIZED)	/* chunks that left the pool's table for one of ours */
 MORSEL_COUNTER(RELINKS)		/* chunks whose table of ours went, back to the pool's */
+MORSEL_COUNTER(HELD)		/* recalls parked by the minimum hold (hold.c) */
 #undef MORSEL_COUNTER

@@ -149,22 +149,15 @@ static int acquire_wait(struct morsel_overlay *ov, u64 page, enum morsel_access 
 	return 0;
 }
 
-/**
- * morsel_acquire() - run the protocol until this host has an access.
- * @ov: the overlay.
- * @page: page index.
- * @access: what is asked.
- * @g: the entry that grants it, and whether a chunk recall was sent.
- *
- * Context: process context, no lock held; may sleep and wait for other
- * hosts.
- * Return: 0 with ov->lock held, or a negative errno without it
- * (-ESTALE: object deleted; -ENOSPC: no frame; -ETIMEDOUT: no progress
- * within the bound; -ENOTCONN: this host is not online; -EINTR: a fatal
- * signal; -EAGAIN: a grant that is not to be had now).
+/*
+ * The protocol's loop: look at the entry under ov->lock, act on what the
+ * transition says, again until granted. A write is held from its first
+ * look (hold.c): a compare-and-swap outside ov->lock (a fill, revoked
+ * readers) may make the page ours before the loop maps it, and a recall
+ * must not take it back in between.
  */
-int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
-		   struct morsel_grant *g)
+static int acquire_loop(struct morsel_overlay *ov, u64 page, enum morsel_access access,
+			struct morsel_grant *g)
 {
 	struct morsel_pool *p = ov->pool;
 	unsigned long deadline = jiffies + msecs_to_jiffies(4 * p->sb->lease_ms);
@@ -173,7 +166,6 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 	u64 old, new;
 	int action, err;
 
-	*g = (struct morsel_grant){};
 	for (;;) {
 		if (!overlay_live(ov))
 			return -ESTALE;
@@ -188,9 +180,15 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 			mutex_unlock(&ov->lock);
 			return -EAGAIN;	/* shrunk since the fault began */
 		}
+		if (access == MORSEL_ACCESS_WRITE)
+			morsel_hold_set(ov, page, MORSEL_HOLD_TAKING);
 		action = morsel_pooltable_fault(p, ov->idx, page, &req, &old, &new);
-		if (action == MORSEL_OWN_GRANTED)
+		if (action == MORSEL_OWN_GRANTED) {
+			/* The store that faulted is retried once we return. */
+			if (access == MORSEL_ACCESS_WRITE)
+				morsel_hold_set(ov, page, MORSEL_HOLD_GRANTED);
 			return acquire_granted(ov, page, old, new, g);
+		}
 		mutex_unlock(&ov->lock);
 		switch (action) {
 		case MORSEL_OWN_NEED_FRAME:
@@ -209,6 +207,38 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 		if (err)
 			return err;
 	}
+}
+
+/**
+ * morsel_acquire() - run the protocol until this host has an access.
+ * @ov: the overlay.
+ * @page: page index.
+ * @access: what is asked.
+ * @g: the entry that grants it, and whether a chunk recall was sent.
+ *
+ * A write access is held against recalls while it is being taken and for
+ * a short window after (hold.c).
+ *
+ * Context: process context, no lock held; may sleep and wait for other
+ * hosts.
+ * Return: 0 with ov->lock held, or a negative errno without it
+ * (-ESTALE: object deleted; -ENOSPC: no frame; -ETIMEDOUT: no progress
+ * within the bound; -ENOTCONN: this host is not online; -EINTR: a fatal
+ * signal; -EAGAIN: a grant that is not to be had now).
+ */
+int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
+		   struct morsel_grant *g)
+{
+	int err;
+
+	*g = (struct morsel_grant){};
+	err = acquire_loop(ov, page, access, g);
+	if (err && access == MORSEL_ACCESS_WRITE) {
+		mutex_lock(&ov->lock);
+		morsel_hold_set(ov, page, MORSEL_HOLD_NONE);
+		mutex_unlock(&ov->lock);
+	}
+	return err;
 }
 
 /*

@@ -8,6 +8,7 @@
  *                invalidate), mappings, fencing, counters
  *   fault.c      the fault path: one function per protocol case
  *   recall.c     recalls sent and answered, dead-host recovery
+ *   hold.c       the minimum hold of a page a write fault took
  *   writeback.c  releasing pages: msync/fsync, the policy tick
  *
  * Locking: ov->lock serialises, on this host, installing a PTE (in the
@@ -35,6 +36,13 @@ struct morsel_obj_counters {
 	atomic64_t c[MORSEL_CNT_NR];
 };
 
+/* Write grants held against recalls (hold.c); under ov->lock. */
+#define MORSEL_HOLD_SLOTS 8
+struct morsel_holds {
+	u64 page[MORSEL_HOLD_SLOTS];
+	u64 until[MORSEL_HOLD_SLOTS];	/* ktime ns; past: free; U64_MAX: taking */
+};
+
 /**
  * struct morsel_overlay - this host's overlay of one object.
  * @ref: files, the handler thread while it serves a recall, the tick.
@@ -57,6 +65,8 @@ struct morsel_obj_counters {
  *	under @lock, read lock-free. A chunk is in at most one of the two.
  * @vmas: mappings of the overlay on this host (under overlays_lock).
  * @cnt: this overlay's counters.
+ * @holds: pages a write fault took lately, kept from recalls (hold.c);
+ *	under @lock.
  * @rcu: freed after a grace period: bpf_morsel_obj_counter() reads
  *	overlays[] without overlays_lock.
  */
@@ -72,6 +82,7 @@ struct morsel_overlay {
 	struct xarray pooled;
 	int vmas;
 	struct morsel_obj_counters cnt;
+	struct morsel_holds holds;
 	struct rcu_head rcu;
 };
 
@@ -199,6 +210,13 @@ struct morsel_grant {
 extern const struct vm_operations_struct morsel_overlay_vm_ops;
 int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
 		   struct morsel_grant *g);
+
+/* hold.c */
+void morsel_hold_note(struct morsel_holds *h, u64 page, u64 now, u64 until);
+u64 morsel_hold_left(const struct morsel_holds *h, u64 page, u64 now);
+enum morsel_hold_step { MORSEL_HOLD_NONE, MORSEL_HOLD_TAKING, MORSEL_HOLD_GRANTED };
+void morsel_hold_set(struct morsel_overlay *ov, u64 page, enum morsel_hold_step step);
+u32 morsel_hold_left_us(struct morsel_overlay *ov, u64 page);
 
 /* recall.c */
 /* Recall modes, in the top bits of arg1 of MORSEL_MSG_RECALL. */

@@ -33,11 +33,11 @@ module_param(serial_recalls, bool, 0644);
 MODULE_PARM_DESC(serial_recalls, "benchmarks: send a recall's requests one at a time");
 
 /*
- * Deferrals of recalls, per requesting host, summed over a lease period. A
- * deferred recall is parked at the head of its sender's ring, so the
- * sender's later requests queue behind it: their sum, not each one, must
- * stay well inside the lease that the sender waits for an answer. Handler
- * thread only.
+ * Deferrals of recalls (a policy's and the minimum hold's), per requesting
+ * host, summed over a lease period. A deferred recall is parked at the
+ * head of its sender's ring, so the sender's later requests queue behind
+ * it: their sum, not each one, must stay well inside the lease that the
+ * sender waits for an answer. Handler thread only.
  */
 static struct {
 	unsigned long window;	/* jiffies: start of the period */
@@ -48,12 +48,14 @@ static struct {
  * Ask the policy how to answer a recall of a page this host owns: later
  * (each deferral at most a tenth of the lease, and all of one sender's in
  * a lease period as well), and whether to drop the read copy when a reader
- * asked. Sets *@defer_us to the deferral granted.
+ * asked. A page a write fault took a moment ago is held (hold.c) for what
+ * is left of its window, within the same bounds. Sets *@defer_us to the
+ * wait granted.
  */
 static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
 				    u64 page, unsigned int mode, u32 *defer_us)
 {
-	u32 bound = ov->pool->sb->lease_ms * 100, d;
+	u32 bound = ov->pool->sb->lease_ms * 100, asked, held, d;
 	struct morsel_policy_ctx ctx;
 
 	*defer_us = 0;
@@ -62,17 +64,19 @@ static unsigned int recall_decision(struct morsel_overlay *ov, unsigned int src,
 		return mode;	/* nothing of ours to decide about */
 	ctx.peer = src;
 	ctx.mode = mode;
-	d = morsel_policy_recall(&ctx, bound, defer_us);
+	d = morsel_policy_recall(&ctx, bound, &asked);
+	held = morsel_hold_left_us(ov, page);
 	if (time_after(jiffies, deferrals[src].window +
 		       msecs_to_jiffies(ov->pool->sb->lease_ms))) {
 		deferrals[src].window = jiffies;
 		deferrals[src].used_us = 0;
 	}
-	*defer_us = min(*defer_us, bound - deferrals[src].used_us);
-	if (*defer_us) {
-		deferrals[src].used_us += *defer_us;
-		morsel_policy_count_deferred(*defer_us);
-	}
+	*defer_us = min(max(asked, held), bound - deferrals[src].used_us);
+	deferrals[src].used_us += *defer_us;
+	if (*defer_us && asked)
+		morsel_policy_count_deferred(min(asked, *defer_us));
+	if (*defer_us && held > asked)
+		morsel_count(ov, MORSEL_CNT_HELD);
 	return d == MORSEL_RECALL_GIVE_UP ? MORSEL_RECALL_INVALIDATE : mode;
 }
 
