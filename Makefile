@@ -6,7 +6,7 @@ SHELL := /bin/bash
 OUT := out
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
 
-.PHONY: all deps kernel kernel-debug guest test test-debug demo kernel-patch checkpatch clean help
+.PHONY: all deps kernel kernel-debug kernel-kcsan guest test test-debug demo kernel-patch checkpatch clean help
 
 all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg $(OUT)/poolcheck
 
@@ -48,10 +48,14 @@ $(OUT)/poolcheck: tests/host/poolcheck.c kernel-patch/tree/mm/morsel/layout.h \
 	gcc $(HOST_CFLAGS) -I tests/host/kshim -I include -I include/uapi \
 		-I kernel-patch/tree/mm/morsel -o $@ $<
 
-test: all kernel-debug
+# The data-race kernel (kernel-patch/config-kcsan): KCSAN excludes KASAN.
+kernel-kcsan: deps
+	@MORSEL_KVARIANT=kcsan scripts/kernel.sh build
+
+test: all kernel-debug kernel-kcsan
 	@tests/run.sh
 
-test-debug: all kernel-debug
+test-debug: all kernel-debug kernel-kcsan
 	@tests/run.sh --debug
 
 demo: all

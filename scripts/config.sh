@@ -11,7 +11,8 @@ KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 MORSEL_CACHE=${MORSEL_CACHE:-/var/cache/morsel}
 KSRC=$MORSEL_CACHE/linux            # pristine source + our overlay, a git repo
 # MORSEL_KVARIANT=debug: the sanitizer kernel (kernel-patch/config-debug on
-# top of the fragment), in its own object tree, as out/bzImage-debug.
+# top of the fragment), in its own object tree, as out/bzImage-debug;
+# MORSEL_KVARIANT=kcsan likewise the data-race kernel (config-kcsan).
 KVARIANT=${MORSEL_KVARIANT:-}
 KOBJ=$MORSEL_CACHE/obj${KVARIANT:+-$KVARIANT}   # out-of-tree kernel build (O=)
 KTOOLS=$MORSEL_CACHE/tools          # libbpf, bpftool builds

@@ -19,8 +19,8 @@
 #     -N            dual-NUMA binding: pool memory on host node 0, VMs on 1
 #     -P            no doorbell device: the polled back-end (real CXL 3.0 has
 #                   no inter-host interrupt); host ids from morsel.host_id=
-#     -K VARIANT    boot out/bzImage-VARIANT (e.g. debug: the sanitizer
-#                   kernel of MORSEL_KVARIANT=debug scripts/kernel.sh)
+#     -K VARIANT    boot out/bzImage-VARIANT (debug: the sanitizer kernel of
+#                   MORSEL_KVARIANT=debug scripts/kernel.sh; kcsan: KCSAN)
 #
 # The pool is a pc-dimm backed by a shared file at guest-physical 4 GiB on
 # NUMA node 1, soft-reserved with memmap= so that the guest sees a DAX range

@@ -28,17 +28,20 @@ build policy_test "$REPO/tests/guest/policy_test.c"
 build policybench "$REPO/bench/policybench.c"
 build revokebench "$REPO/bench/revokebench.c"
 build mapbench "$REPO/bench/mapbench.c"
+build fs_test "$REPO/tests/guest/fs_test.c"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp}
+chmod 755 "$root"	# mktemp made it 0700: no other user could walk /
 cp /bin/busybox "$root/bin/busybox"
 file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static: install busybox-static"
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/fuzz "$G"/subtree_test "$G"/objbench \
-	"$G"/policy_test "$G"/policybench "$G"/revokebench "$G"/mapbench "$root/bin/"
+	"$G"/policy_test "$G"/policybench "$G"/revokebench "$G"/mapbench "$G"/fs_test \
+	"$root/bin/"
 # The policy loader and every BPF object (policies and test fixtures), for
 # morsel-policy and for bpftool struct_ops register.
 [[ -x $G/morsel-policy ]] || die "out/guest/morsel-policy missing: run scripts/bpf.sh"

@@ -101,7 +101,7 @@ no_strays() {
 
 # What the kernel reports when something is wrong: WARN/BUG, oopses, and
 # (in the debug kernel) KASAN, lockdep, UBSAN, sleeping in atomic context,
-# list corruption.
+# list corruption; (in the kcsan kernel) data races, "BUG: KCSAN: ...".
 REPORT_RE='BUG: |WARNING: |UBSAN: |Oops: |general protection fault|list_(add|del) corruption|DEADLOCK|INFO: possible|INFO: task .* blocked'
 
 # The kernel log every host dumped after its job holds no such report (a
@@ -434,6 +434,10 @@ main_suite() {
 		check_objkill objkill-4-$mode "$POOL.objkill"
 		run objdetect-2-$mode 2 objdetect "${opt[@]}"
 		run subtree-2-$mode 2 subtree "${opt[@]}"
+		# morselfs: the objects as files (tests/guest/fs_test.c).
+		rm -f "$POOL.fs"
+		run fs-2-$mode 2 fs -p "$POOL.fs" -k "${opt[@]}"
+		pool_check fs-2-$mode "$POOL.fs"
 		rm -f "$POOL.pooltable"
 		run pooltable-2x2cpu-$mode 2 pooltable -c 2 -p "$POOL.pooltable" "${opt[@]}"
 		pool_check pooltable-2x2cpu-$mode "$POOL.pooltable"
@@ -514,8 +518,9 @@ main_suite() {
 }
 
 # The sanitizer kernel (kernel-patch/config-debug: KASAN, lockdep, UBSAN,
-# sleeping in atomic context, list debugging), out/bzImage-debug: the same
-# jobs, and no report in any kernel log (run() checks every run for one).
+# sleeping in atomic context, list debugging), out/bzImage-debug, and the
+# data-race kernel (config-kcsan), out/bzImage-kcsan: the same jobs, and no
+# report in any kernel log (run() checks every run for one).
 # make test runs a subset; make test-debug the object, policy and failure
 # suites in both cache modes.
 debug_suite() {	# debug_suite subset|full
@@ -525,6 +530,8 @@ debug_suite() {	# debug_suite subset|full
 		run objfail-2-debug 2 objfail -K debug -t 900
 		run fuzz-3crash-debug 3 fuzz -K debug -t 900 -a mfuzzcrash=2
 		run subtree-2-debug 2 subtree -K debug -t 900
+		run objects-2x2cpu-stale-kcsan 2 objects -K kcsan -c 2 -t 900 -a morsel.stale_cache=1
+		run fuzz-2x2cpu-kcsan 2 fuzz -K kcsan -c 2 -t 900
 		return
 	fi
 	for mode in normal stale; do
@@ -539,7 +546,12 @@ debug_suite() {	# debug_suite subset|full
 		run subtree-2-$mode-debug 2 subtree -K debug -t 900 "${opt[@]}"
 		run objects-2-$mode-swap-debug 2 objects -K debug -t 900 "${opt[@]}" \
 			-a "mpolicy=eager,lazy,seqgrant,selfinval,hold mrotate=100"
+		# KCSAN sees races between the CPUs of one host: 2 vCPUs each.
+		run objects-2x2cpu-$mode-kcsan 2 objects -K kcsan -c 2 -t 900 "${opt[@]}"
+		run fuzz-2x2cpu-$mode-kcsan 2 fuzz -K kcsan -c 2 -t 900 "${opt[@]}"
+		run subtree-2x2cpu-$mode-kcsan 2 subtree -K kcsan -c 2 -t 900 "${opt[@]}"
 	done
+	run policy-2x2cpu-kcsan 2 policy -K kcsan -c 2 -t 900
 	run bigobject-2-debug 2 bigobject -K debug -t 900 -m 1024 -a mbigmb=256
 	run policy-2-debug 2 policy -K debug -t 900
 	run park-3-debug 3 park -K debug -t 900

@@ -80,17 +80,23 @@ static long open_by_name(struct morsel_pool *p, const char *name)
 	return idx < 0 ? idx : morsel_obj_open_fd(p, idx, gen);
 }
 
+/* /dev/morsel is root's: so are the objects it creates, as files. */
+static const struct morsel_obj_owner dev_owner = { .mode = 0600 };
+
 static long ioc_create(struct morsel_pool *p, void __user *uarg)
 {
 	struct morsel_create req;
+	u32 gen;
 	long err;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	err = check_named(p, req.name, req.flags, req.reserved);
+	if (!err && !req.size)
+		err = -EINVAL;	/* an object of /dev/morsel has pages */
 	if (!err)
-		err = morsel_obj_create(p, req.name, req.size);
-	return err < 0 ? err : open_by_name(p, req.name);
+		err = morsel_obj_create(p, req.name, req.size, &dev_owner, &gen);
+	return err < 0 ? err : morsel_obj_open_fd(p, err, gen);
 }
 
 static long ioc_open_delete(struct morsel_pool *p, void __user *uarg, bool del)

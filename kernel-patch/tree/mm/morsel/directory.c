@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include "internal.h"
 
 /* The pool's lock word names a host; this mutex orders the host's threads. */
@@ -319,18 +320,19 @@ static int find_locked(struct morsel_pool *p, const char *name)
  * morsel_obj_create() - create a named object.
  * @p: the pool, online.
  * @name: a valid name.
- * @size: bytes.
+ * @size: bytes (0: an empty file, which grows by resize or write).
+ * @own: permission bits and owner, as a file.
+ * @gen: set to the new object's generation.
  *
- * Return: the directory index, or -EINVAL (size 0), -EFBIG (too large),
- * -EEXIST (name taken), -ENOSPC (directory full, or no page table left).
+ * Return: the directory index, or -EFBIG (too large), -EEXIST (name
+ * taken), -ENOSPC (directory full, or no page table left).
  */
-int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size)
+int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size,
+		      const struct morsel_obj_owner *own, u32 *gen)
 {
 	struct morsel_obj_entry *o;
 	int i, err;
 
-	if (!size)
-		return -EINVAL;
 	if (size > morsel_obj_max_pages(p) << PAGE_SHIFT)
 		return -EFBIG;
 	morsel_dir_lock(p);
@@ -358,7 +360,11 @@ int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size)
 	o->views = 0;
 	o->mapped = 0;
 	o->creator = p->host_id;
-	o->gen++;
+	o->mode = own->mode & 07777;
+	o->uid = own->uid;
+	o->gid = own->gid;
+	o->mtime_ns = ktime_get_real_ns();
+	*gen = ++o->gen;
 	/* Release: the entry and its table before it is seen LIVE. */
 	smp_store_release(&o->state, MORSEL_OBJ_LIVE);
 	morsel_dir_unlock(p);
@@ -385,6 +391,24 @@ int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen)
 	return i;
 }
 
+/* Is entry @idx the object of generation @gen? Under the directory lock. */
+static bool is_live_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
+{
+	struct morsel_obj_entry *o = &dir(p)->obj[idx];
+
+	return READ_ONCE(o->state) == MORSEL_OBJ_LIVE && o->gen == gen;
+}
+
+/* Delete entry @idx: under the directory lock, and no host maps it. */
+static void remove_locked(struct morsel_pool *p, unsigned int idx)
+{
+	struct morsel_obj_entry *o = &dir(p)->obj[idx];
+
+	obj_free_tables(p, idx);
+	o->gen++;
+	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
+}
+
 /**
  * morsel_obj_delete() - delete a named object that no host maps.
  * @p: the pool, online.
@@ -397,23 +421,129 @@ int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen)
  */
 int morsel_obj_delete(struct morsel_pool *p, const char *name)
 {
-	struct morsel_obj_entry *o;
 	int i;
 
 	morsel_dir_lock(p);
 	i = find_locked(p, name);
-	if (i < 0)
-		goto out;
-	o = &dir(p)->obj[i];
-	if (READ_ONCE(o->mapped)) {
-		i = -EBUSY;
-		goto out;
-	}
-	obj_free_tables(p, i);
-	o->gen++;
-	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
-	i = 0;
-out:
+	if (i >= 0)
+		i = morsel_obj_remove_locked(p, i, dir(p)->obj[i].gen);
 	morsel_dir_unlock(p);
 	return i;
+}
+
+/**
+ * morsel_obj_remove_locked() - delete the object (@idx, @gen), unmapped.
+ * @p: the pool, online.
+ * @idx: directory index.
+ * @gen: the generation the caller knows: another one is not touched.
+ *
+ * Context: the directory lock held.
+ * Return: 0, -ENOENT (not that object any more), -EBUSY (a host maps it).
+ */
+int morsel_obj_remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
+{
+	if (!is_live_locked(p, idx, gen))
+		return -ENOENT;
+	if (READ_ONCE(dir(p)->obj[idx].mapped))
+		return -EBUSY;
+	remove_locked(p, idx);
+	return 0;
+}
+
+/**
+ * morsel_obj_rename() - give the object (@idx, @gen) another name.
+ * @p: the pool, online.
+ * @idx: directory index.
+ * @gen: its generation.
+ * @name: a valid name.
+ * @replace: an object of that name is deleted (it must not be mapped);
+ *	false: -EEXIST.
+ *
+ * One directory change under the directory lock: every host sees the old
+ * name or the new one, never both or neither.
+ *
+ * Return: 0, -ENOENT (the object is gone), -EEXIST, -EBUSY (the object to
+ * replace is mapped).
+ */
+int morsel_obj_rename(struct morsel_pool *p, unsigned int idx, u32 gen,
+		      const char *name, bool replace)
+{
+	int err = 0, other;
+
+	morsel_dir_lock(p);
+	if (!is_live_locked(p, idx, gen)) {
+		err = -ENOENT;
+		goto out;
+	}
+	other = find_locked(p, name);
+	if (other == idx)
+		goto out;
+	if (other >= 0) {
+		err = replace ? morsel_obj_remove_locked(p, other, dir(p)->obj[other].gen) :
+				-EEXIST;
+		if (err)
+			goto out;
+	}
+	strscpy(dir(p)->obj[idx].name, name, MORSEL_NAME_LEN);
+out:
+	morsel_dir_unlock(p);
+	return err;
+}
+
+/**
+ * morsel_dir_list() - the live objects, from slot @from on.
+ * @p: the pool.
+ * @from: first directory index to look at.
+ * @items: filled with up to @max objects, in directory order.
+ * @max: room in @items.
+ *
+ * A snapshot under the directory lock, so that no name is read while
+ * another host changes it.
+ *
+ * Return: how many were filled.
+ */
+unsigned int morsel_dir_list(struct morsel_pool *p, unsigned int from,
+			     struct morsel_dir_item *items, unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	morsel_dir_lock(p);
+	for (i = from; i < MORSEL_MAX_OBJECTS && n < max; i++) {
+		struct morsel_obj_entry *o = &dir(p)->obj[i];
+
+		if (READ_ONCE(o->state) != MORSEL_OBJ_LIVE)
+			continue;
+		items[n].idx = i;
+		items[n].gen = o->gen;
+		strscpy(items[n].name, o->name, MORSEL_NAME_LEN);
+		n++;
+	}
+	morsel_dir_unlock(p);
+	return n;
+}
+
+/**
+ * morsel_obj_set_owner() - change an object's permission bits and owner.
+ * @p: the pool, online.
+ * @idx: directory index.
+ * @gen: its generation.
+ * @own: the new values.
+ *
+ * Return: 0, or -ENOENT if the object is gone.
+ */
+int morsel_obj_set_owner(struct morsel_pool *p, unsigned int idx, u32 gen,
+			 const struct morsel_obj_owner *own)
+{
+	struct morsel_obj_entry *o = &dir(p)->obj[idx];
+	int err = -ENOENT;
+
+	morsel_dir_lock(p);
+	if (is_live_locked(p, idx, gen)) {
+		WRITE_ONCE(o->mode, own->mode & 07777);
+		WRITE_ONCE(o->uid, own->uid);
+		WRITE_ONCE(o->gid, own->gid);
+		err = 0;
+	}
+	morsel_dir_unlock(p);
+	return err;
 }

@@ -92,3 +92,18 @@ void morsel_frame_free(struct morsel_pool *p, u64 frame)
 		return;
 	WARN_ON_ONCE(!pool_test_and_clear_bit(frame, frame_bitmap(p)));
 }
+
+/**
+ * morsel_frames_free() - how many frames of the data region are free.
+ * @p: the pool.
+ *
+ * A count of the bitmap as it is while it is read (statfs).
+ *
+ * Return: free frames.
+ */
+u64 morsel_frames_free(struct morsel_pool *p)
+{
+	u64 n = morsel_sb_frames(p->sb);
+
+	return n - bitmap_weight(frame_bitmap(p), n);
+}

@@ -267,13 +267,34 @@ static inline u64 *morsel_hwtable_ptr(struct morsel_pool *p, u64 t)
 /* frame.c: the frame and table allocators (bitmaps in the coherent region) */
 s64 morsel_frame_alloc(struct morsel_pool *p);
 void morsel_frame_free(struct morsel_pool *p, u64 frame);
+u64 morsel_frames_free(struct morsel_pool *p);
 s64 morsel_table_alloc(struct morsel_pool *p);
 void morsel_table_free(struct morsel_pool *p, u64 t);
 
 /* directory.c: the object directory and the authoritative tables */
-int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size);
+/* An object's permission bits and owner, as a file (fs.c). */
+struct morsel_obj_owner {
+	u32 mode, uid, gid;
+};
+
+/* One object of the directory, as morsel_dir_list() saw it. */
+struct morsel_dir_item {
+	unsigned int idx;
+	u32 gen;
+	char name[MORSEL_NAME_LEN];
+};
+
+int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size,
+		      const struct morsel_obj_owner *own, u32 *gen);
 int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen);
 int morsel_obj_delete(struct morsel_pool *p, const char *name);
+int morsel_obj_remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen);
+int morsel_obj_rename(struct morsel_pool *p, unsigned int idx, u32 gen,
+		      const char *name, bool replace);
+unsigned int morsel_dir_list(struct morsel_pool *p, unsigned int from,
+			     struct morsel_dir_item *items, unsigned int max);
+int morsel_obj_set_owner(struct morsel_pool *p, unsigned int idx, u32 gen,
+			 const struct morsel_obj_owner *own);
 int morsel_obj_grow(struct morsel_pool *p, unsigned int idx, u64 size);
 bool morsel_obj_name_valid(const char *name, size_t len);
 struct morsel_obj_entry *morsel_obj_entry(struct morsel_pool *p, unsigned int idx);
@@ -306,6 +327,9 @@ int morsel_pooltable_fault(struct morsel_pool *p, unsigned int idx, u64 page,
 
 /* object.c: an object as a file of this host */
 int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);
+
+/* fs.c: morselfs, the object directory as a file system */
+int morsel_fs_init(struct morsel_pool *p);
 
 /* registry.c: failures */
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);

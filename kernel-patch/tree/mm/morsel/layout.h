@@ -187,6 +187,11 @@ enum morsel_obj_state {
  * @size: bytes; pages beyond it fault with SIGBUS.
  * @views: bitmap of hosts that have the object open.
  * @mapped: bitmap of hosts that have it mapped by at least one process.
+ * @creator: host id of the host that created it.
+ * @mode: permission bits, as a file (fs.c); 0 in an older pool: 0600.
+ * @uid: owner, as a file: the same numbers on every host.
+ * @gid: group, likewise.
+ * @mtime_ns: last write or size change (CLOCK_REALTIME), as a file.
  */
 struct morsel_obj_entry {
 	u32 state;
@@ -197,7 +202,12 @@ struct morsel_obj_entry {
 	u32 mapped;
 	u32 creator;
 	u32 reserved;
-	u8 pad[48];
+	u32 mode;
+	u32 uid;
+	u32 gid;
+	u32 reserved2;
+	u64 mtime_ns;
+	u8 pad[24];
 } ____cacheline_aligned;
 
 struct morsel_dir {

@@ -17,10 +17,23 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include "overlay.h"
 
-static int obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
+/**
+ * morsel_obj_punch() - remove pages of an object on every host.
+ * @ov: this host's overlay.
+ * @first: first page.
+ * @count: pages.
+ *
+ * Each page with a frame is taken exclusively (the other hosts recalled),
+ * unmapped here and its frame freed: every host reads zeros after.
+ *
+ * Context: process context, no lock held; sleeps.
+ * Return: 0, or the errno of morsel_acquire().
+ */
+int morsel_obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 {
 	struct morsel_pool *p = ov->pool;
 	struct morsel_own_req me = overlay_req(ov, 0);
@@ -108,16 +121,25 @@ static long obj_entries(struct morsel_overlay *ov, void __user *uarg, bool hw)
 	return overlay_live(ov) ? 0 : -ESTALE;
 }
 
-static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
+/**
+ * morsel_obj_resize() - change an object's size on every host.
+ * @ov: this host's overlay.
+ * @size: bytes.
+ * @grow_only: leave a larger size as it is (a write that extends).
+ *
+ * Growing gives the object tables first; shrinking zeroes the rest of the
+ * last page and punches the pages after it.
+ *
+ * Context: process context, no lock held; sleeps.
+ * Return: 0, -EFBIG, -ENOSPC (no table left), -ESTALE, or an errno of
+ * the punch.
+ */
+int morsel_obj_resize(struct morsel_overlay *ov, u64 size, bool grow_only)
 {
 	struct morsel_pool *p = ov->pool;
-	u64 size, old, keep;
+	u64 old, keep;
 	int err;
 
-	if (get_user(size, uarg))
-		return -EFAULT;
-	if (!size)
-		return -EINVAL;
 	if (size > morsel_obj_max_pages(p) << PAGE_SHIFT)
 		return -EFBIG;
 	morsel_dir_lock(p);
@@ -125,17 +147,33 @@ static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
 	/* Growing: the tables first. Shrinking keeps them, for racing faults. */
 	err = overlay_live(ov) ? morsel_obj_grow(p, ov->idx, size) : -ESTALE;
 	/* Shrinking: new faults beyond @size fail before the tail goes. */
-	if (!err) {
+	if (!err && (size > old || !grow_only)) {
 		/* Release: the new tables before the size that reaches them. */
 		smp_store_release(&overlay_obj(ov)->size, size);
+		WRITE_ONCE(overlay_obj(ov)->mtime_ns, ktime_get_real_ns());
 	}
 	morsel_dir_unlock(p);
 	if (err)
 		return err;
 	keep = DIV_ROUND_UP(size, PAGE_SIZE);
-	if (size >= old)
+	if (size >= old || grow_only)
 		return 0;
-	return obj_punch(ov, keep, DIV_ROUND_UP(old, PAGE_SIZE) - keep);
+	/* What a later growth shows past @size must be zeros, as in a file. */
+	if (offset_in_page(size)) {
+		err = morsel_obj_zero(ov, size, min_t(u64, keep << PAGE_SHIFT, old));
+		if (err)
+			return err;
+	}
+	return morsel_obj_punch(ov, keep, DIV_ROUND_UP(old, PAGE_SIZE) - keep);
+}
+
+static long obj_resize(struct morsel_overlay *ov, u64 __user *uarg)
+{
+	u64 size;
+
+	if (get_user(size, uarg))
+		return -EFAULT;
+	return size ? morsel_obj_resize(ov, size, false) : -EINVAL;
 }
 
 static long obj_punch_range(struct morsel_overlay *ov, void __user *uarg)
@@ -148,7 +186,7 @@ static long obj_punch_range(struct morsel_overlay *ov, void __user *uarg)
 	if (!req.len || !PAGE_ALIGNED(req.offset | req.len) ||
 	    req.offset >= size || req.len > ALIGN(size, PAGE_SIZE) - req.offset)
 		return -EINVAL;
-	return obj_punch(ov, req.offset >> PAGE_SHIFT, req.len >> PAGE_SHIFT);
+	return morsel_obj_punch(ov, req.offset >> PAGE_SHIFT, req.len >> PAGE_SHIFT);
 }
 
 static long obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -227,12 +265,17 @@ static int obj_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static const struct file_operations obj_fops = {
+/* The same operations for a file of /dev/morsel and one of morselfs (fs.c). */
+const struct file_operations morsel_obj_fops = {
 	.owner = THIS_MODULE,
+	.llseek = morsel_obj_llseek,
+	.read_iter = morsel_obj_read_iter,
+	.write_iter = morsel_obj_write_iter,
 	.mmap = obj_mmap,
 	.get_unmapped_area = morsel_get_unmapped_area,
 	.release = obj_release,
 	.fsync = morsel_overlay_fsync,
+	.fallocate = morsel_obj_fallocate,
 	.unlocked_ioctl = obj_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -260,7 +303,7 @@ int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen)
 		put_unused_fd(fd);
 		return PTR_ERR(ov);
 	}
-	file = morsel_overlay_file(ov, &obj_fops);
+	file = morsel_overlay_file(ov, &morsel_obj_fops);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		return PTR_ERR(file);

@@ -10,6 +10,9 @@
  *   recall.c     recalls sent and answered, dead-host recovery
  *   hold.c       the minimum hold of a page a write fault took
  *   writeback.c  releasing pages: msync/fsync, the policy tick
+ *   object.c     an object as a file: mmap, ioctls, resize, punch
+ *   rw.c         read() and write() through the protocol
+ *   fs.c         morselfs: the directory as a file system
  *
  * Locking: ov->lock serialises, on this host, installing a PTE (in the
  * overlay's tables or a process's own) against revoking it. A fault
@@ -210,6 +213,18 @@ struct morsel_grant {
 extern const struct vm_operations_struct morsel_overlay_vm_ops;
 int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
 		   struct morsel_grant *g);
+
+/* object.c */
+extern const struct file_operations morsel_obj_fops;
+int morsel_obj_punch(struct morsel_overlay *ov, u64 first, u64 count);
+int morsel_obj_resize(struct morsel_overlay *ov, u64 size, bool grow_only);
+
+/* rw.c */
+ssize_t morsel_obj_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t morsel_obj_write_iter(struct kiocb *iocb, struct iov_iter *from);
+long morsel_obj_fallocate(struct file *file, int mode, loff_t offset, loff_t len);
+loff_t morsel_obj_llseek(struct file *file, loff_t offset, int whence);
+int morsel_obj_zero(struct morsel_overlay *ov, loff_t start, loff_t end);
 
 /* hold.c */
 void morsel_hold_note(struct morsel_holds *h, u64 page, u64 now, u64 until);

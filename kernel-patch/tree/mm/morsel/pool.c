@@ -281,6 +281,9 @@ static int __init morsel_init(void)
 	err = morsel_dev_init(&morsel_pool);
 	if (err)
 		return err;
+	err = morsel_fs_init(&morsel_pool);
+	if (err)
+		return err;
 	err = morsel_doorbell_init(&morsel_pool, morsel_channel_kick,
 				   morsel_pool_try_online);
 	if (err)
