@@ -399,14 +399,22 @@ static bool is_live_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
 	return READ_ONCE(o->state) == MORSEL_OBJ_LIVE && o->gen == gen;
 }
 
-/* Delete entry @idx: under the directory lock, and no host maps it. */
-static void remove_locked(struct morsel_pool *p, unsigned int idx)
+/*
+ * Delete the object (@idx, @gen) unless a host maps it. Under the
+ * directory lock. Return: 0, -ENOENT (not that object any more), -EBUSY.
+ */
+static int remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
 {
 	struct morsel_obj_entry *o = &dir(p)->obj[idx];
 
+	if (!is_live_locked(p, idx, gen))
+		return -ENOENT;
+	if (READ_ONCE(o->mapped))
+		return -EBUSY;
 	obj_free_tables(p, idx);
 	o->gen++;
 	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
+	return 0;
 }
 
 /**
@@ -426,28 +434,27 @@ int morsel_obj_delete(struct morsel_pool *p, const char *name)
 	morsel_dir_lock(p);
 	i = find_locked(p, name);
 	if (i >= 0)
-		i = morsel_obj_remove_locked(p, i, dir(p)->obj[i].gen);
+		i = remove_locked(p, i, dir(p)->obj[i].gen);
 	morsel_dir_unlock(p);
 	return i;
 }
 
 /**
- * morsel_obj_remove_locked() - delete the object (@idx, @gen), unmapped.
+ * morsel_obj_remove() - delete the object (@idx, @gen) that no host maps.
  * @p: the pool, online.
  * @idx: directory index.
  * @gen: the generation the caller knows: another one is not touched.
  *
- * Context: the directory lock held.
  * Return: 0, -ENOENT (not that object any more), -EBUSY (a host maps it).
  */
-int morsel_obj_remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
+int morsel_obj_remove(struct morsel_pool *p, unsigned int idx, u32 gen)
 {
-	if (!is_live_locked(p, idx, gen))
-		return -ENOENT;
-	if (READ_ONCE(dir(p)->obj[idx].mapped))
-		return -EBUSY;
-	remove_locked(p, idx);
-	return 0;
+	int err;
+
+	morsel_dir_lock(p);
+	err = remove_locked(p, idx, gen);
+	morsel_dir_unlock(p);
+	return err;
 }
 
 /**
@@ -479,7 +486,7 @@ int morsel_obj_rename(struct morsel_pool *p, unsigned int idx, u32 gen,
 	if (other == idx)
 		goto out;
 	if (other >= 0) {
-		err = replace ? morsel_obj_remove_locked(p, other, dir(p)->obj[other].gen) :
+		err = replace ? remove_locked(p, other, dir(p)->obj[other].gen) :
 				-EEXIST;
 		if (err)
 			goto out;

@@ -207,9 +207,7 @@ static int fs_unlink(struct inode *dir, struct dentry *dentry)
 
 	if (err)
 		return err;
-	morsel_dir_lock(fs_pool);
-	err = morsel_obj_remove_locked(fs_pool, FS_IDX(inode), inode->i_generation);
-	morsel_dir_unlock(fs_pool);
+	err = morsel_obj_remove(fs_pool, FS_IDX(inode), inode->i_generation);
 	if (!err)
 		clear_nlink(inode);
 	return err;
@@ -377,14 +375,11 @@ static const struct file_operations fs_file_fops = {
 
 static int fs_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
-	struct morsel_dir_item *items;
-	unsigned int used;
+	unsigned int i, used = 0;
 
-	items = kmalloc_array(MORSEL_MAX_OBJECTS, sizeof(*items), GFP_KERNEL);
-	if (!items)
-		return -ENOMEM;
-	used = morsel_dir_list(fs_pool, 0, items, MORSEL_MAX_OBJECTS);
-	kfree(items);
+	/* A count as the directory is while it is read, as for the frames. */
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++)
+		used += READ_ONCE(morsel_obj_entry(fs_pool, i)->state) == MORSEL_OBJ_LIVE;
 	buf->f_type = MORSELFS_MAGIC;
 	buf->f_bsize = PAGE_SIZE;
 	buf->f_frsize = PAGE_SIZE;

@@ -192,6 +192,11 @@ enum morsel_obj_state {
  * @uid: owner, as a file: the same numbers on every host.
  * @gid: group, likewise.
  * @mtime_ns: last write or size change (CLOCK_REALTIME), as a file.
+ *
+ * @name, @size, @mode, @uid and @gid change under dir_lock and are read
+ * lock-free field by field (a reader may see a chmod half done, as a
+ * stat racing one may); @mtime_ns is a plain store by any host that
+ * writes, the last one wins.
  */
 struct morsel_obj_entry {
 	u32 state;

@@ -193,11 +193,10 @@ static long obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct morsel_overlay *ov = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	int err = overlay_usable(ov);
 
-	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
-		return -ENOTCONN;
-	if (!overlay_live(ov))
-		return -ESTALE;
+	if (err)
+		return err;
 	switch (cmd) {
 	case MORSEL_OBJ_STAT:
 		return obj_stat(ov, uarg);

@@ -110,6 +110,14 @@ static inline bool overlay_live(struct morsel_overlay *ov)
 	return READ_ONCE(o->state) == MORSEL_OBJ_LIVE && READ_ONCE(o->gen) == ov->gen;
 }
 
+/* May a file of the overlay be used? 0, -ENOTCONN (fenced) or -ESTALE (deleted). */
+static inline int overlay_usable(struct morsel_overlay *ov)
+{
+	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
+		return -ENOTCONN;
+	return overlay_live(ov) ? 0 : -ESTALE;
+}
+
 /* Pages of the object now (its size may change on any host). */
 static inline u64 overlay_pages(struct morsel_overlay *ov)
 {

@@ -41,13 +41,6 @@ static void *rw_page(struct morsel_overlay *ov, u64 page, u64 e)
 	return pg ? page_address(pg) : NULL;
 }
 
-static int rw_check(struct morsel_overlay *ov)
-{
-	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
-		return -ENOTCONN;
-	return overlay_live(ov) ? 0 : -ESTALE;
-}
-
 /*
  * Copy @len bytes at @off of page @page into @buf, as this host may read
  * them now. A page without a frame reads as zeros and is not filled: the
@@ -88,7 +81,7 @@ ssize_t morsel_obj_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	void *buf;
 	int err;
 
-	err = rw_check(ov);
+	err = overlay_usable(ov);
 	if (err)
 		return err;
 	if (pos < 0)
@@ -164,7 +157,7 @@ ssize_t morsel_obj_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	void *buf;
 	int err;
 
-	err = rw_check(ov);
+	err = overlay_usable(ov);
 	if (err)
 		return err;
 	if (iocb->ki_flags & IOCB_APPEND)
@@ -251,7 +244,7 @@ long morsel_obj_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 	u64 size;
 	int err;
 
-	err = rw_check(ov);
+	err = overlay_usable(ov);
 	if (err)
 		return err;
 	if (offset < 0 || len <= 0 || check_add_overflow(offset, len, &end))

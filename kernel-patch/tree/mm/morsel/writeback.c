@@ -131,11 +131,10 @@ int morsel_overlay_fsync(struct file *file, loff_t start, loff_t end, int datasy
 	struct morsel_policy_ctx ctx;
 	u64 page, last, pages;
 	bool released = false;
+	int err = overlay_usable(ov);
 
-	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
-		return -ENOTCONN;
-	if (!overlay_live(ov))
-		return -ESTALE;
+	if (err)
+		return err;
 	pages = overlay_pages(ov);
 	if (start < 0 || end < start || !pages || (u64)start >= pages << PAGE_SHIFT)
 		return 0;
