@@ -209,7 +209,14 @@ static void held_page(void)
 		barrier();
 		if (me == 0 && v) {
 			stat_errno(fd, &a);
-			usleep(100000);	/* host 1 is reading by now */
+			/*
+			 * Host 1 is reading by now. With the hold on, wait out a
+			 * lease period too: the recall deferrals a host may impose
+			 * per period (which the hold shares with a policy's) may
+			 * have been spent by the ping-pong before, under a
+			 * deferring policy.
+			 */
+			usleep(k == 0 ? (pc.info.lease_ms + 100) * 1000 : 100000);
 			v[0] = want;
 			barrier();
 			stat_errno(fd, &b);
