@@ -10,6 +10,7 @@ PKGS=(
 	clang-19 llvm-19 lld-19
 	qemu-system-x86 busybox-static numactl linux-perf
 	spin gnuplot-nox python3-ply python3-git
+	sqlite3 libsqlite3-dev lmdb-utils liblmdb-dev tmux socat
 )
 
 missing=()

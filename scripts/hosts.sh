@@ -21,6 +21,11 @@
 #                   no inter-host interrupt); host ids from morsel.host_id=
 #     -K VARIANT    boot out/bzImage-VARIANT (debug: the sanitizer kernel of
 #                   MORSEL_KVARIANT=debug scripts/kernel.sh; kcsan: KCSAN)
+#     -i            interactive: each host's console on a UNIX socket (listed
+#                   in DIR/consoles, logged to DIR/hostN.log as well), for
+#                   scripts/console.sh; attach with socat
+#     -x PATH       add PATH (a program or a directory of them) to every
+#                   guest's /usr/local/bin, which is on its PATH
 #
 # The pool is a pc-dimm backed by a shared file at guest-physical 4 GiB on
 # NUMA node 1, soft-reserved with memmap= so that the guest sees a DAX range
@@ -29,8 +34,9 @@ set -euo pipefail
 . "$(dirname "$0")/config.sh"
 
 HOSTS=2 VCPUS=1 POOL_MB=256 RAM_MB=512 TIMEOUT=300 RUN= POOL= KEEP=0 EXTRA= NUMA=0 POLLED=0 KIMAGE=
+INTERACTIVE=0 ADD=()
 declare -A LATE=()
-while getopts "n:c:m:r:t:o:p:kl:a:NPK:" opt; do
+while getopts "n:c:m:r:t:o:p:kl:a:NPK:ix:" opt; do
 	case $opt in
 	n) HOSTS=$OPTARG ;;
 	c) VCPUS=$OPTARG ;;
@@ -45,6 +51,9 @@ while getopts "n:c:m:r:t:o:p:kl:a:NPK:" opt; do
 	N) NUMA=1 ;;
 	P) POLLED=1 ;;
 	K) KIMAGE=$OUT/bzImage-$OPTARG ;;
+	i) INTERACTIVE=1 ;;
+	x) [[ -e $OPTARG ]] || die "-x $OPTARG: no such file or directory"
+	   ADD+=("$OPTARG") ;;
 	*) sed -n '2,/^set/p' "$0" | sed '$d'; exit 2 ;;
 	esac
 done
@@ -87,7 +96,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	rm -f "$DBSHM" "$SOCK"
+	rm -f "$DBSHM" "$SOCK" "$SOCKDIR"/host*.console
 	rmdir "$SOCKDIR" 2>/dev/null || true
 	if ((OWN_POOL && !KEEP)); then rm -f "$POOL"; fi
 }
@@ -130,6 +139,20 @@ SERVER=$!
 for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.05; done
 [[ -S $SOCK ]] || die "ivshmem-server did not start (see $RUN/ivshmem-server.log)"
 
+# The user's programs (-x): a second cpio archive after ours, which the
+# kernel unpacks over it.
+INITRD=$OUT/initramfs.cpio
+if ((${#ADD[@]})); then
+	mkdir -p "$RUN/add/usr/local/bin"
+	for a in "${ADD[@]}"; do
+		if [[ -d $a ]]; then cp -a "$a/." "$RUN/add/usr/local/bin/"; else cp -a "$a" "$RUN/add/usr/local/bin/"; fi
+	done
+	(cd "$RUN/add" && find . -print0 | cpio --null -o -H newc --quiet) >"$RUN/add.cpio"
+	cat "$OUT/initramfs.cpio" "$RUN/add.cpio" >"$RUN/initrd.cpio"
+	INITRD=$RUN/initrd.cpio
+	log "added to every guest's /usr/local/bin: $(ls "$RUN/add/usr/local/bin" | tr '\n' ' ')"
+fi
+
 CMDLINE="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 kunit.enable=0"
 CMDLINE+=" memmap=${POOL_MB}M%0x100000000+0xefffffff"
 CMDLINE+=" mjob=$JOB mhosts=$HOSTS maccel=$ACCEL mvcpus=$VCPUS $EXTRA"
@@ -137,6 +160,12 @@ CMDLINE+=" mjob=$JOB mhosts=$HOSTS maccel=$ACCEL mvcpus=$VCPUS $EXTRA"
 start_host() {
 	local i=$1 db=(-chardev "socket,path=$SOCK,id=ivsh"
 		-device ivshmem-doorbell,chardev=ivsh,vectors=1) id=
+	local serial=(-serial "file:$RUN/host$i.log")
+	if ((INTERACTIVE)); then
+		serial=(-chardev "socket,id=con,path=$SOCKDIR/host$i.console,server=on,wait=off,logfile=$RUN/host$i.log"
+			-serial chardev:con)
+		echo "$SOCKDIR/host$i.console" >>"$RUN/consoles"
+	fi
 	if ((POLLED)); then
 		db=()
 		id="morsel.host_id=$i"
@@ -150,8 +179,8 @@ start_host() {
 		-device pc-dimm,id=d0,memdev=pool,addr=0x100000000,node=1 \
 		"${db[@]}" \
 		-nodefaults -no-user-config -display none -nic none -no-reboot \
-		-kernel "$KIMAGE" -initrd "$OUT/initramfs.cpio" \
-		-append "$CMDLINE $id" -serial "file:$RUN/host$i.log" \
+		-kernel "$KIMAGE" -initrd "$INITRD" \
+		-append "$CMDLINE $id" "${serial[@]}" \
 		</dev/null >"$RUN/qemu$i.log" 2>&1 &
 	PIDS+=($!)
 }

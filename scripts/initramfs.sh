@@ -8,8 +8,9 @@ set -euo pipefail
 # The tests print KTAP through the tree's kselftest.h (tests/lib/tap.h).
 KSELFTEST=$KSRC/tools/testing/selftests
 [[ -f $KSELFTEST/kselftest.h ]] || die "$KSELFTEST/kselftest.h missing: run scripts/kernel.sh first"
-CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2 -static
+DYNFLAGS=(-std=c11 -Wall -Wextra -Werror -O2
 	-I "$REPO/include/uapi" -I "$REPO/tests/lib" -I "$KSELFTEST")
+CFLAGS=("${DYNFLAGS[@]}" -static)
 G=$OUT/guest
 mkdir -p "$G"
 build() {
@@ -29,6 +30,8 @@ build policybench "$REPO/bench/policybench.c"
 build revokebench "$REPO/bench/revokebench.c"
 build mapbench "$REPO/bench/mapbench.c"
 build fs_test "$REPO/tests/guest/fs_test.c"
+build lock_test "$REPO/tests/guest/lock_test.c"
+build fsx "$REPO/tests/guest/fsx.c"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -40,7 +43,7 @@ file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/fuzz "$G"/subtree_test "$G"/objbench \
-	"$G"/policy_test "$G"/policybench "$G"/revokebench "$G"/mapbench "$G"/fs_test \
+	"$G"/policy_test "$G"/policybench "$G"/revokebench "$G"/mapbench "$G"/fs_test "$G"/lock_test "$G"/fsx \
 	"$root/bin/"
 # The policy loader and every BPF object (policies and test fixtures), for
 # morsel-policy and for bpftool struct_ops register.
@@ -51,15 +54,28 @@ mkdir -p "$root/lib/morsel"
 cp "$OUT"/bpf/*.bpf.o "$root/lib/morsel/"
 [[ -x $G/bpftool ]] || die "out/guest/bpftool missing: run scripts/tools.sh"
 cp "$G/bpftool" "$root/bin/"
-# perf from Debian's linux-perf, with its shared libraries, for
-# perf record/trace of the morsel:* tracepoints in the guests.
-PERF=$(command -v perf || true)
-[[ -n $PERF && -x $PERF ]] || die "perf missing: install linux-perf (scripts/deps.sh)"
-cp "$PERF" "$root/bin/perf"
-ldd "$PERF" | awk '/=> \// {print $3} /^[ \t]*\/lib/ {print $1}' | sort -u | while read -r lib; do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
+# A dynamic program into the guest's /bin, with its shared libraries.
+with_libs() {	# with_libs PROGRAM
+	[[ -x $1 ]] || die "$1 missing: run scripts/deps.sh"
+	cp "$1" "$root/bin/"
+	ldd "$1" | awk '/=> \// {print $3} /^[ \t]*\/lib/ {print $1}' | sort -u | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+# perf from Debian's linux-perf, for perf record/trace of the morsel:*
+# tracepoints in the guests; Debian's sqlite3 and LMDB tools, unmodified,
+# and the SQLite test linked to Debian's libsqlite3.
+with_libs "$(command -v perf || echo /usr/bin/perf)"
+for tool in sqlite3 mdb_dump mdb_stat mdb_load mdb_copy; do
+	with_libs "/usr/bin/$tool"
 done
+gcc "${DYNFLAGS[@]}" -o "$G/sqlite_test" "$REPO/tests/guest/sqlite_test.c" \
+	"$REPO/tests/lib/pool_client.c" "$REPO/tests/lib/object_client.c" -lsqlite3
+with_libs "$G/sqlite_test"
+gcc "${DYNFLAGS[@]}" -o "$G/lmdb_test" "$REPO/tests/guest/lmdb_test.c" \
+	"$REPO/tests/lib/pool_client.c" "$REPO/tests/lib/object_client.c" -llmdb
+with_libs "$G/lmdb_test"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$OUT/initramfs.cpio.tmp"
 mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
 log "initramfs: $(du -h "$OUT/initramfs.cpio" | cut -f1) out/initramfs.cpio"

@@ -20,7 +20,7 @@ set -uo pipefail
 # The KUnit suites of mm/morsel (the kunit_suite names in
 # kernel-patch/tree/mm/morsel/*_test.c): each must be in the boot log.
 KUNIT_SUITES=(morsel_superblock morsel_ring morsel_registry morsel_ownership morsel_policy
-	morsel_pooltable morsel_hold)
+	morsel_pooltable morsel_hold morsel_filelock)
 
 T=$OUT/test
 rm -rf "$T"
@@ -132,6 +132,14 @@ run() {	# run NAME HOSTS JOB [hosts.sh options...]
 	no_strays "$name"
 }
 
+# A run on a pool file of its own (fresh), checked by poolcheck afterwards.
+run_own_pool() {	# run_own_pool NAME HOSTS JOB [hosts.sh options...]
+	local name=$1 pool=$POOL.$3
+	rm -f "$pool"
+	run "$@" -p "$pool" -k
+	pool_check "$name" "$pool"
+}
+
 # A run with mpolicy=NAME: every host attached it before its job, and every
 # host that finished its job had the loader detach it again (tests/guest/init).
 policy_markers() {	# policy_markers NAME HOSTS POLICY
@@ -169,6 +177,48 @@ run_xfertrace() {
 	grep -q '^[1-9][0-9]* transfers matched' "$T/xfertrace-2/breakdown.txt"
 	ok $? "xfertrace-2: transfers matched across hosts ($(grep -m1 'transfers matched' "$T/xfertrace-2/breakdown.txt"))"
 	sed 's/^/  # /' "$T/xfertrace-2/breakdown.txt" | head -24
+}
+
+# By hand, scripted: the hosts of scripts/console.sh (job console, each
+# console on a socket, a program added with -x), typed into with socat:
+# sqlite3 on host 0 creates a table, sqlite3 on host 1 reads it.
+console_wait() {	# console_wait FILE PATTERN: up to 120 s
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -aq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+console_type() {	# console_type DIR HOST LINE
+	echo "$3" | socat -t 1 - "UNIX-CONNECT:$(sed -n "$(($2 + 1))p" "$1/consoles")" >/dev/null 2>&1
+}
+
+run_console() {
+	local d=$T/console-2 add=$T/console-add pid rc
+	section console-2 "2 host(s), job console, typed into"
+	mkdir -p "$add"
+	printf '#!/bin/sh\necho "added program ran: $*"\n' >"$add/hello-morsel"
+	chmod +x "$add/hello-morsel"
+	scripts/hosts.sh -n 2 -i -t 240 -o "$d" -x "$add" console >"$T/console-2.launcher.log" 2>&1 &
+	pid=$!
+	console_wait "$d/host0.log" MORSEL-CONSOLE && console_wait "$d/host1.log" MORSEL-CONSOLE
+	ok $? "console-2: both hosts give a shell with morselfs mounted"
+	console_type "$d" 0 "sqlite3 /mnt/pool/hand.db 'CREATE TABLE t(x); INSERT INTO t VALUES(21);'; echo TYPED-\$((40 + 2))"
+	console_wait "$d/host0.log" TYPED-42
+	ok $? "console-2: sqlite3 on host 0 creates a database in /mnt/pool"
+	console_type "$d" 1 "hello-morsel one; sqlite3 /mnt/pool/hand.db 'SELECT x * 2 FROM t;'; rm /mnt/pool/hand.db; exit"
+	console_wait "$d/host1.log" MORSEL-JOB-END
+	console_type "$d" 0 "exit"
+	wait "$pid"
+	rc=$?
+	ok $rc "console-2: both hosts powered off when their shells exited (launcher rc $rc)"
+	grep -aq '^42' "$d/host1.log"
+	ok $? "console-2: sqlite3 on host 1 reads what sqlite3 on host 0 wrote"
+	grep -aq 'added program ran: one' "$d/host1.log"
+	ok $? "console-2: a program added with -x runs in the guest"
+	no_reports console-2
 }
 
 # KUnit: the KTAP of the boot log, parsed by the tree's kunit.py (which
@@ -434,10 +484,20 @@ main_suite() {
 		check_objkill objkill-4-$mode "$POOL.objkill"
 		run objdetect-2-$mode 2 objdetect "${opt[@]}"
 		run subtree-2-$mode 2 subtree "${opt[@]}"
-		# morselfs: the objects as files (tests/guest/fs_test.c).
-		rm -f "$POOL.fs"
-		run fs-2-$mode 2 fs -p "$POOL.fs" -k "${opt[@]}"
-		pool_check fs-2-$mode "$POOL.fs"
+		# morselfs: the objects as files (tests/guest/fs_test.c); the
+		# fsx-style checker, 10^4 random operations on one host, then 10^4
+		# with the 2 hosts taking turns (fsx.c); record locks across hosts,
+		# at the end host 1 dies holding one and the survivor's F_SETLKW
+		# gets it (lock_test.c); unmodified SQLite, one database on 2 hosts
+		# in rollback and WAL mode; unmodified LMDB, host 0 writing while
+		# hosts 1 and 2 read.
+		run_own_pool fs-2-$mode 2 fs "${opt[@]}"
+		run_own_pool fsx-2-$mode 2 fsx "${opt[@]}"
+		run_own_pool locks-2-$mode 2 locks "${opt[@]}"
+		grep -aq 'swept up after host 1: .* [1-9][0-9]* record locks released' "$T/locks-2-$mode/host0.log"
+		ok $? "locks-2-$mode: the survivor released the dead host's record locks and said so ($(grep -a -m1 -o '[0-9]* record locks released' "$T/locks-2-$mode/host0.log" | tr -d '\r'))"
+		run_own_pool sqlite-2-$mode 2 sqlite "${opt[@]}"
+		run_own_pool lmdb-3-$mode 3 lmdb "${opt[@]}"
 		rm -f "$POOL.pooltable"
 		run pooltable-2x2cpu-$mode 2 pooltable -c 2 -p "$POOL.pooltable" "${opt[@]}"
 		pool_check pooltable-2x2cpu-$mode "$POOL.pooltable"
@@ -508,6 +568,7 @@ main_suite() {
 	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
 	run_xfertrace
+	run_console
 	run objerr-2 2 objerr
 	run_deep
 	run_deep_checkout

@@ -65,6 +65,56 @@ __attribute__((format(printf, 1, 2))) static void bad(const char *fmt, ...)
 	errors++;
 }
 
+/*
+ * The record-lock table (filelock.c): every lock well-formed and held by a
+ * host that is alive (a host that leaves or is swept drops its own); a
+ * lock of a deleted object is free, whatever it says.
+ */
+static void check_locks(struct pool *p, struct morsel_dir *d, bool repair)
+{
+	struct morsel_locks *t = &d->locks;
+	unsigned int i, held = 0;
+
+	for (i = 0; i < MORSEL_MAX_LOCKS; i++) {
+		struct morsel_lock_rec *r = &t->rec[i];
+		struct morsel_obj_entry *o;
+
+		if (!r->obj)
+			continue;
+		if (r->obj > MORSEL_MAX_OBJECTS) {
+			bad("record lock %u: object %u beyond the directory", i, r->obj - 1);
+			goto clear;
+		}
+		o = &d->obj[r->obj - 1];
+		if (o->state != MORSEL_OBJ_LIVE || o->gen != r->gen)
+			continue;
+		if ((r->type != F_RDLCK && r->type != F_WRLCK) ||
+		    (r->kind != MORSEL_LOCK_POSIX && r->kind != MORSEL_LOCK_FLOCK) ||
+		    r->start > r->end || r->host >= MORSEL_MAX_HOSTS) {
+			bad("record lock %u of object %u: malformed (type %u kind %u %llu-%llu host %u)",
+			    i, r->obj - 1, r->type, r->kind, (unsigned long long)r->start,
+			    (unsigned long long)r->end, r->host);
+			goto clear;
+		}
+		if (!(p->live & (1u << r->host))) {
+			bad("record lock %u of object %u '%.*s' held by host %u, which is not alive",
+			    i, r->obj - 1, MORSEL_NAME_LEN, o->name, r->host);
+			goto clear;
+		}
+		held++;
+		continue;
+clear:
+		if (repair)
+			r->obj = 0;
+	}
+	if (t->waiters & ~p->live) {
+		bad("record-lock waiters %#x name hosts that are not alive", t->waiters & ~p->live);
+		if (repair)
+			t->waiters &= p->live;
+	}
+	printf("poolcheck: %u record locks held\n", held);
+}
+
 /* The MRSW invariants of an entry (morsel_pte_valid() in ownership.c). */
 static bool entry_valid(uint64_t e)
 {
@@ -336,6 +386,7 @@ static void check(struct pool *p, bool repair)
 	if (gone)
 		printf("poolcheck: %llu entries name hosts that are gone: recovered at their next fault\n",
 		       (unsigned long long)gone);
+	check_locks(p, d, repair);
 	printf("poolcheck: %llu frames, %llu in use, hosts alive %#x\n",
 	       (unsigned long long)n, (unsigned long long)used, p->live);
 	for (c = 1, used = 0; c < nt; c++)

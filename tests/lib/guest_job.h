@@ -7,8 +7,11 @@
 #ifndef MORSEL_GUEST_JOB_H
 #define MORSEL_GUEST_JOB_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include "pool_client.h"
 #include "tap.h"
 
@@ -33,6 +36,23 @@ static inline int guest_job_start(struct pool_client *pc, unsigned int *nhosts)
 	tap_step(!pool_wait_alive(pc, (1u << *nhosts) - 1, 60000),
 		 "all %u hosts alive", *nhosts);
 	return (int)pc->info.host_id;
+}
+
+/* A barrier of @n hosts at index *@bar, then the next index: a set-up step. */
+static inline void guest_barrier(struct pool_client *pc, unsigned int *bar, unsigned int n,
+				 int timeout_ms)
+{
+	tap_step(!pool_barrier(pc, *bar, n, timeout_ms), "barrier %u: %u hosts", *bar, n);
+	(*bar)++;
+}
+
+/* mount -t morselfs none /mnt/pool: 0, or -1 (the TAP stream says why). */
+static inline int guest_mount_morselfs(void)
+{
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/pool", 0755);
+	return tap_step(!mount("none", "/mnt/pool", "morselfs", 0, NULL),
+			"mount -t morselfs none /mnt/pool (%s)", strerror(errno)) ? 0 : -1;
 }
 
 #endif

@@ -14,8 +14,9 @@
  * An open file is a file of the host's overlay of the object, with the
  * operations of /dev/morsel's object files (object.c, rw.c): mmap through
  * the overlay, read/write through the ownership protocol, fsync as a sync
- * point, fallocate, the object ioctls. Its f_mapping is the overlay's, so
- * that revoking a page reaches mappings made through either interface.
+ * point, fallocate, the object ioctls, record locks that hold across
+ * hosts (filelock.c). Its f_mapping is the overlay's, so that revoking a
+ * page reaches mappings made through either interface.
  *
  * Not supported, with their errors: directories, links, special files
  * (EPERM, the VFS's answer for a missing operation), O_DIRECT and
@@ -267,6 +268,7 @@ static const struct file_operations fs_dir_fops = {
 	.llseek = fs_dir_llseek,
 	.read = generic_read_dir,
 	.iterate_shared = fs_iterate,
+	.fsync = noop_fsync,	/* names are on the pool as soon as they change */
 };
 
 static const struct inode_operations fs_dir_iops = {

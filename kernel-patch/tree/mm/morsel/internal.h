@@ -65,6 +65,7 @@ enum morsel_msg_type {
 	MORSEL_MSG_PING = 1,	/* arg0: cookie; ret0: ~cookie, ret1: host id */
 	MORSEL_MSG_POLL,	/* arg0: poll the mailboxes for this many ms */
 	MORSEL_MSG_RECALL,	/* arg0: object, arg1: page | mode; recall.c */
+	MORSEL_MSG_LOCK_WAKE,	/* a record lock was released; filelock.c */
 	MORSEL_MSG_NR,
 };
 
@@ -330,6 +331,15 @@ int morsel_obj_open_fd(struct morsel_pool *p, unsigned int idx, u32 gen);
 
 /* fs.c: morselfs, the object directory as a file system */
 int morsel_fs_init(struct morsel_pool *p);
+
+/* filelock.c: record locks across hosts, in the pool's lock table */
+int morsel_locks_conflict(const struct morsel_lock_rec *rec, unsigned int n,
+			  const struct morsel_lock_rec *req);
+int morsel_locks_apply(struct morsel_lock_rec *rec, unsigned int n,
+		       const struct morsel_lock_rec *req, bool *released);
+u64 morsel_filelock_stat(bool wakes);
+unsigned int morsel_filelock_forget_host(struct morsel_pool *p, unsigned int host);
+int morsel_filelock_init(void);
 
 /* registry.c: failures */
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);

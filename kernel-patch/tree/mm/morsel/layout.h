@@ -8,7 +8,7 @@
  *  - structures shared between hosts are in the coherent region, and each
  *    word written by more than one host is only changed with atomics.
  *
- * Pool layout (version 3), offsets from the start of the pool:
+ * Pool layout (version 4), offsets from the start of the pool:
  *
  *   0             superblock (one page, immutable after format)
  *   registry_off  host registry: MORSEL_MAX_HOSTS cache lines
@@ -30,7 +30,7 @@
 
 #define MORSEL_POOL_MAGIC	0x4c504c45534f524dULL	/* "MORSELPL" */
 #define MORSEL_POOL_FORMATTING	0x21474e4954544d46ULL	/* "FMTTING!" */
-#define MORSEL_POOL_VERSION	3
+#define MORSEL_POOL_VERSION	4
 
 #define MORSEL_RING_SLOTS	64	/* power of two */
 #define MORSEL_SCRATCH_SIZE	SZ_1M
@@ -215,9 +215,62 @@ struct morsel_obj_entry {
 	u8 pad[24];
 } ____cacheline_aligned;
 
+/*
+ * Record locks of morselfs files (fcntl, OFD and flock locks; filelock.c),
+ * held across hosts. The table is the authority on every lock of every
+ * host; it changes, and is read, under dir_lock only.
+ */
+#define MORSEL_MAX_LOCKS	256
+
+enum morsel_lock_kind {
+	MORSEL_LOCK_POSIX = 1,	/* fcntl and OFD locks: they conflict */
+	MORSEL_LOCK_FLOCK,	/* flock(): only with each other */
+};
+
+/**
+ * struct morsel_lock_rec - one held lock: a byte range of one object.
+ * @obj: directory index + 1; 0 for a free slot.
+ * @gen: the object's generation: once it differs, the slot is free.
+ * @owner: the lock owner on @host: its fl_owner (a process's file table,
+ *	or the open file of an OFD or flock lock), compared, never used.
+ * @start: first byte.
+ * @end: last byte, inclusive (OFFSET_MAX: to the end of the file).
+ * @pid: the holder, as F_GETLK reports it on @host.
+ * @host: the host that holds it.
+ * @type: F_RDLCK or F_WRLCK.
+ * @kind: enum morsel_lock_kind.
+ */
+struct morsel_lock_rec {
+	u32 obj;
+	u32 gen;
+	u64 owner;
+	u64 start;
+	u64 end;
+	u32 pid;
+	u8 host;
+	u8 type;
+	u8 kind;
+	u8 pad;
+};
+
+/**
+ * struct morsel_locks - the lock table.
+ * @waiters: hosts with a task asleep in F_SETLKW (or flock without
+ *	LOCK_NB) that found a conflict: whoever releases a range wakes them.
+ *	A host sets its bit under dir_lock together with the failed check;
+ *	it clears it (locked AND) when its last waiter is done.
+ * @rec: the locks, in no order.
+ */
+struct morsel_locks {
+	u32 waiters ____cacheline_aligned;
+	u32 reserved;
+	struct morsel_lock_rec rec[MORSEL_MAX_LOCKS];
+};
+
 struct morsel_dir {
 	u64 dir_lock ____cacheline_aligned;
 	struct morsel_obj_entry obj[MORSEL_MAX_OBJECTS];
+	struct morsel_locks locks;
 };
 
 /* Ring from @src to @dst, at rings_off + index * sizeof(struct morsel_ring). */

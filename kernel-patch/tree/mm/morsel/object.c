@@ -234,7 +234,11 @@ static int obj_mmap(struct file *file, struct vm_area_struct *vma)
 	struct morsel_pool *p = ov->pool;
 	int err = 0;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * MAP_SHARED of a file opened read-only has VM_MAYSHARE only (mmap
+	 * drops VM_SHARED when no write can come): LMDB's readers map so.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;	/* copy-on-write of pool pages: not offered */
 	if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
 		return -ENOTCONN;
@@ -275,6 +279,8 @@ const struct file_operations morsel_obj_fops = {
 	.release = obj_release,
 	.fsync = morsel_overlay_fsync,
 	.fallocate = morsel_obj_fallocate,
+	.lock = morsel_file_lock,
+	.flock = morsel_file_flock,
 	.unlocked_ioctl = obj_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -234,6 +234,10 @@ long morsel_obj_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 loff_t morsel_obj_llseek(struct file *file, loff_t offset, int whence);
 int morsel_obj_zero(struct morsel_overlay *ov, loff_t start, loff_t end);
 
+/* filelock.c */
+int morsel_file_lock(struct file *file, int cmd, struct file_lock *fl);
+int morsel_file_flock(struct file *file, int cmd, struct file_lock *fl);
+
 /* hold.c */
 void morsel_hold_note(struct morsel_holds *h, u64 page, u64 now, u64 until);
 u64 morsel_hold_left(const struct morsel_holds *h, u64 page, u64 now);

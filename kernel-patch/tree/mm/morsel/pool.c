@@ -155,6 +155,7 @@ void morsel_pool_try_online(void)
 	/* What an earlier incarnation held that nobody swept. */
 	morsel_dir_lock_reset(p);
 	morsel_dir_forget_host(p, p->host_id);
+	morsel_filelock_forget_host(p, p->host_id);
 	err = morsel_channel_start(p);
 	if (err) {
 		morsel_registry_leave(p);
@@ -246,6 +247,7 @@ static int morsel_reboot(struct notifier_block *nb, unsigned long action,
 	 */
 	if (READ_ONCE(p->state) == MORSEL_POOL_ONLINE) {
 		morsel_dir_forget_host(p, p->host_id);
+		morsel_filelock_forget_host(p, p->host_id);
 		morsel_registry_leave(p);
 		pr_info("morsel: host %d left the pool\n", p->host_id);
 	}
@@ -275,6 +277,9 @@ static int __init morsel_init(void)
 	if (err)
 		return err;
 	err = morsel_recall_init();
+	if (err)
+		return err;
+	err = morsel_filelock_init();
 	if (err)
 		return err;
 	morsel_writeback_init(&morsel_pool);

@@ -332,12 +332,13 @@ bool morsel_recover_dead(struct morsel_overlay *ov, u64 page)
  */
 static void recall_sweep_dead(struct morsel_pool *p, unsigned int dead)
 {
-	unsigned int idx, objects;
+	unsigned int idx, objects, locks;
 	u64 all_owned = 0, all_other = 0;
 
 	if (morsel_host_alive(p, dead, NULL))
 		return;
 	objects = morsel_dir_forget_host(p, dead);
+	locks = morsel_filelock_forget_host(p, dead);
 	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++) {
 		struct morsel_obj_entry *o = morsel_obj_entry(p, idx);
 		u64 page, pages, owned = 0, other = 0;
@@ -366,8 +367,8 @@ static void recall_sweep_dead(struct morsel_pool *p, unsigned int dead)
 		all_owned += owned;
 		all_other += other;
 	}
-	pr_warn("morsel: swept up after host %u: %u objects it had open or mapped, %llu pages returned to their last written-back content, %llu other entries freed of it\n",
-		dead, objects, all_owned, all_other);
+	pr_warn("morsel: swept up after host %u: %u objects it had open or mapped, %llu pages returned to their last written-back content, %llu other entries freed of it, %u record locks released\n",
+		dead, objects, all_owned, all_other, locks);
 }
 
 /**

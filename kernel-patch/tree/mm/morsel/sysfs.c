@@ -9,6 +9,7 @@
  *   ownership/ read_faults write_faults transfers recalls_sent
  *            recalls_handled writebacks invalidates shootdowns stale_cache
  *            pages_recovered
+ *   locks/   waits wakes  (record locks, filelock.c)
  *   policy/  name state last_detach_reason enable_seq detach_seq errors
  *            granted deferred decisions_{read_fault,write_fault,recall,
  *            sync,tick}  (policy.c)
@@ -199,6 +200,26 @@ static ssize_t pages_recovered_show(struct kobject *k, struct kobj_attribute *a,
 
 static struct kobj_attribute pages_recovered_attr = __ATTR_RO(pages_recovered);
 
+/* Record locks (filelock.c): sleeps for a lock, wake-ups from other hosts. */
+static ssize_t lock_waits_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", morsel_filelock_stat(false));
+}
+
+static ssize_t lock_wakes_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", morsel_filelock_stat(true));
+}
+
+static struct kobj_attribute lock_waits_attr = __ATTR(waits, 0444, lock_waits_show, NULL);
+static struct kobj_attribute lock_wakes_attr = __ATTR(wakes, 0444, lock_wakes_show, NULL);
+static struct attribute *locks_attrs[] = { &lock_waits_attr.attr, &lock_wakes_attr.attr, NULL };
+
+static const struct attribute_group locks_group = {
+	.name = "locks",
+	.attrs = locks_attrs,
+};
+
 static const struct attribute_group ownership_group = {
 	.name = "ownership",
 	.attrs = ownership_attrs,
@@ -275,6 +296,8 @@ int morsel_sysfs_init(struct morsel_pool *p)
 		err = sysfs_create_group(kobj, &channel_group);
 	if (!err)
 		err = sysfs_create_group(kobj, &ownership_group);
+	if (!err)
+		err = sysfs_create_group(kobj, &locks_group);
 	if (!err)
 		err = sysfs_create_group(kobj, &morsel_policy_group);
 	if (err) {
