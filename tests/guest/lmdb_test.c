@@ -181,9 +181,14 @@ static uint64_t hash_file(const char *path)
 
 int main(int argc, char **argv)
 {
-	unsigned int ops = argc > 1 ? (unsigned int)atoi(argv[1]) : 1000, i, k, bad = 0;
+	unsigned int ops = argc > 1 ? (unsigned int)atoi(argv[1]) :
+				      (unsigned int)cmdline_int("mops", 1000);
+	unsigned int i, k, bad = 0;
 	unsigned int reads = 0, writes = 0, h, same = 0;
 	int host = guest_job_start(&pc, &nhosts), rc = 0;
+	struct own_counts before, after;
+	char per[200], accel[16];
+	uint64_t t0 = 0, ns;
 	MDB_env *env = NULL;
 	MDB_dbi dbi;
 	uint64_t hash;
@@ -209,6 +214,8 @@ int main(int argc, char **argv)
 	}
 	barrier();
 	srand(me * 7919 + 3);
+	own_counts_read(&before);
+	t0 = now_ns();
 	for (i = 0; env && i < ops; i++) {
 		k = (unsigned int)rand() % MAX_KEYS;
 		if (me == 0 && i % 2 == 0) {
@@ -222,6 +229,12 @@ int main(int argc, char **argv)
 		if (rc && bad++ < 5)
 			tap_diag("op %u key %u: %s", i, k, rc < 0 ? strerror(-rc) : mdb_strerror(rc));
 	}
+	ns = now_ns() - t0;
+	own_counts_read(&after);
+	own_counts_per_op(per, sizeof(per), &before, &after, i, "operation");
+	cmdline_accel(accel, sizeof(accel));
+	tap_diag("lmdb: host %u: %.1f operations/s, %u%% writes (%s, %u hosts); %s", me,
+		 i * 1e9 / (double)(ns ? ns : 1), i ? writes * 100 / i : 0, accel, nhosts, per);
 	tap_ok(env && !bad, "host %u: %u reads, %u writes, every value the right key at a version that never went back (%u bad)",
 	       me, reads, writes, bad);
 	barrier();

@@ -177,7 +177,7 @@ static int setlkw_alarm(int fd)
 /* F_SETLKW sleeps until the other host releases, woken by its message. */
 static void blocking(void)
 {
-	int fd = open_file(), st = -1;
+	int fd = open_file(), st = -1, i;
 	long long waits = sysfs_num(WAITS), wakes = sysfs_num(WAKES);
 	pid_t pid;
 
@@ -191,8 +191,8 @@ static void blocking(void)
 		pid = fork();
 		if (pid == 0)
 			_exit(setlkw_byte0(fd) || !flag(F_RELEASED) ? 1 : 0);
-		while (pid > 0 && sysfs_num(WAITS) == waits)
-			sleep_ms(5);
+		for (i = 0; pid > 0 && sysfs_num(WAITS) == waits && i < 12000; i++)
+			sleep_ms(5);	/* a minute at most: a child that never sleeps fails */
 		set_flag(F_ASLEEP, 1);
 		tap_ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st),
 		       "F_SETLKW on host 1 slept and returned the lock only after host 0 released it");
@@ -264,12 +264,30 @@ static void whole_file(void)
 	if (me == 0)
 		tap_ok(!flock(fd, LOCK_UN), "host 0: flock(LOCK_UN)");
 	barrier();
-	if (me == 1) {
+	if (me == 1)
 		tap_ok(!flock(fd, LOCK_SH | LOCK_NB), "host 1: flock(LOCK_SH | LOCK_NB) now");
+	if (me == 0)
+		tap_ok(!flock(fd, LOCK_SH | LOCK_NB), "host 0: flock(LOCK_SH | LOCK_NB) beside it");
+	barrier();
+	/* A conversion that meets a conflict gives up the lock held, as on Linux. */
+	if (me == 1)
+		tap_ok(flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK,
+		       "host 1: LOCK_EX | LOCK_NB over both shared locks: EWOULDBLOCK");
+	barrier();
+	if (me == 0) {
+		tap_ok(!flock(fd, LOCK_EX | LOCK_NB),
+		       "host 0 converts to LOCK_EX: host 1's failed conversion dropped its LOCK_SH");
+		close(fd);	/* a flock lock goes with its file */
+		fd = -1;
+	}
+	barrier();
+	if (me == 1) {
+		tap_ok(!flock(fd, LOCK_EX | LOCK_NB), "host 0 closed its file: host 1 gets LOCK_EX");
 		tap_ok(!flock(fd, LOCK_UN), "and LOCK_UN");
 	}
 	barrier();
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* The table is finite: ENOLCK, and unlocking needs no room. */

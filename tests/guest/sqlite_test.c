@@ -29,7 +29,6 @@
 #define BARRIER_MS 300000
 #define ACCOUNTS 50
 #define START_BALANCE 1000
-#define OWN "/sys/kernel/morsel/ownership/"
 
 static struct pool_client pc;
 static unsigned int me, nhosts, bar;
@@ -137,26 +136,12 @@ static int transfer(sqlite3 *db, sqlite3_stmt *st[3], unsigned int seq)
 	return exec(db, "COMMIT");
 }
 
-static const char *const counters[] = { "read_faults", "write_faults", "transfers",
-					"recalls_sent", "writebacks" };
-#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
-
-static void read_counters(long long v[NCOUNTERS])
-{
-	char path[96];
-	unsigned int i;
-
-	for (i = 0; i < NCOUNTERS; i++) {
-		snprintf(path, sizeof(path), OWN "%s", counters[i]);
-		v[i] = sysfs_num(path);
-	}
-}
-
 /* The bank in journal mode @mode ("delete" or "wal"), @n transfers per host. */
 static void bank(const char *mode, unsigned int n)
 {
-	long long before[NCOUNTERS], after[NCOUNTERS], total, logged, mine;
-	char path[64], sql[320], buf[64] = "";
+	char path[64], sql[320], buf[64] = "", per[200], accel[16];
+	struct own_counts before, after;
+	long long total, logged, mine;
 	sqlite3_stmt *st[3] = {};
 	unsigned int i, failed = 0, h;
 	uint64_t t0, ns;
@@ -196,21 +181,20 @@ static void bank(const char *mode, unsigned int n)
 	       "%s: statements prepared", mode);
 	srand(me * 7919 + 1);
 	barrier();
-	read_counters(before);
+	own_counts_read(&before);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		failed += transfer(db, st, i) != SQLITE_OK;
 		usleep(rand() % 1000);	/* a client's think time: the others get in */
 	}
 	ns = now_ns() - t0;
-	read_counters(after);
+	own_counts_read(&after);
 	tap_ok(!failed, "%s: host %u committed %u transfers, all running at once with the other hosts' (%u failed)",
 	       mode, me, n, failed);
-	tap_diag("%s: host %u: %.1f transactions/s (TCG, %u hosts); per transaction: %.1f read faults, %.1f write faults, %.1f transfers, %.1f recalls sent, %.1f write-backs",
-		 mode, me, n * 1e9 / (double)ns, nhosts,
-		 (after[0] - before[0]) / (double)n, (after[1] - before[1]) / (double)n,
-		 (after[2] - before[2]) / (double)n, (after[3] - before[3]) / (double)n,
-		 (after[4] - before[4]) / (double)n);
+	own_counts_per_op(per, sizeof(per), &before, &after, n, "transaction");
+	cmdline_accel(accel, sizeof(accel));
+	tap_diag("%s: host %u: %.1f transactions/s (%s, %u hosts); %s", mode, me,
+		 n * 1e9 / (double)ns, accel, nhosts, per);
 	for (i = 0; i < 3; i++)
 		sqlite3_finalize(st[i]);
 	barrier();

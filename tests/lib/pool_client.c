@@ -147,6 +147,33 @@ long long sysfs_num(const char *path)
 	return strtoll(buf, NULL, 0);
 }
 
+static const char *const own_names[OWN_COUNTS] = { "read_faults", "write_faults", "transfers",
+						     "recalls_sent", "writebacks" };
+
+void own_counts_read(struct own_counts *c)
+{
+	char path[96];
+	unsigned int i;
+
+	for (i = 0; i < OWN_COUNTS; i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/morsel/ownership/%s", own_names[i]);
+		c->v[i] = sysfs_num(path);
+	}
+}
+
+void own_counts_per_op(char *buf, size_t len, const struct own_counts *a,
+		       const struct own_counts *b, unsigned long n, const char *what)
+{
+	double d[OWN_COUNTS];
+	unsigned int i;
+
+	for (i = 0; i < OWN_COUNTS; i++)
+		d[i] = n ? (double)(b->v[i] - a->v[i]) / (double)n : 0;
+	snprintf(buf, len,
+		 "per %s: %.1f read faults, %.1f write faults, %.1f transfers, %.1f recalls sent, %.1f write-backs",
+		 what, d[0], d[1], d[2], d[3], d[4]);
+}
+
 long long chan_stat(const char *name)
 {
 	char path[128];

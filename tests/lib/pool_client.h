@@ -45,6 +45,16 @@ int sysfs_str(const char *path, char *buf, size_t len);
 int sysfs_write(const char *path, const char *s);
 long long chan_stat(const char *name);
 
+/* The ownership counters a workload's cost is told in, this host's. */
+#define OWN_COUNTS 5
+struct own_counts {
+	long long v[OWN_COUNTS];
+};
+void own_counts_read(struct own_counts *c);
+/* "R read faults, W write faults, ... per @what" from @a to @b over @n. */
+void own_counts_per_op(char *buf, size_t len, const struct own_counts *a,
+		       const struct own_counts *b, unsigned long n, const char *what);
+
 uint64_t now_ns(void);
 void sleep_ms(unsigned int ms);
 int cmdline_int(const char *key, int def);

@@ -19,15 +19,17 @@
  * Waiting (F_SETLKW, flock without LOCK_NB): the failed check sets this
  * host's bit in the table's waiter set under the same dir_lock; whoever
  * releases a range afterwards reads the set and wakes its hosts (this one
- * directly, others with a MORSEL_MSG_LOCK_WAKE message), which bumps
- * filelock_seq. A waiter samples filelock_seq before its check, so a wake
- * between check and sleep is not lost. It sleeps interruptibly and checks
+ * directly, others with a MORSEL_MSG_LOCK_WAKE message sent from a work
+ * item), which bumps filelock_seq. A waiter samples filelock_seq before
+ * its check, so a wake between check and sleep is not lost. It sleeps interruptibly and checks
  * again at least once per lease period whatever happens: a lost message
  * or a holder that dies (its locks go when it is declared dead,
  * morsel_filelock_forget_host()) costs at most a lease.
  *
- * Not done: deadlock detection across hosts (no EDEADLK); l_pid of a lock
- * held on another host reads 0 (its pid means nothing here).
+ * Not done: deadlock detection, across hosts and on one (F_SETLKW never
+ * gives EDEADLK: two holders of a read lock that both wait for a write
+ * lock wait until one is interrupted); l_pid of a lock held on another
+ * host reads 0 (its pid means nothing here).
  */
 #include <linux/filelock.h>
 #include <linux/fs.h>
@@ -35,6 +37,8 @@
 #include "overlay.h"
 
 static DEFINE_MUTEX(filelock_mutex);	/* table change + VFS copy, per host */
+static struct morsel_pool *filelock_pool;
+static atomic_t filelock_to_wake = ATOMIC_INIT(0);	/* hosts, for wake_work */
 static unsigned int filelock_waiting;	/* tasks in a wait loop; filelock_mutex */
 static atomic_t filelock_seq = ATOMIC_INIT(0);	/* bumped by every wake */
 static DECLARE_WAIT_QUEUE_HEAD(filelock_wq);
@@ -166,27 +170,45 @@ static void sweep_stale(struct morsel_pool *p, struct morsel_locks *t)
 
 		if (!r->obj)
 			continue;
+		if (r->obj > MORSEL_MAX_OBJECTS) {
+			r->obj = 0;	/* not an object: corrupt, drop it */
+			continue;
+		}
 		o = morsel_obj_entry(p, r->obj - 1);
 		if (READ_ONCE(o->state) != MORSEL_OBJ_LIVE || READ_ONCE(o->gen) != r->gen)
 			r->obj = 0;
 	}
 }
 
-/* Wake the hosts in @hosts that wait for a range: this one directly. */
-static void wake_hosts(struct morsel_pool *p, u32 hosts)
+/* Send the wake-up messages wake_hosts() left: one per host, in order. */
+static void wake_fn(struct work_struct *work)
 {
-	unsigned long bits = hosts;
+	unsigned long bits = atomic_xchg(&filelock_to_wake, 0);
 	u64 arg[2] = {}, ret[2];
 	unsigned int h;
 
-	for_each_set_bit(h, &bits, MORSEL_MAX_HOSTS) {
-		if (h == p->host_id) {
-			atomic_inc(&filelock_seq);
-			wake_up_all(&filelock_wq);
-		} else {
-			/* A host that does not answer looks again within its lease. */
-			morsel_channel_call(p, h, MORSEL_MSG_LOCK_WAKE, arg, ret, 0, false);
-		}
+	/* A host that does not answer looks again within its lease. */
+	for_each_set_bit(h, &bits, MORSEL_MAX_HOSTS)
+		morsel_channel_call(filelock_pool, h, MORSEL_MSG_LOCK_WAKE, arg, ret, 0, false);
+}
+
+static DECLARE_WORK(wake_work, wake_fn);
+
+/*
+ * Wake the hosts in @hosts that wait for a range: this one directly, the
+ * others from a work item, so that an unlock, a close or the sweep after
+ * a dead host never waits for a slow host's answer.
+ */
+static void wake_hosts(struct morsel_pool *p, u32 hosts)
+{
+	if (hosts & BIT(p->host_id)) {
+		atomic_inc(&filelock_seq);
+		wake_up_all(&filelock_wq);
+	}
+	hosts &= ~BIT(p->host_id);
+	if (hosts) {
+		atomic_or(hosts, &filelock_to_wake);
+		schedule_work(&wake_work);
 	}
 }
 
@@ -199,13 +221,12 @@ static void handle_wake(struct morsel_pool *p, const struct morsel_msg *m,
 }
 
 /*
- * One attempt on the table, under dir_lock. @conflict (may be NULL) gets
- * the blocking record; with @wait this host is entered as a waiter in the
- * same step. Return: 0, -EAGAIN (a conflict), -ENOLCK; *@wake: the hosts
- * to wake.
+ * One attempt on the table, under dir_lock; with @wait, a conflict enters
+ * this host as a waiter in the same step. Return: 0, -EAGAIN (a
+ * conflict), -ENOLCK; *@wake: the hosts to wake.
  */
 static int table_set(struct morsel_pool *p, const struct morsel_lock_rec *req, bool wait,
-		     struct morsel_lock_rec *conflict, u32 *wake)
+		     u32 *wake)
 {
 	struct morsel_locks *t = lock_table(p);
 	bool released = false;
@@ -215,8 +236,6 @@ static int table_set(struct morsel_pool *p, const struct morsel_lock_rec *req, b
 	sweep_stale(p, t);
 	i = req->type == F_UNLCK ? -1 : morsel_locks_conflict(t->rec, MORSEL_MAX_LOCKS, req);
 	if (i >= 0) {
-		if (conflict)
-			*conflict = t->rec[i];
 		if (wait && !(READ_ONCE(t->waiters) & BIT(p->host_id)))
 			pool_or32(&t->waiters, BIT(p->host_id));
 		err = -EAGAIN;
@@ -248,7 +267,8 @@ static void fill_req(struct morsel_overlay *ov, struct file_lock *fl, u8 kind,
  * One attempt: the table, then the VFS's copy. Unlocking a file whose pool
  * or object is gone clears the copy alone (close() must be able to drop
  * what it holds). If the copy cannot be made (no memory), the range is
- * unlocked in the table again, so no lock outlives what close() can see.
+ * unlocked in the table again, so that no lock outlives what close() can
+ * see; a lock the owner held in the range before goes with it.
  */
 static int try_lock(struct file *file, struct file_lock *fl, const struct morsel_lock_rec *req,
 		    bool wait, u32 *wake)
@@ -259,7 +279,7 @@ static int try_lock(struct file *file, struct file_lock *fl, const struct morsel
 	u32 more;
 
 	if (!err)
-		err = table_set(ov->pool, req, wait, NULL, wake);
+		err = table_set(ov->pool, req, wait, wake);
 	else if (req->type == F_UNLCK)
 		err = 0;
 	if (err)
@@ -267,7 +287,7 @@ static int try_lock(struct file *file, struct file_lock *fl, const struct morsel
 	err = locks_lock_file_wait(file, fl);
 	if (err && req->type != F_UNLCK && !overlay_usable(ov)) {
 		undo.type = F_UNLCK;
-		table_set(ov->pool, &undo, false, NULL, &more);
+		table_set(ov->pool, &undo, false, &more);
 		*wake |= more;
 	}
 	return err;
@@ -277,8 +297,8 @@ static int set_lock(struct file *file, struct file_lock *fl, u8 kind, bool wait)
 {
 	struct morsel_overlay *ov = file->private_data;
 	struct morsel_pool *p = ov->pool;
-	long left, lease = msecs_to_jiffies(p->sb->lease_ms);
 	struct morsel_lock_rec req;
+	long left;
 	u32 wake = 0;
 	int err, seq;
 
@@ -294,8 +314,10 @@ static int set_lock(struct file *file, struct file_lock *fl, u8 kind, bool wait)
 			break;
 		mutex_unlock(&filelock_mutex);
 		atomic64_inc(&filelock_waits);
+		/* EAGAIN came from the table: the pool is attached. */
 		left = wait_event_interruptible_timeout(filelock_wq,
-							atomic_read(&filelock_seq) != seq, lease);
+							atomic_read(&filelock_seq) != seq,
+							msecs_to_jiffies(p->sb->lease_ms));
 		mutex_lock(&filelock_mutex);
 		if (left < 0) {
 			err = left;
@@ -347,10 +369,13 @@ static int test_lock(struct file *file, struct file_lock *fl)
  *
  * Return: 0, -EAGAIN (F_SETLK: another owner, on any host, holds a lock in
  * the way), -ERESTARTSYS (F_SETLKW interrupted), -ENOLCK (the pool's lock
- * table is full), -ENOENT (the object was deleted), -ENOTCONN.
+ * table is full), -ESTALE (the object was deleted), -ENOTCONN, -EINVAL
+ * (F_CANCELLK: there are no lockd requests to cancel).
  */
 int morsel_file_lock(struct file *file, int cmd, struct file_lock *fl)
 {
+	if (cmd == F_CANCELLK)
+		return -EINVAL;
 	if (IS_GETLK(cmd))
 		return test_lock(file, fl);
 	return set_lock(file, fl, MORSEL_LOCK_POSIX, IS_SETLKW(cmd));
@@ -366,7 +391,25 @@ int morsel_file_lock(struct file *file, int cmd, struct file_lock *fl)
  */
 int morsel_file_flock(struct file *file, int cmd, struct file_lock *fl)
 {
-	return set_lock(file, fl, MORSEL_LOCK_FLOCK, IS_SETLKW(cmd));
+	int err = set_lock(file, fl, MORSEL_LOCK_FLOCK, false);
+	struct file_lock unl;
+
+	/*
+	 * As flock() on any file system, a conversion that meets a conflict
+	 * first gives up the lock the file holds: two holders of LOCK_SH that
+	 * both ask for LOCK_EX would wait for each other otherwise.
+	 */
+	if (err != -EAGAIN || lock_is_unlock(fl))
+		return err;
+	locks_init_lock(&unl);
+	unl.c.flc_flags = FL_FLOCK;
+	unl.c.flc_type = F_UNLCK;
+	unl.c.flc_owner = file;
+	unl.c.flc_file = file;
+	unl.c.flc_pid = current->tgid;
+	unl.fl_end = OFFSET_MAX;
+	set_lock(file, &unl, MORSEL_LOCK_FLOCK, false);
+	return IS_SETLKW(cmd) ? set_lock(file, fl, MORSEL_LOCK_FLOCK, true) : err;
 }
 
 /**
@@ -415,10 +458,12 @@ u64 morsel_filelock_stat(bool wakes)
 
 /**
  * morsel_filelock_init() - take the lock-release messages.
+ * @p: the pool whose hosts are sent wake-ups.
  *
  * Return: 0 or a negative errno.
  */
-int morsel_filelock_init(void)
+int morsel_filelock_init(struct morsel_pool *p)
 {
+	filelock_pool = p;
 	return morsel_channel_register(MORSEL_MSG_LOCK_WAKE, handle_wake);
 }

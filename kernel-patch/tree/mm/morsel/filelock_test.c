@@ -52,7 +52,55 @@ static void locks_conflicts(struct kunit *test)
 	r.gen = 7;
 	r.kind = MORSEL_LOCK_FLOCK;
 	KUNIT_EXPECT_EQ(test, morsel_locks_conflict(t, N, &r), -1);
+	/* Locking again what the owner holds, the same way, releases nothing. */
+	r = lk(0, 1, 0, 99, F_RDLCK);
+	KUNIT_ASSERT_EQ(test, morsel_locks_apply(t, N, &r, &rel), 0);
 	KUNIT_EXPECT_FALSE(test, rel);
+	KUNIT_EXPECT_EQ(test, used(t), 1U);
+}
+
+/* The type of owner (0, 1)'s lock on byte @x: F_RDLCK, F_WRLCK or -1. */
+static int type_at(const struct morsel_lock_rec *t, u64 x)
+{
+	unsigned int i;
+
+	for (i = 0; i < N; i++)
+		if (t[i].obj && t[i].host == 0 && t[i].owner == 1 && t[i].start <= x &&
+		    x <= t[i].end)
+			return t[i].type;
+	return -1;
+}
+
+/* Exact ranges after a split and a cut on both sides; never an overlap. */
+static void locks_ranges(struct kunit *test)
+{
+	struct morsel_lock_rec t[N] = {}, r;
+	bool rel = false;
+	unsigned int i, j;
+
+	r = lk(0, 1, 0, 99, F_WRLCK);
+	KUNIT_ASSERT_EQ(test, morsel_locks_apply(t, N, &r, &rel), 0);
+	r = lk(0, 1, 10, 19, F_RDLCK);
+	KUNIT_ASSERT_EQ(test, morsel_locks_apply(t, N, &r, &rel), 0);
+	KUNIT_EXPECT_EQ(test, type_at(t, 0), F_WRLCK);
+	KUNIT_EXPECT_EQ(test, type_at(t, 9), F_WRLCK);
+	KUNIT_EXPECT_EQ(test, type_at(t, 10), F_RDLCK);
+	KUNIT_EXPECT_EQ(test, type_at(t, 19), F_RDLCK);
+	KUNIT_EXPECT_EQ(test, type_at(t, 20), F_WRLCK);
+	KUNIT_EXPECT_EQ(test, type_at(t, 99), F_WRLCK);
+	KUNIT_EXPECT_EQ(test, type_at(t, 100), -1);
+	/* Cut 5-50: trims the first record, removes the second, trims the third. */
+	r = lk(0, 1, 5, 50, F_UNLCK);
+	KUNIT_ASSERT_EQ(test, morsel_locks_apply(t, N, &r, &rel), 0);
+	KUNIT_EXPECT_EQ(test, used(t), 2U);
+	KUNIT_EXPECT_EQ(test, type_at(t, 4), F_WRLCK);
+	KUNIT_EXPECT_EQ(test, type_at(t, 5), -1);
+	KUNIT_EXPECT_EQ(test, type_at(t, 50), -1);
+	KUNIT_EXPECT_EQ(test, type_at(t, 51), F_WRLCK);
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N; j++)
+			KUNIT_EXPECT_FALSE(test, t[i].obj && t[j].obj &&
+					   t[i].start <= t[j].end && t[j].start <= t[i].end);
 }
 
 /* Unlocking the middle splits; upgrading is not a release, downgrading is. */
@@ -122,6 +170,7 @@ static void locks_full(struct kunit *test)
 static struct kunit_case locks_cases[] = {
 	KUNIT_CASE(locks_conflicts),
 	KUNIT_CASE(locks_split),
+	KUNIT_CASE(locks_ranges),
 	KUNIT_CASE(locks_full),
 	{}
 };

@@ -339,7 +339,7 @@ int morsel_locks_apply(struct morsel_lock_rec *rec, unsigned int n,
 		       const struct morsel_lock_rec *req, bool *released);
 u64 morsel_filelock_stat(bool wakes);
 unsigned int morsel_filelock_forget_host(struct morsel_pool *p, unsigned int host);
-int morsel_filelock_init(void);
+int morsel_filelock_init(struct morsel_pool *p);
 
 /* registry.c: failures */
 void morsel_host_declare_dead(struct morsel_pool *p, unsigned int host, u32 epoch);

@@ -279,8 +279,6 @@ const struct file_operations morsel_obj_fops = {
 	.release = obj_release,
 	.fsync = morsel_overlay_fsync,
 	.fallocate = morsel_obj_fallocate,
-	.lock = morsel_file_lock,
-	.flock = morsel_file_flock,
 	.unlocked_ioctl = obj_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -279,7 +279,7 @@ static int __init morsel_init(void)
 	err = morsel_recall_init();
 	if (err)
 		return err;
-	err = morsel_filelock_init();
+	err = morsel_filelock_init(&morsel_pool);
 	if (err)
 		return err;
 	morsel_writeback_init(&morsel_pool);
