@@ -16,7 +16,9 @@
  * reads and writes a private copy that is filled from the pool when access
  * is granted, written back on release and dropped on revocation.
  *
- * Checked by tests/run.sh with spin:
+ * Checked by tests/run.sh with spin (3 hosts, 2 pages, one operation per
+ * host; and 2 hosts, 2 pages, two operations per host, with and without
+ * the hold):
  *   - assertion: single writer, never a reader beside a writer (PTEs and
  *     entries), in every reachable state (the monitor);
  *   - assertion: no lost update: at the end every page's pool value is the
@@ -31,11 +33,12 @@
  * spin finds a cycle in which a writer takes the page (BUSY, readers
  * revoked, EXCL) and a reader's downgrade recall takes it back before the
  * writer has mapped it, while the reader's compare-and-swap keeps failing
- * on the writer's changes: neither access completes. -DHOLD models the
- * fix, a minimum hold: a recall of a page its host took for a write and
- * has not written yet is parked (served after the others) until it has;
- * spin then finds no such cycle. The kernel does not hold yet (the hold
- * policy defers recalls only while writes keep coming): README, limits.
+ * on the writer's changes: neither access completes. The model holds by
+ * default, as the kernel does (mm/morsel/hold.c, morsel.min_hold_us): a
+ * recall of a page its host took for a write and has not written yet is
+ * parked (served after the others) until it has; spin then finds no such
+ * cycle. -DNO_HOLD leaves the hold out (min_hold_us=0): spin must then
+ * find the cycle above.
  * -DBROKEN_NO_WRITEBACK drops the write-back, -DBROKEN_NO_LINKED leaves the
  * linked hosts out of a writer's revocation: the check must then fail,
  * which shows that the model can catch a lost update and a reader beside
@@ -127,7 +130,7 @@ proctype Handler(byte h)
 end:
 	do
 	:: req[h] ? from, p, mode ->
-#ifdef HOLD
+#ifndef NO_HOLD
 		if
 		:: mode != R_READER && hold[h * NP + p] ->
 			/* parked: served after the others, once it was written */

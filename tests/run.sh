@@ -315,8 +315,9 @@ pan_states() {	# pan_states DIR: the states spin stored
 }
 
 # The Promela model of the ownership protocol, checked exhaustively by spin
-# (3 hosts, 2 pages); and broken variants (no write-back, linked hosts not
-# revoked) that the check must reject.
+# (3 hosts, 2 pages, one operation per host; 2 hosts, 2 pages, two each,
+# with the minimum hold and without); and broken variants (no write-back,
+# linked hosts not revoked) that the check must reject.
 run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 	local name=$1 expect=$2 d=$T/model-$1 errors
 	shift 2
@@ -332,9 +333,9 @@ run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 }
 
 # Liveness of the model (tests/ownership.pml, -DLIVENESS): spin looks for
-# non-progress cycles under weak fairness. Without a minimum hold it must
-# find the writer/reader cycle the mechanism has today (the check can
-# fail); with -DHOLD, the fix not yet in the kernel, it must find none.
+# non-progress cycles under weak fairness. Without a minimum hold
+# (-DNO_HOLD, min_hold_us=0) it must find the writer/reader cycle (the check
+# can fail); with the hold, the model's default as the kernel's, none.
 run_liveness() {	# run_liveness NAME EXPECT(cycle|none) SPIN-DEFINES...
 	local name=$1 expect=$2 d=$T/model-$1 errors
 	shift 2
@@ -457,8 +458,11 @@ main_suite() {
 	run_model model-3h2p pass -DNH=3 -DNP=2 -DOPS=1
 	run_model model-broken fail -DNH=3 -DNP=2 -DOPS=1 -DBROKEN_NO_WRITEBACK
 	run_model model-broken-linked fail -DNH=3 -DNP=2 -DOPS=1 -DBROKEN_NO_LINKED
-	run_liveness liveness-nohold cycle -DNH=2 -DNP=2 -DOPS=1
-	run_liveness liveness-hold none -DNH=2 -DNP=2 -DOPS=1 -DHOLD
+	run_model model-2h2p2ops pass -DNH=2 -DNP=2 -DOPS=2
+	run_model model-2h2p2ops-nohold pass -DNH=2 -DNP=2 -DOPS=2 -DNO_HOLD
+	run_liveness liveness-nohold cycle -DNH=2 -DNP=2 -DOPS=1 -DNO_HOLD
+	run_liveness liveness-hold none -DNH=2 -DNP=2 -DOPS=1
+	run_liveness liveness-hold-2ops none -DNH=2 -DNP=2 -DOPS=2
 	run basic-2 2 basic
 	run basic-4 4 basic
 	run basic-2x2cpu 2 basic -c 2

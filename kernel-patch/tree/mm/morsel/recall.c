@@ -91,19 +91,30 @@ static void recall_revoke(struct morsel_overlay *ov, struct morsel_pool *p,
 {
 	u64 e;
 
-	if (ov) {
+	if (ov)
 		mutex_lock(&ov->lock);
+	e = READ_ONCE(*morsel_obj_pte(p, idx, page));
+	/*
+	 * A reader recall comes from a host taking the page (BUSY of its
+	 * own), so this host cannot own it then. If it does, the sender died
+	 * with the recall queued and the page came here since (recovered,
+	 * then taken): the recall is stale, and dropping the copy would lose
+	 * this host's writes in stale-cache mode. Found by the Promela model
+	 * with host failure (a draft, not yet in tests/ownership.pml).
+	 */
+	if (mode == MORSEL_RECALL_READER && morsel_pte_owned_by(e, p->host_id))
+		goto out;
+	if (ov)
 		morsel_overlay_zap(ov, page);
-	}
 	if (mode == MORSEL_RECALL_READER) {
 		/* The acquirer owns the entry (BUSY); we only drop our copy. */
-		e = READ_ONCE(*morsel_obj_pte(p, idx, page));
 		if (ov && MORSEL_PTE_FRAME1(e))
 			morsel_overlay_invalidate(ov, page, e);
 	} else {
 		morsel_release_page(p, ov, idx, page, mode == MORSEL_RECALL_DOWNGRADE ?
 				    MORSEL_OWN_DOWNGRADE : 0);
 	}
+out:
 	if (ov)
 		mutex_unlock(&ov->lock);
 }
