@@ -597,6 +597,9 @@ debug_suite() {	# debug_suite subset|full
 		run subtree-2-debug 2 subtree -K debug -t 900
 		run objects-2x2cpu-stale-kcsan 2 objects -K kcsan -c 2 -t 900 -a morsel.stale_cache=1
 		run fuzz-2x2cpu-kcsan 2 fuzz -K kcsan -c 2 -t 900
+		# Record locks under lockdep and KASAN, and SQLite under KCSAN.
+		run_own_pool locks-2-stale-debug 2 locks -K debug -t 900 -a morsel.stale_cache=1
+		run_own_pool sqlite-2x2cpu-kcsan 2 sqlite -K kcsan -c 2 -t 900
 		return
 	fi
 	for mode in normal stale; do
@@ -615,6 +618,12 @@ debug_suite() {	# debug_suite subset|full
 		run objects-2x2cpu-$mode-kcsan 2 objects -K kcsan -c 2 -t 900 "${opt[@]}"
 		run fuzz-2x2cpu-$mode-kcsan 2 fuzz -K kcsan -c 2 -t 900 "${opt[@]}"
 		run subtree-2x2cpu-$mode-kcsan 2 subtree -K kcsan -c 2 -t 900 "${opt[@]}"
+		run_own_pool fs-2-$mode-debug 2 fs -K debug -t 900 "${opt[@]}"
+		run_own_pool fsx-2-$mode-debug 2 fsx -K debug -t 900 "${opt[@]}"
+		run_own_pool locks-2-$mode-debug 2 locks -K debug -t 900 "${opt[@]}"
+		run_own_pool sqlite-2-$mode-debug 2 sqlite -K debug -t 900 "${opt[@]}"
+		run_own_pool lmdb-3-$mode-debug 3 lmdb -K debug -t 900 "${opt[@]}"
+		run_own_pool sqlite-2x2cpu-$mode-kcsan 2 sqlite -K kcsan -c 2 -t 900 "${opt[@]}"
 	done
 	run policy-2x2cpu-kcsan 2 policy -K kcsan -c 2 -t 900
 	run bigobject-2-debug 2 bigobject -K debug -t 900 -m 1024 -a mbigmb=256
