@@ -495,7 +495,7 @@ main_suite() {
 		# gets it (lock_test.c); unmodified SQLite, one database on 2 hosts
 		# in rollback and WAL mode; unmodified LMDB, host 0 writing while
 		# hosts 1 and 2 read.
-		run_own_pool fs-2-$mode 2 fs "${opt[@]}"
+		run_own_pool fs-2-$mode 2 fs -m 64 "${opt[@]}"
 		run_own_pool fsx-2-$mode 2 fsx "${opt[@]}"
 		run_own_pool locks-2-$mode 2 locks "${opt[@]}"
 		grep -aq 'swept up after host 1: .* [1-9][0-9]* record locks released' "$T/locks-2-$mode/host0.log"
@@ -618,7 +618,7 @@ debug_suite() {	# debug_suite subset|full
 		run objects-2x2cpu-$mode-kcsan 2 objects -K kcsan -c 2 -t 900 "${opt[@]}"
 		run fuzz-2x2cpu-$mode-kcsan 2 fuzz -K kcsan -c 2 -t 900 "${opt[@]}"
 		run subtree-2x2cpu-$mode-kcsan 2 subtree -K kcsan -c 2 -t 900 "${opt[@]}"
-		run_own_pool fs-2-$mode-debug 2 fs -K debug -t 900 "${opt[@]}"
+		run_own_pool fs-2-$mode-debug 2 fs -K debug -t 900 -m 64 "${opt[@]}"
 		run_own_pool fsx-2-$mode-debug 2 fsx -K debug -t 900 "${opt[@]}"
 		run_own_pool locks-2-$mode-debug 2 locks -K debug -t 900 "${opt[@]}"
 		run_own_pool sqlite-2-$mode-debug 2 sqlite -K debug -t 900 "${opt[@]}"

@@ -290,6 +290,60 @@ static void refusals(void)
 	tap_ok(fd < 0 && errno == ENOENT, "a missing file: ENOENT");
 }
 
+/*
+ * Host 0 fills the directory, then the data region (the job runs on a
+ * 64 MiB pool): ENOSPC both times, and everything comes back on unlink.
+ */
+static void full(void)
+{
+	static char chunk[1 << 20];
+	unsigned long long written = 0;
+	struct statfs before, during, after = {};
+	unsigned int made = 0, i;
+	char path[64];
+	ssize_t n = 0;
+	int fd, err = 0;
+
+	if (me != 0)
+		return;
+	statfs(MNT, &before);
+	for (i = 0; i < 100; i++) {
+		snprintf(path, sizeof(path), MNT "/full%02u", i);
+		fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0644);
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		close(fd);
+		made++;
+	}
+	tap_ok(err == ENOSPC && made == before.f_ffree,
+	       "a full directory: create %u fails with ENOSPC (%s; %llu names were free)", made + 1,
+	       strerror(err), (unsigned long long)before.f_ffree);
+	for (i = 0; i < made; i++) {
+		snprintf(path, sizeof(path), MNT "/full%02u", i);
+		unlink(path);
+	}
+	memset(chunk, 0xab, sizeof(chunk));
+	fd = open(MNT "/big", O_CREAT | O_RDWR, 0644);
+	while (fd >= 0 && written < (1ull << 32) &&
+	       (n = pwrite(fd, chunk, sizeof(chunk), (off_t)written)) > 0)
+		written += (unsigned long long)n;
+	err = n < 0 ? errno : 0;
+	statfs(MNT, &during);
+	tap_ok(fd >= 0 && err == ENOSPC && during.f_bfree == 0 &&
+		       written + sizeof(chunk) >= before.f_bfree * PAGE,
+	       "a full data region: write fails with ENOSPC after %llu MiB (%llu frames were free, %llu are)",
+	       written >> 20, (unsigned long long)before.f_bfree,
+	       (unsigned long long)during.f_bfree);
+	if (fd >= 0)
+		close(fd);
+	err = unlink(MNT "/big") || statfs(MNT, &after);
+	tap_ok(!err && after.f_bfree == before.f_bfree && after.f_ffree == before.f_ffree,
+	       "unlink gives every frame and name back (%llu frames, %llu names free)",
+	       (unsigned long long)after.f_bfree, (unsigned long long)after.f_ffree);
+}
+
 /* Can uid @uid open @path with @flags? 0 or the errno, from a child. */
 static int open_as(uid_t uid, const char *path, int flags)
 {
@@ -390,6 +444,7 @@ int main(void)
 	sizes_and_holes();
 	names();
 	refusals();
+	full();
 	barrier();
 	permissions();
 	cleanup();
