@@ -40,12 +40,6 @@
 #define FS_END_POS	FS_INO(MORSEL_MAX_OBJECTS)	/* readdir: past the last */
 
 static struct morsel_pool *fs_pool;
-/*
- * An open file's operations: the object file's, with record locks that
- * hold across hosts (filelock.c). Only here: a lock's copy in the VFS
- * lives on one inode per object and host, this file system's.
- */
-static struct file_operations fs_obj_fops __ro_after_init;
 
 static const struct inode_operations fs_file_iops;
 static const struct file_operations fs_file_fops;
@@ -373,7 +367,7 @@ static int fs_open(struct inode *inode, struct file *file)
 		return PTR_ERR(ov) == -ESTALE ? -ENOENT : PTR_ERR(ov);
 	file->private_data = ov;
 	file->f_mapping = ov->inode->i_mapping;
-	replace_fops(file, &fs_obj_fops);
+	replace_fops(file, &morsel_fs_obj_fops);
 	return 0;
 }
 
@@ -468,8 +462,5 @@ static struct file_system_type morselfs_type = {
 int morsel_fs_init(struct morsel_pool *p)
 {
 	fs_pool = p;
-	fs_obj_fops = morsel_obj_fops;
-	fs_obj_fops.lock = morsel_file_lock;
-	fs_obj_fops.flock = morsel_file_flock;
 	return register_filesystem(&morselfs_type);
 }

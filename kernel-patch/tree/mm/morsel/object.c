@@ -283,6 +283,27 @@ const struct file_operations morsel_obj_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/*
+ * A morselfs file's: the same, with record locks that hold across hosts
+ * (filelock.c). Only there: a lock's copy in the VFS lives on one inode
+ * per object and host, the file system's.
+ */
+const struct file_operations morsel_fs_obj_fops = {
+	.owner = THIS_MODULE,
+	.llseek = morsel_obj_llseek,
+	.read_iter = morsel_obj_read_iter,
+	.write_iter = morsel_obj_write_iter,
+	.mmap = obj_mmap,
+	.get_unmapped_area = morsel_get_unmapped_area,
+	.release = obj_release,
+	.fsync = morsel_overlay_fsync,
+	.fallocate = morsel_obj_fallocate,
+	.unlocked_ioctl = obj_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.lock = morsel_file_lock,
+	.flock = morsel_file_flock,
+};
+
 /**
  * morsel_obj_open_fd() - open (idx, gen) on this host: a new file of its
  * overlay, creating the overlay on the first open.

@@ -224,6 +224,7 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 
 /* object.c */
 extern const struct file_operations morsel_obj_fops;
+extern const struct file_operations morsel_fs_obj_fops;
 int morsel_obj_punch(struct morsel_overlay *ov, u64 first, u64 count);
 int morsel_obj_resize(struct morsel_overlay *ov, u64 size, bool grow_only);
 
