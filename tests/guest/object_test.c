@@ -485,6 +485,13 @@ static int job_objerr(void)
 	fd = obj_create(&pc, "e", 4 * PAGE);
 	tap_ok(fd >= 0, "create 'e' of 4 pages");
 	tap_ok(obj_create(&pc, "e", PAGE) < 0 && errno == EEXIST, "create: name taken: EEXIST");
+	size = 0x1234;
+	n = fd >= 0 ? (int)pwrite(fd, &size, sizeof(size), 2 * PAGE + 8) : -1;
+	size = 0;
+	n += fd >= 0 ? (int)pread(fd, &size, sizeof(size), 2 * PAGE + 8) : -1;
+	tap_ok(n == 16 && size == 0x1234 && lseek(fd, 0, SEEK_END) == 4 * PAGE,
+	       "pwrite, pread and lseek on an object's fd (%d bytes, %#lx)", n,
+	       (unsigned long)size);
 	tap_ok(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == EINVAL,
 	       "mmap: MAP_PRIVATE: EINVAL");
 	m = map(fd, 8 * PAGE);
@@ -536,6 +543,72 @@ static int job_objerr(void)
 	return tap_end();
 }
 
+#define FILL_DELAY_PARAM "/sys/module/morsel/parameters/fill_delay_ms"
+
+/* Authoritative entries @first.. of an object, or -errno. */
+static int entries(int fd, uint64_t first, uint64_t count, uint64_t *e)
+{
+	struct morsel_entries req = { .first = first, .count = count, .entries = (uintptr_t)e };
+
+	return ioctl(fd, MORSEL_OBJ_ENTRIES, &req) ? -errno : 0;
+}
+
+/*
+ * Host 1 writes the first byte of an object through its fd, held up 3 s
+ * between taking the page's frame and entering it (morsel.fill_delay_ms);
+ * host 0 deletes the object meanwhile and creates one of the same name.
+ * The frame must land in the deleted object's tables, kept while host 1
+ * has it open: not in the new object's (page 0 stays untouched), not in
+ * the hole every table-less chunk reads (page 1024 on), and poolcheck
+ * finds every frame referenced once.
+ */
+static void delete_during_fill(void)
+{
+	uint64_t v = ~0ull, e[9] = { 0 };
+	int fd, fd2 = -1, err = 0, i;
+	ssize_t n = 0;
+
+	fd = shared_object("gone", PAGE);
+	if (me == 1) {
+		tap_step(!sysfs_write(FILL_DELAY_PARAM, "3000"), "first touches held up 3 s");
+		__atomic_store_n(&pc.ctl->flag[61], 1, __ATOMIC_RELEASE);
+		n = pwrite(fd, &v, sizeof(v), 0);
+		err = n < 0 ? errno : 0;
+		sysfs_write(FILL_DELAY_PARAM, "0");
+		tap_ok(n < 0 && err == ESTALE,
+		       "a write whose first touch a delete overtook: ESTALE (%zd, %s)", n,
+		       strerror(err));
+	}
+	if (me == 0) {
+		for (i = 0; i < 60000 && !__atomic_load_n(&pc.ctl->flag[61], __ATOMIC_ACQUIRE); i++)
+			sleep_ms(1);
+		sleep_ms(500);
+		tap_ok(obj_delete(&pc, "gone") == 0, "delete while host 1 takes a frame for it");
+		fd2 = obj_create(&pc, "gone", PAGE);
+		tap_ok(fd2 >= 0, "create an object of the same name at once");
+	}
+	barrier();
+	if (me == 0) {
+		err = fd2 >= 0 ? entries(fd2, 0, 1, e) : -EBADF;
+		if (!err)
+			err = entries(fd2, 1024, 8, e + 1);
+		for (i = 0; !err && i < 9 && !e[i]; i++)
+			;
+		tap_ok(!err && i == 9,
+		       "host 1's frame is in neither the new object nor the hole (%d: %#llx)", err,
+		       i < 9 ? (unsigned long long)e[i] : 0ull);
+		if (fd2 >= 0)
+			close(fd2);
+	}
+	if (fd >= 0)
+		close(fd);
+	barrier();
+	if (me == 0)
+		tap_ok(obj_delete(&pc, "gone") == 0,
+		       "once host 1 closed the deleted object, its new namesake is deleted too");
+	barrier();
+}
+
 static int job_objfail(void)
 {
 	volatile uint64_t *m;
@@ -576,6 +649,7 @@ static int job_objfail(void)
 		tap_ok(obj_open(&pc, "punch") < 0 && errno == ENOENT, "host 1 can no longer open it: ENOENT");
 	}
 	close(fd);
+	delete_during_fill();
 
 	/* Host 1 crashes while it holds a page exclusively. */
 	sfd = shared_object("crash", PAGE);

@@ -7,7 +7,8 @@
  *   poolcheck FILE repair    the same, then free leaked frames and page
  *                            tables, zero the hole table, and clear
  *                            what hosts that are not alive still hold in
- *                            the directory (refused while a host is alive);
+ *                            the directory, free deleted objects that only
+ *                            they had open (refused while a host is alive);
  *                            exit 1 if it had anything to repair
  *   poolcheck FILE leak      mark the first free frame in use, referenced
  *                            by no page (the test of the checker itself)
@@ -17,13 +18,15 @@
  *  - the superblock is a formatted pool's, its regions inside the file;
  *  - the directory lock is free or held by a live host;
  *  - every page table is the hole (0, all zero), in one chunk of one live
- *    object, or free: none in two chunks, none in use by nobody;
- *  - a live object's views and mapped bits name live hosts only;
+ *    or deleted-but-open object, or free: none in two chunks, none in use
+ *    by nobody;
+ *  - a live object's views and mapped bits name live hosts only; a deleted
+ *    object that is still open (ORPHAN) is open on a live host;
  *  - every entry of a live object is a valid MRSW state (ownership.c), and
  *    its hardware entry (pooltable.c) is 0 or shows it SHARED, read-only,
  *    at its frame; a chunk is linked by live hosts only;
- *  - every frame is referenced by exactly one entry of a live object, or
- *    by none and free in the frame bitmap.
+ *  - every frame is referenced by exactly one entry of a live or deleted-
+ *    but-open object, or by none and free in the frame bitmap.
  * Entries that still name a host that is gone are reported, not refused:
  * the next fault on such a page recovers it (recall.c).
  *
@@ -254,6 +257,34 @@ static int open_pool(const char *path, struct pool *p)
 	return 0;
 }
 
+/* Free a deleted object as the last host to close it would have. */
+static void free_orphan(struct pool *p, struct morsel_obj_entry *o, struct morsel_chunk *cdir,
+			uint64_t chunks)
+{
+	uint64_t c, i, f1;
+
+	for (c = 0; c < chunks; c++) {
+		uint32_t t = cdir[c].table;
+
+		if (!t || t >= p->sb->ntables)
+			continue;
+		for (i = 0; i < 512; i++) {
+			f1 = MORSEL_PTE_FRAME1(table(p, t)[i]);
+			if (f1 && f1 <= frames(p))
+				frame_set(p, f1 - 1, false);
+		}
+		memset(table(p, t), 0, 4096);
+		memset(hwtable(p, t), 0, 4096);
+		bit_set(p, p->sb->tmap_off, t, false);
+		cdir[c].table = 0;
+		cdir[c].linked = 0;
+	}
+	o->views = 0;
+	o->mapped = 0;
+	o->gen++;
+	o->state = MORSEL_OBJ_FREE;
+}
+
 /* Check (and with @repair, mend) the directory and the frames. */
 static void check(struct pool *p, bool repair)
 {
@@ -287,7 +318,13 @@ static void check(struct pool *p, bool repair)
 		struct morsel_obj_entry *o = &d->obj[i];
 
 		cdir = chunk_dir(p, i);
-		if (o->state != MORSEL_OBJ_LIVE) {
+		if (o->state == MORSEL_OBJ_ORPHAN && !(o->views & p->live)) {
+			bad("object %u '%.*s': deleted, kept for hosts %#x, none of them alive%s", i,
+			    MORSEL_NAME_LEN, o->name, o->views, repair ? ": freed" : "");
+			if (repair)
+				free_orphan(p, o, cdir, chunks);
+		}
+		if (o->state != MORSEL_OBJ_LIVE && o->state != MORSEL_OBJ_ORPHAN) {
 			for (c = 0; c < chunks; c++)
 				if (cdir[c].table || cdir[c].linked)
 					bad("free directory entry %u holds table %u, linked %#x", i,

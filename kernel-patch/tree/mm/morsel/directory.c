@@ -9,6 +9,18 @@
  * holder dead in the registry breaks the lock; every wait is bounded.
  * Page-table entries are not under dir_lock: each changes by cmpxchg
  * (ownership.c).
+ *
+ * So a delete cannot know that no host is about to change an entry of the
+ * object: a host that looked at the entry (live) may still fill a page of
+ * it, after the tables went, into the hole or into the next object's
+ * table. A delete therefore frees only what no host has open. Each host's
+ * bit in @views is its claim: set with a locked OR before its first look
+ * at the entry (morsel_obj_view_get()), cleared after its last access
+ * (morsel_obj_view_put()). A delete makes the entry ORPHAN, then (after a
+ * full barrier) reads @views: empty, it frees the tables at once; else the
+ * host that clears the last bit frees them, under dir_lock. A host whose
+ * look races the delete either sees ORPHAN or is seen in @views (store,
+ * full barrier, load on both sides).
  */
 #include <linux/delay.h>
 #include <linux/jiffies.h>
@@ -113,34 +125,6 @@ void morsel_obj_forget_links(struct morsel_pool *p, unsigned int idx, unsigned i
 }
 
 /**
- * morsel_dir_forget_host() - a host has no object open or mapped.
- * @p: the pool.
- * @host: a host declared dead, or joining again (its last incarnation
- *	may have died before anyone noticed).
- *
- * Clears its views and mapped bits in every entry, so that a delete does
- * not wait for a host that will never unmap, and its links to the pool's
- * hardware tables, so that writers no longer recall it.
- *
- * Return: how many entries named it.
- */
-unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host)
-{
-	unsigned int idx, named = 0;
-
-	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++) {
-		struct morsel_obj_entry *o = &dir(p)->obj[idx];
-
-		if ((pool_and32(&o->views, ~BIT(host)) |
-		     pool_and32(&o->mapped, ~BIT(host))) & BIT(host))
-			named++;
-		if (READ_ONCE(o->state) == MORSEL_OBJ_LIVE)
-			morsel_obj_forget_links(p, idx, host);
-	}
-	return named;
-}
-
-/**
  * morsel_obj_max_pages() - the largest object this pool allows, in pages.
  * @p: the pool.
  *
@@ -172,7 +156,8 @@ struct morsel_chunk *morsel_obj_chunk(struct morsel_pool *p, unsigned int idx, u
  *
  * A chunk without a table (beyond the largest size the object had) has
  * the hole: it reads as never touched, and nothing writes to it, since
- * every change to an entry needs a page of the object.
+ * every change to an entry needs a page of the object, and a host's view
+ * of the object keeps its tables (the header comment).
  *
  * Return: the pair's number, 0 for the hole.
  */
@@ -400,8 +385,26 @@ static bool is_live_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
 }
 
 /*
- * Delete the object (@idx, @gen) unless a host maps it. Under the
- * directory lock. Return: 0, -ENOENT (not that object any more), -EBUSY.
+ * Free a deleted object that no host has open any more. Under the
+ * directory lock. Returns true if it did.
+ */
+static bool reap_locked(struct morsel_pool *p, unsigned int idx)
+{
+	struct morsel_obj_entry *o = &dir(p)->obj[idx];
+
+	if (READ_ONCE(o->state) != MORSEL_OBJ_ORPHAN || READ_ONCE(o->views))
+		return false;
+	obj_free_tables(p, idx);
+	o->mapped = 0;
+	o->gen++;
+	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
+	return true;
+}
+
+/*
+ * Delete the object (@idx, @gen) unless a host maps it: its name goes at
+ * once, its frames when no host has it open. Under the directory lock.
+ * Return: 0, -ENOENT (not that object any more), -EBUSY.
  */
 static int remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
 {
@@ -411,10 +414,106 @@ static int remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
 		return -ENOENT;
 	if (READ_ONCE(o->mapped))
 		return -EBUSY;
-	obj_free_tables(p, idx);
-	o->gen++;
-	WRITE_ONCE(o->state, MORSEL_OBJ_FREE);
+	WRITE_ONCE(o->state, MORSEL_OBJ_ORPHAN);
+	/* Before @views is read: see the header comment. */
+	smp_mb();
+	reap_locked(p, idx);
 	return 0;
+}
+
+/**
+ * morsel_dir_forget_host() - a host has no object open or mapped.
+ * @p: the pool.
+ * @host: a host declared dead, or joining again (its last incarnation
+ *	may have died before anyone noticed).
+ *
+ * Clears its views and mapped bits in every entry, so that a delete does
+ * not wait for a host that will never unmap, and its links to the pool's
+ * hardware tables, so that writers no longer recall it; frees the deleted
+ * objects that only it had open.
+ *
+ * Return: how many entries named it.
+ */
+unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host)
+{
+	unsigned int idx, named = 0;
+
+	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++) {
+		struct morsel_obj_entry *o = &dir(p)->obj[idx];
+
+		if ((pool_and32(&o->views, ~BIT(host)) |
+		     pool_and32(&o->mapped, ~BIT(host))) & BIT(host))
+			named++;
+		if (READ_ONCE(o->state) == MORSEL_OBJ_LIVE)
+			morsel_obj_forget_links(p, idx, host);
+	}
+	morsel_dir_lock(p);
+	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++)
+		reap_locked(p, idx);
+	morsel_dir_unlock(p);
+	return named;
+}
+
+/**
+ * morsel_obj_view_get() - this host is about to use the object (@idx, @gen).
+ * @p: the pool.
+ * @idx: directory index.
+ * @gen: the generation the caller found.
+ *
+ * Sets this host's bit in @views, then looks at the entry: until
+ * morsel_obj_view_put(), the object's tables and frames stay, even if it
+ * is deleted. On -ESTALE the caller clears the bit again with
+ * morsel_obj_view_put() unless another overlay of this host holds it.
+ * Context: the caller serialises this host's views of @idx (overlay.c).
+ *
+ * Return: 0, or -ESTALE if the entry is not that object (any more).
+ */
+int morsel_obj_view_get(struct morsel_pool *p, unsigned int idx, u32 gen)
+{
+	struct morsel_obj_entry *o = &dir(p)->obj[idx];
+
+	/* Locked: a full barrier before the entry is read. */
+	pool_or32(&o->views, BIT(p->host_id));
+	if (READ_ONCE(o->state) == MORSEL_OBJ_LIVE && READ_ONCE(o->gen) == gen)
+		return 0;
+	return -ESTALE;
+}
+
+/**
+ * morsel_obj_view_put() - this host is done with the object in entry @idx.
+ * @p: the pool.
+ * @idx: directory index.
+ *
+ * Clears this host's bit in @views. If that was the last one of a deleted
+ * object, the caller frees it with morsel_obj_reap() (which sleeps: not
+ * under a lock that the directory lock nests in).
+ * Context: no access of this host to the object left.
+ *
+ * Return: true if the object is to be reaped.
+ */
+bool morsel_obj_view_put(struct morsel_pool *p, unsigned int idx)
+{
+	struct morsel_obj_entry *o = &dir(p)->obj[idx];
+	u32 me = BIT(p->host_id);
+
+	/* Locked: a full barrier before the state is read. */
+	if (pool_and32(&o->views, ~me) & ~me)
+		return false;	/* another host has it open */
+	return READ_ONCE(o->state) == MORSEL_OBJ_ORPHAN;
+}
+
+/**
+ * morsel_obj_reap() - free entry @idx if it is a deleted object nobody has open.
+ * @p: the pool.
+ * @idx: directory index.
+ *
+ * Context: process context; takes the directory lock.
+ */
+void morsel_obj_reap(struct morsel_pool *p, unsigned int idx)
+{
+	morsel_dir_lock(p);
+	reap_locked(p, idx);
+	morsel_dir_unlock(p);
 }
 
 /**
@@ -422,8 +521,8 @@ static int remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
  * @p: the pool, online.
  * @name: a valid name.
  *
- * Frees every frame and page table. Hosts that still have the object open
- * see -ESTALE.
+ * Its name goes at once; every frame and page table when no host has it
+ * open any more. Hosts that still have it open see -ESTALE.
  *
  * Return: 0, -ENOENT, or -EBUSY if a host maps the object.
  */

@@ -19,10 +19,19 @@
  */
 #include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/pfn_t.h>
 #include <linux/sched/signal.h>
 #include <trace/events/morsel.h>
 #include "overlay.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "morsel."
+
+/* Tests: how long a first touch waits between its frame and its entry. */
+static unsigned int fill_delay_ms;
+module_param(fill_delay_ms, uint, 0644);
+MODULE_PARM_DESC(fill_delay_ms, "tests: delay a first touch by this many ms before it enters its frame");
 
 /*
  * The entry grants the access and is installed. Context: ov->lock held,
@@ -61,6 +70,8 @@ static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_r
 	if (frame < 0)
 		return frame;	/* -ENOSPC: the data region is full */
 	morsel_kill_point(p, MORSEL_KILL_FRAME);
+	if (READ_ONCE(fill_delay_ms))
+		msleep(min(READ_ONCE(fill_delay_ms), 10000U));
 	memset(morsel_frame_ptr(p, frame), 0, PAGE_SIZE);
 	morsel_cache_writeback(morsel_frame_ptr(p, frame));
 	fill.frame = frame;
@@ -190,6 +201,8 @@ static int acquire_loop(struct morsel_overlay *ov, u64 page, enum morsel_access 
 			return acquire_granted(ov, page, old, new, g);
 		}
 		mutex_unlock(&ov->lock);
+		if (action < 0)
+			return action;
 		switch (action) {
 		case MORSEL_OWN_NEED_FRAME:
 			err = acquire_fill(ov, page, &req);

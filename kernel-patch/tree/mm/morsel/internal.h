@@ -290,6 +290,9 @@ int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size,
 int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen);
 int morsel_obj_delete(struct morsel_pool *p, const char *name);
 int morsel_obj_remove(struct morsel_pool *p, unsigned int idx, u32 gen);
+int morsel_obj_view_get(struct morsel_pool *p, unsigned int idx, u32 gen);
+bool morsel_obj_view_put(struct morsel_pool *p, unsigned int idx);
+void morsel_obj_reap(struct morsel_pool *p, unsigned int idx);
 int morsel_obj_rename(struct morsel_pool *p, unsigned int idx, u32 gen,
 		      const char *name, bool replace);
 unsigned int morsel_dir_list(struct morsel_pool *p, unsigned int from,

@@ -8,7 +8,7 @@
  *  - structures shared between hosts are in the coherent region, and each
  *    word written by more than one host is only changed with atomics.
  *
- * Pool layout (version 4), offsets from the start of the pool:
+ * Pool layout (version 5), offsets from the start of the pool:
  *
  *   0             superblock (one page, immutable after format)
  *   registry_off  host registry: MORSEL_MAX_HOSTS cache lines
@@ -30,7 +30,7 @@
 
 #define MORSEL_POOL_MAGIC	0x4c504c45534f524dULL	/* "MORSELPL" */
 #define MORSEL_POOL_FORMATTING	0x21474e4954544d46ULL	/* "FMTTING!" */
-#define MORSEL_POOL_VERSION	4
+#define MORSEL_POOL_VERSION	5
 
 #define MORSEL_RING_SLOTS	64	/* power of two */
 #define MORSEL_SCRATCH_SIZE	SZ_1M
@@ -175,17 +175,28 @@ struct morsel_chunk {
 
 #define MORSEL_NAME_LEN		32	/* including the NUL */
 
+/*
+ * FREE -> LIVE at create; LIVE -> ORPHAN at delete (the name is gone, the
+ * tables and frames stay while some host has the object open: a host may
+ * be between its last look at the entry and a change of a page's entry);
+ * ORPHAN -> FREE when the last host closes it or is swept. All under
+ * dir_lock, with @views the handshake (directory.c).
+ */
 enum morsel_obj_state {
 	MORSEL_OBJ_FREE = 0,
 	MORSEL_OBJ_LIVE,
+	MORSEL_OBJ_ORPHAN,
 };
 
 /**
  * struct morsel_obj_entry - one object in the directory.
  * @state: enum morsel_obj_state.
- * @gen: incremented at create and delete: stale handles see a new value.
+ * @gen: incremented at create and when the entry is freed: stale handles
+ *	see a new value (an ORPHAN keeps its generation).
  * @size: bytes; pages beyond it fault with SIGBUS.
- * @views: bitmap of hosts that have the object open.
+ * @views: bitmap of hosts that have the object open: set before a host's
+ *	first look at the entry, cleared after its last access (locked
+ *	operations, each a full barrier).
  * @mapped: bitmap of hosts that have it mapped by at least one process.
  * @creator: host id of the host that created it.
  * @mode: permission bits, as a file (fs.c); 0 in an older pool: 0600.

@@ -155,10 +155,14 @@ static void overlay_free(struct kref *ref)
 	struct morsel_pool *p = ov->pool;
 	struct morsel_own_req me = overlay_req(ov, 0);
 	u64 page, pages = morsel_obj_table_pages(p, ov->idx), old, new;
-	bool linked = false;
+	bool linked = false, current_one, reap;
 
-	/* An overlay of a deleted generation may have been replaced already. */
-	if (overlays[ov->idx] == ov) {
+	/*
+	 * An overlay of a deleted generation may have been replaced already:
+	 * this host's bit in @views is then the new one's.
+	 */
+	current_one = overlays[ov->idx] == ov;
+	if (current_one) {
 		WRITE_ONCE(overlays[ov->idx], NULL);
 		WRITE_ONCE(dying[ov->idx], ov);
 	}
@@ -166,7 +170,8 @@ static void overlay_free(struct kref *ref)
 	if (READ_ONCE(teardown_delay_ms))
 		msleep(min(READ_ONCE(teardown_delay_ms), 10000U));
 
-	for (page = 0; overlay_live(ov) && page < pages; page++) {
+	/* A deleted object's too: its frames go to others once we are done. */
+	for (page = 0; overlay_entry_ours(ov) && page < pages; page++) {
 		u64 *pte = overlay_pte(ov, page), e;
 
 		/*
@@ -196,8 +201,8 @@ static void overlay_free(struct kref *ref)
 			morsel_cache_invalidate(morsel_frame_addr(p, old));
 		cond_resched();
 	}
-	if (overlay_live(ov))
-		pool_and32(&overlay_obj(ov)->views, ~BIT(p->host_id));
+	/* No newer overlay of this host meanwhile: dying[] keeps them out. */
+	reap = current_one && morsel_obj_view_put(p, ov->idx);
 	if (morsel_stale_cache) {
 		struct page *pg;
 		unsigned long i;
@@ -212,6 +217,8 @@ static void overlay_free(struct kref *ref)
 		WRITE_ONCE(dying[ov->idx], NULL);
 	mutex_unlock(&overlays_lock);
 	wake_up_all(&dying_wq);
+	if (reap)
+		morsel_obj_reap(p, ov->idx);
 	iput(ov->inode);
 	kfree_rcu(ov, rcu);
 }
@@ -288,6 +295,7 @@ struct morsel_overlay *morsel_overlay_get(struct morsel_pool *p, unsigned int id
 					  u32 gen, bool create)
 {
 	struct morsel_overlay *ov, *fresh;
+	bool reap = false;
 
 again:
 	mutex_lock(&overlays_lock);
@@ -314,16 +322,20 @@ again:
 		mutex_unlock(&overlays_lock);
 		overlay_discard(fresh);
 		goto again;
-	} else if (!ov && !overlay_live(fresh)) {
+	} else if (!ov && morsel_obj_view_get(p, idx, gen)) {
+		/* The bit is not ours to clear if an older overlay holds it. */
+		if (!overlays[idx])
+			reap = morsel_obj_view_put(p, idx);
 		ov = ERR_PTR(-ESTALE);
 	} else if (!ov) {
 		/* Replaces only an overlay of a deleted generation. */
 		smp_store_release(&overlays[idx], fresh);
-		pool_or32(&overlay_obj(fresh)->views, BIT(p->host_id));
 		ov = fresh;
 		fresh = NULL;
 	}
 	mutex_unlock(&overlays_lock);
+	if (reap)
+		morsel_obj_reap(p, idx);
 	if (fresh)
 		overlay_discard(fresh);
 	return ov;
@@ -368,6 +380,8 @@ struct file *morsel_overlay_file(struct morsel_overlay *ov,
 		morsel_overlay_put(ov);
 		return file;
 	}
+	/* Positioned I/O and seeks, as an open() of a regular file allows. */
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->private_data = ov;
 	return file;
 }
@@ -384,12 +398,11 @@ void morsel_overlay_mapped(struct morsel_overlay *ov, int delta)
 {
 	mutex_lock(&overlays_lock);
 	ov->vmas += delta;
-	if (overlay_live(ov)) {
-		if (ov->vmas)
-			pool_or32(&overlay_obj(ov)->mapped, BIT(ov->pool->host_id));
-		else
-			pool_and32(&overlay_obj(ov)->mapped, ~BIT(ov->pool->host_id));
-	}
+	/* A deleted object's entry is ours until our view goes (directory.c). */
+	if (ov->vmas && overlay_live(ov))
+		pool_or32(&overlay_obj(ov)->mapped, BIT(ov->pool->host_id));
+	else if (!ov->vmas && overlays[ov->idx] == ov)
+		pool_and32(&overlay_obj(ov)->mapped, ~BIT(ov->pool->host_id));
 	mutex_unlock(&overlays_lock);
 }
 

@@ -110,6 +110,19 @@ static inline bool overlay_live(struct morsel_overlay *ov)
 	return READ_ONCE(o->state) == MORSEL_OBJ_LIVE && READ_ONCE(o->gen) == ov->gen;
 }
 
+/*
+ * Is the entry still this overlay's object, live or deleted but kept for
+ * the hosts that have it open (directory.c)?
+ */
+static inline bool overlay_entry_ours(struct morsel_overlay *ov)
+{
+	struct morsel_obj_entry *o = overlay_obj(ov);
+	u32 state = READ_ONCE(o->state);
+
+	return (state == MORSEL_OBJ_LIVE || state == MORSEL_OBJ_ORPHAN) &&
+	       READ_ONCE(o->gen) == ov->gen;
+}
+
 /* May a file of the overlay be used? 0, -ENOTCONN (fenced) or -ESTALE (deleted). */
 static inline int overlay_usable(struct morsel_overlay *ov)
 {

@@ -191,7 +191,9 @@ int morsel_pooltable_punch(struct morsel_pool *p, unsigned int idx, u64 page,
  * then reads who linked the chunk: they are revoked with the readers (the
  * order in the header comment). Other faults are morsel_pte_update().
  *
- * Return: enum morsel_own_action, as morsel_own_fault().
+ * Return: enum morsel_own_action, as morsel_own_fault(), or -ESTALE for a
+ * page with no table (the caller's view of the object keeps its tables:
+ * directory.c).
  */
 int morsel_pooltable_fault(struct morsel_pool *p, unsigned int idx, u64 page,
 			   struct morsel_own_req *req, u64 *old, u64 *new)
@@ -200,6 +202,9 @@ int morsel_pooltable_fault(struct morsel_pool *p, unsigned int idx, u64 page,
 	u64 *pte, *hw = entries(p, idx, page, &pte);
 	int ret;
 
+	/* The hole is every table-less chunk's: a fill there shows in all. */
+	if (WARN_ON_ONCE(!morsel_obj_table(p, idx, page / PTRS_PER_PTE)))
+		return -ESTALE;
 	for (;;) {
 		*old = READ_ONCE(*pte);
 		req->linked = 0;
