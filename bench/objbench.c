@@ -24,7 +24,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,19 +49,7 @@ static double pct(uint64_t *v, unsigned int n, double p)
 }
 
 /* Give up, and make the other hosts' barriers give up too. */
-__attribute__((format(printf, 1, 2), noreturn)) static void
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	pool_abort(&pc);
-	fprintf(stderr, "objbench: host %u: ", me);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
+#define fail(...) pool_fail(&pc, "objbench", me, __VA_ARGS__)
 
 static void sync_all(unsigned int i)
 {

@@ -25,6 +25,7 @@ build object_test "$REPO/tests/guest/object_test.c"
 build fuzz "$REPO/tests/guest/fuzz.c"
 build subtree_test "$REPO/tests/guest/subtree_test.c"
 build objbench "$REPO/bench/objbench.c"
+build density "$REPO/bench/density.c"
 build policy_test "$REPO/tests/guest/policy_test.c"
 build policybench "$REPO/bench/policybench.c"
 build revokebench "$REPO/bench/revokebench.c"
@@ -44,6 +45,7 @@ cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/fuzz "$G"/subtree_test "$G"/objbench \
 	"$G"/policy_test "$G"/policybench "$G"/revokebench "$G"/mapbench "$G"/fs_test "$G"/lock_test "$G"/fsx \
+	"$G"/density \
 	"$root/bin/"
 # The policy loader and every BPF object (policies and test fixtures), for
 # morsel-policy and for bpftool struct_ops register.

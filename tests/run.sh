@@ -516,7 +516,15 @@ main_suite() {
 		run fuzz-3crash-$mode 3 fuzz "${opt[@]}" -a mfuzzcrash=2 -p "$POOL.fuzz" -k
 		pool_check fuzz-3crash-$mode "$POOL.fuzz"
 		rm -f "$POOL.fuzz"
+		# The DSM baselines (page-copy, twin-and-diff): the objects job's
+		# data checks on objects of those modes.
+		run objects-2-pagecopy-$mode 2 objects -a mcoherence=pagecopy "${opt[@]}"
+		run objects-2-twindiff-$mode 2 objects -a mcoherence=twindiff "${opt[@]}"
 	done
+	# Copies are real in those modes: a missing write-back loses data even
+	# where the hardware is coherent.
+	run objdetect-2-twindiff-nowriteback 2 objdetect -a "mcoherence=twindiff morsel.debug_skip_writeback=1"
+	run objdetect-2-pagecopy-nowriteback 2 objdetect -a "mcoherence=pagecopy morsel.debug_skip_writeback=1"
 	run objdetect-2-stale-nowriteback 2 objdetect -a "morsel.stale_cache=1 morsel.debug_skip_writeback=1"
 	# Objects larger than a fixed table slot ever allowed: 1 GiB on a 3 GiB
 	# pool (in stale-cache mode 160 MiB: each guest keeps a shadow of every
@@ -568,6 +576,18 @@ main_suite() {
 		'serial / split-phase' "host 0 printed both modes and their ratio"
 	run_bench mapbench-2 2 mapbench 600 "the bench (every mapping read back)" \
 		'usable: memfd MAP_POPULATE / morsel eager' "host 0 printed the mapping table and its ratios"
+	# The write-density sweep (bench/density.c): morsels against the
+	# page-copy and twin-and-diff modes of the same kernel, in stale-cache
+	# mode, where a morsel write-back's dirty lines are measured. Every
+	# byte host 1 reads is checked, and at 64 bytes per page morsels must
+	# move at least 3x fewer bytes than page-copy (counts, not times).
+	section density-2 "2 host(s), job density, stale-cache mode"
+	scripts/hosts.sh -n 2 -t 600 -o "$T/density-2" -a morsel.stale_cache=1 density \
+		>"$T/density-2.launcher.log" 2>&1
+	ok $? "density-2: the launcher ran every host to the end"
+	job_rc density-2 2 "the sweep (every byte read checked; at k = 64 morsels move >= 3x fewer bytes than page-copy)"
+	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/density-2/host0.log" | tr -d '\r' | sed 's/^/  # /'
+	no_strays density-2
 	section xfer-selftest "bench/xfer-breakdown.py --selftest"
 	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"

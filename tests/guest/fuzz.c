@@ -323,8 +323,10 @@ static void op_create(void)
 	int name = (int)below(NAMES), fd;
 
 	set_name(c.name, name);
+	if (chance(3))	/* a page-copy or twin-and-diff object (valid) */
+		c.flags = chance(50) ? MORSEL_CREATE_PAGECOPY : MORSEL_CREATE_TWINDIFF;
 	if (chance(3))
-		c.flags = 1;
+		c.flags |= 1u << (2 + below(30));	/* unknown: EINVAL */
 	if (chance(3))
 		c.reserved = 1;
 	fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);
@@ -405,8 +407,8 @@ static void op_devbad(void)
 		break;
 	default:
 		set_name(c->name, (int)below(NAMES));
-		if (cmd == MORSEL_IOC_CREATE)
-			c->flags = 1u << below(32);
+		if (cmd == MORSEL_IOC_CREATE)	/* an unknown flag, or two modes */
+			c->flags = chance(4) ? MORSEL_CREATE_FLAGS : 1u << (2 + below(30));
 		else
 			u.o.flags = 1u << below(32);
 		snprintf(what, sizeof(what), "flags");

@@ -15,9 +15,27 @@ static void set_name(char dst[32], const char *name)
 	dst[n] = 0;
 }
 
+uint32_t obj_create_flags;
+
+uint32_t obj_coherence_flags(const char *mode)
+{
+	if (!strcmp(mode, "pagecopy"))
+		return MORSEL_CREATE_PAGECOPY;
+	if (!strcmp(mode, "twindiff"))
+		return MORSEL_CREATE_TWINDIFF;
+	return 0;
+}
+
+const char *obj_coherence_name(uint32_t coherence)
+{
+	static const char *const names[] = { "morsels", "page-copy", "twin-diff" };
+
+	return coherence < 3 ? names[coherence] : "unknown";
+}
+
 int obj_create(struct pool_client *pc, const char *name, uint64_t size)
 {
-	struct morsel_create c = { .size = size };
+	struct morsel_create c = { .size = size, .flags = obj_create_flags };
 
 	set_name(c.name, name);
 	return ioctl(pc->fd, MORSEL_IOC_CREATE, &c);

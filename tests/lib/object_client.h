@@ -12,6 +12,12 @@
 #include <linux/morsel.h>
 #include "pool_client.h"
 
+/* Flags of every obj_create() (MORSEL_CREATE_*: the coherence mode). */
+extern uint32_t obj_create_flags;
+/* MORSEL_CREATE_* of "pagecopy" or "twindiff"; 0 (morsels) otherwise. */
+uint32_t obj_coherence_flags(const char *mode);
+/* A readable name of an enum morsel_coherence. */
+const char *obj_coherence_name(uint32_t coherence);
 /* A new object (fd), or -1 with errno; a longer name is cut at 31 bytes. */
 int obj_create(struct pool_client *pc, const char *name, uint64_t size);
 /* An existing object (fd), or -1 with errno. */

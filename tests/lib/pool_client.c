@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,19 @@ void pool_abort(struct pool_client *pc)
 {
 	if (pc->ctl)
 		__atomic_store_n(&pc->ctl->abort, 1, __ATOMIC_RELEASE);
+}
+
+void pool_fail(struct pool_client *pc, const char *prog, unsigned int host, const char *fmt, ...)
+{
+	va_list ap;
+
+	pool_abort(pc);
+	fprintf(stderr, "%s: host %u: ", prog, host);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
 }
 
 int pool_aborted(struct pool_client *pc)

@@ -37,6 +37,9 @@ int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
 		 int timeout_ms);
 /* Tell every host's barriers to give up: this host will not arrive. */
 void pool_abort(struct pool_client *pc);
+/* A bench gives up: pool_abort(), "PROG: host H: why" on stderr, exit 1. */
+__attribute__((format(printf, 4, 5), noreturn)) void
+pool_fail(struct pool_client *pc, const char *prog, unsigned int host, const char *fmt, ...);
 int pool_aborted(struct pool_client *pc);
 
 long long sysfs_num(const char *path);

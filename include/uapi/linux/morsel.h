@@ -89,10 +89,32 @@ struct morsel_ping {
 	__u32 reserved;
 };
 
+/*
+ * struct morsel_create.flags: how hosts keep their views of the object's
+ * data, for comparisons in one boot (at most one; none: morsels, every
+ * host maps the pool's frames and writes back cache lines).
+ *  PAGECOPY  page-copy DSM (IVY-style): a host maps a host-local copy of
+ *            each page, copied in whole at its fault and written back
+ *            whole when it gives the page up;
+ *  TWINDIFF  twin-and-diff DSM (TreadMarks-style): the same copies, plus a
+ *            twin taken when write access is granted; only the 8-byte
+ *            words that differ from the twin are written back.
+ */
+#define MORSEL_CREATE_PAGECOPY	(1u << 0)
+#define MORSEL_CREATE_TWINDIFF	(1u << 1)
+#define MORSEL_CREATE_FLAGS	(MORSEL_CREATE_PAGECOPY | MORSEL_CREATE_TWINDIFF)
+
+/* struct morsel_obj_stat.coherence */
+enum morsel_coherence {
+	MORSEL_COHERENCE_LINES = 0,	/* morsels: cache lines on the pool */
+	MORSEL_COHERENCE_PAGECOPY,
+	MORSEL_COHERENCE_TWINDIFF,
+};
+
 struct morsel_create {
 	char name[32];		/* NUL-terminated, [A-Za-z0-9._-], not empty */
 	__u64 size;		/* bytes, > 0, at most the pool's object limit */
-	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 flags;		/* MORSEL_CREATE_*, at most one */
 	__u32 reserved;
 };
 
@@ -114,6 +136,8 @@ struct morsel_obj_stat {
 	__u32 gen;
 	__u32 views;		/* bitmap of hosts with the object open */
 	__u32 mapped;		/* bitmap of hosts that map it */
+	__u32 coherence;	/* enum morsel_coherence */
+	__u32 reserved;
 	__u64 pages_present;	/* pages with a frame */
 	__u64 pages_exclusive;
 	__u64 pages_shared;
@@ -134,6 +158,12 @@ struct morsel_obj_stat {
 	__u64 privatized;	/* chunks that left the pool's table for one of ours */
 	__u64 relinks;		/* chunks whose table of ours went, back to the pool's */
 	__u64 held;		/* recalls parked by the minimum hold */
+	__u64 pages_copied;	/* host-local copies filled from the pool */
+	__u64 bytes_from_pool;	/* copied from the pool into copies */
+	__u64 bytes_to_pool;	/* written back: bytes changed, lines dirty or pages */
+	__u64 lines_flushed;	/* cache lines written back by clwb (dirty or not) */
+	__u64 lines_dirty;	/* of a write-back's lines, those that had changed */
+	__u64 copy_pages;	/* host-local copies held now (a level) */
 };
 
 struct morsel_entries {

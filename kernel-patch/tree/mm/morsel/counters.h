@@ -26,4 +26,10 @@ MORSEL_COUNTER(POOL_LINKS)	/* of the links: to the pool's hardware tables */
 MORSEL_COUNTER(PRIVATIZED)	/* chunks that left the pool's table for one of ours */
 MORSEL_COUNTER(RELINKS)		/* chunks whose table of ours went, back to the pool's */
 MORSEL_COUNTER(HELD)		/* recalls parked by the minimum hold (hold.c) */
+MORSEL_COUNTER(PAGES_COPIED)	/* host-local copies filled from the pool (copy.c) */
+MORSEL_COUNTER(BYTES_FROM_POOL)	/* bytes copied from the pool into copies */
+MORSEL_COUNTER(BYTES_TO_POOL)	/* bytes written back (changed words, dirty lines, pages) */
+MORSEL_COUNTER(LINES_FLUSHED)	/* cache lines written back by clwb, dirty or not */
+MORSEL_COUNTER(LINES_DIRTY)	/* lines of a write-back that had changed (where known) */
+MORSEL_COUNTER(COPY_PAGES)	/* host-local copies held now: a level, not a count */
 #undef MORSEL_COUNTER

@@ -83,6 +83,15 @@ static long open_by_name(struct morsel_pool *p, const char *name)
 /* /dev/morsel is root's: so are the objects it creates, as files. */
 static const struct morsel_obj_owner dev_owner = { .mode = 0600 };
 
+static u32 coherence_of(u32 flags)
+{
+	if (flags & MORSEL_CREATE_PAGECOPY)
+		return MORSEL_COHERENCE_PAGECOPY;
+	if (flags & MORSEL_CREATE_TWINDIFF)
+		return MORSEL_COHERENCE_TWINDIFF;
+	return MORSEL_COHERENCE_LINES;
+}
+
 static long ioc_create(struct morsel_pool *p, void __user *uarg)
 {
 	struct morsel_create req;
@@ -91,11 +100,12 @@ static long ioc_create(struct morsel_pool *p, void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	err = check_named(p, req.name, req.flags, req.reserved);
-	if (!err && !req.size)
-		err = -EINVAL;	/* an object of /dev/morsel has pages */
+	err = check_named(p, req.name, req.flags & ~MORSEL_CREATE_FLAGS, req.reserved);
+	if (!err && (!req.size || hweight32(req.flags) > 1))
+		err = -EINVAL;	/* pages, and one coherence at most */
 	if (!err)
-		err = morsel_obj_create(p, req.name, req.size, &dev_owner, &gen);
+		err = morsel_obj_create(p, req.name, req.size, &dev_owner,
+					coherence_of(req.flags), &gen);
 	return err < 0 ? err : morsel_obj_open_fd(p, err, gen);
 }
 

@@ -307,13 +307,14 @@ static int find_locked(struct morsel_pool *p, const char *name)
  * @name: a valid name.
  * @size: bytes (0: an empty file, which grows by resize or write).
  * @own: permission bits and owner, as a file.
+ * @coherence: enum morsel_coherence: how hosts keep views of its data.
  * @gen: set to the new object's generation.
  *
  * Return: the directory index, or -EFBIG (too large), -EEXIST (name
  * taken), -ENOSPC (directory full, or no page table left).
  */
 int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size,
-		      const struct morsel_obj_owner *own, u32 *gen)
+		      const struct morsel_obj_owner *own, u32 coherence, u32 *gen)
 {
 	struct morsel_obj_entry *o;
 	int i, err;
@@ -345,6 +346,7 @@ int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size,
 	o->views = 0;
 	o->mapped = 0;
 	o->creator = p->host_id;
+	o->coherence = coherence;
 	o->mode = own->mode & 07777;
 	o->uid = own->uid;
 	o->gid = own->gid;

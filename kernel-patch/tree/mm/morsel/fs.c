@@ -191,7 +191,8 @@ static int fs_create(struct mnt_idmap *idmap, struct inode *dir, struct dentry *
 	err = fs_name_check(&dentry->d_name) ?: fs_online();
 	if (err)
 		return err;
-	idx = morsel_obj_create(fs_pool, (const char *)dentry->d_name.name, 0, &own, &gen);
+	idx = morsel_obj_create(fs_pool, (const char *)dentry->d_name.name, 0, &own,
+				MORSEL_COHERENCE_LINES, &gen);
 	if (idx < 0)
 		return idx;
 	inode = fs_inode(dir->i_sb, idx, gen);

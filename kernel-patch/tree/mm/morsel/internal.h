@@ -286,7 +286,7 @@ struct morsel_dir_item {
 };
 
 int morsel_obj_create(struct morsel_pool *p, const char *name, u64 size,
-		      const struct morsel_obj_owner *own, u32 *gen);
+		      const struct morsel_obj_owner *own, u32 coherence, u32 *gen);
 int morsel_obj_lookup(struct morsel_pool *p, const char *name, u32 *gen);
 int morsel_obj_delete(struct morsel_pool *p, const char *name);
 int morsel_obj_remove(struct morsel_pool *p, unsigned int idx, u32 gen);
@@ -364,13 +364,10 @@ unsigned long morsel_pmd_unmapped_area(struct file *file, unsigned long addr,
 				       unsigned long len, unsigned long pgoff,
 				       unsigned long flags);
 
-/* cache.c: write-back, invalidate, the stale-cache shadows */
+/* cache.c: write-back, invalidate; the stale-cache mode (copy.c) */
 extern bool morsel_stale_cache;
 void morsel_cache_writeback(void *addr);
 void morsel_cache_invalidate(void *addr);
-struct page *morsel_shadow_get(struct xarray *xa, u64 page, void *pool_addr);
-bool morsel_shadow_writeback(struct xarray *xa, u64 page, void *pool_addr);
-bool morsel_shadow_drop(struct xarray *xa, u64 page);
 
 /* killpoint.c: failure tests stop a host at a point of the protocol */
 enum morsel_kill_point {

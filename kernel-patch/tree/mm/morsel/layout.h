@@ -199,6 +199,7 @@ enum morsel_obj_state {
  *	operations, each a full barrier).
  * @mapped: bitmap of hosts that have it mapped by at least one process.
  * @creator: host id of the host that created it.
+ * @coherence: enum morsel_coherence, fixed at create.
  * @mode: permission bits, as a file (fs.c); 0 in an older pool: 0600.
  * @uid: owner, as a file: the same numbers on every host.
  * @gid: group, likewise.
@@ -217,7 +218,7 @@ struct morsel_obj_entry {
 	u32 views;
 	u32 mapped;
 	u32 creator;
-	u32 reserved;
+	u32 coherence;
 	u32 mode;
 	u32 uid;
 	u32 gid;

@@ -49,8 +49,8 @@ int morsel_obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 			return err;
 		/* ov->lock held: no PTE of this host comes back meanwhile. */
 		morsel_overlay_zap(ov, page);
-		if (morsel_stale_cache)
-			morsel_shadow_drop(&ov->shadow, page);
+		if (overlay_copies(ov))
+			morsel_copy_drop(ov, page);
 		if (!morsel_pooltable_punch(p, ov->idx, page, &me, &old, &new)) {
 			/* No dirty line of ours may land in the next owner's data. */
 			morsel_cache_invalidate(morsel_frame_addr(p, old));
@@ -80,6 +80,7 @@ static long obj_stat(struct morsel_overlay *ov, void __user *uarg)
 	st.gen = ov->gen;
 	st.views = READ_ONCE(o->views);
 	st.mapped = READ_ONCE(o->mapped);
+	st.coherence = ov->coherence;
 	pages = DIV_ROUND_UP(st.size, PAGE_SIZE);
 	for (page = 0; page < pages; page++) {
 		u64 e = READ_ONCE(*overlay_pte(ov, page));

@@ -93,8 +93,8 @@ void morsel_overlay_zap(struct morsel_overlay *ov, u64 page)
  */
 void morsel_overlay_invalidate(struct morsel_overlay *ov, u64 page, u64 e)
 {
-	if (morsel_stale_cache)
-		morsel_shadow_drop(&ov->shadow, page);
+	if (overlay_copies(ov))
+		morsel_copy_drop(ov, page);
 	else
 		morsel_cache_invalidate(morsel_frame_addr(ov->pool, e));
 	morsel_count(ov, MORSEL_CNT_INVALIDATES);
@@ -114,10 +114,12 @@ void morsel_overlay_writeback(struct morsel_overlay *ov, u64 page, u64 e)
 {
 	u64 t0 = ktime_get_ns();
 
-	if (morsel_stale_cache)
-		morsel_shadow_writeback(&ov->shadow, page, morsel_frame_addr(ov->pool, e));
-	else
+	if (overlay_copies(ov)) {
+		morsel_copy_writeback(ov, page, e);
+	} else {
 		morsel_cache_writeback(morsel_frame_addr(ov->pool, e));
+		morsel_count_add(ov, MORSEL_CNT_LINES_FLUSHED, PAGE_SIZE / L1_CACHE_BYTES);
+	}
 	morsel_count(ov, MORSEL_CNT_WRITEBACKS);
 	trace_morsel_writeback(ov->idx, page, ov->pool->host_id,
 			       ktime_get_ns() - t0);
@@ -129,7 +131,7 @@ void morsel_overlay_writeback(struct morsel_overlay *ov, u64 page, u64 e)
  * @page: page index.
  * @e: its entry, which grants this host access.
  *
- * The pool's frame, or in stale-cache mode the host's shadow copy of it.
+ * The pool's frame, or the host's copy of it (copy.c).
  * Context: ov->lock held.
  * Return: the pfn, or 0 without memory for a shadow.
  */
@@ -138,9 +140,9 @@ unsigned long morsel_overlay_pfn(struct morsel_overlay *ov, u64 page, u64 e)
 	struct morsel_pool *p = ov->pool;
 	struct page *pg;
 
-	if (!morsel_stale_cache)
+	if (!overlay_copies(ov))
 		return PHYS_PFN(p->phys + p->sb->data_off) + MORSEL_PTE_FRAME1(e) - 1;
-	pg = morsel_shadow_get(&ov->shadow, page, morsel_frame_addr(p, e));
+	pg = morsel_copy_get(ov, page, e);
 	return pg ? page_to_pfn(pg) : 0;
 }
 
@@ -195,7 +197,7 @@ static void overlay_free(struct kref *ref)
 			struct morsel_chunk *c = morsel_obj_chunk(p, ov->idx,
 								  page / PTRS_PER_PTE);
 
-			linked = !morsel_stale_cache && (READ_ONCE(c->linked) & BIT(me.host));
+			linked = !overlay_copies(ov) && (READ_ONCE(c->linked) & BIT(me.host));
 		}
 		if (linked && MORSEL_PTE_FRAME1(old))
 			morsel_cache_invalidate(morsel_frame_addr(p, old));
@@ -203,14 +205,7 @@ static void overlay_free(struct kref *ref)
 	}
 	/* No newer overlay of this host meanwhile: dying[] keeps them out. */
 	reap = current_one && morsel_obj_view_put(p, ov->idx);
-	if (morsel_stale_cache) {
-		struct page *pg;
-		unsigned long i;
-
-		xa_for_each(&ov->shadow, i, pg)
-			__free_page(pg);
-	}
-	xa_destroy(&ov->shadow);
+	morsel_copy_free_all(ov);
 	morsel_subtree_free(ov);
 	mutex_lock(&overlays_lock);
 	if (dying[ov->idx] == ov)
@@ -255,7 +250,9 @@ static struct morsel_overlay *overlay_alloc(struct morsel_pool *p, unsigned int 
 	ov->idx = idx;
 	ov->gen = gen;
 	mutex_init(&ov->lock);
+	ov->coherence = READ_ONCE(morsel_obj_entry(p, idx)->coherence);
 	xa_init(&ov->shadow);
+	xa_init(&ov->twins);
 	xa_init(&ov->tables);
 	xa_init(&ov->pooled);
 	return ov;

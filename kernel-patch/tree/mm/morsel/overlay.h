@@ -55,7 +55,11 @@ struct morsel_holds {
  * @inode: its address_space lists every mapping of the object on this
  *	host, which revoking a page flushes or zaps.
  * @lock: see the header comment.
- * @shadow: stale-cache mode: page index -> host-local shadow page.
+ * @coherence: enum morsel_coherence of the object, fixed at create.
+ * @shadow: page index -> host-local copy (copy.c): the shadow of a pool
+ *	page in stale-cache mode, the page's copy in the copy modes.
+ * @twins: twin-and-diff: page index -> the copy as it was when write
+ *	access was granted. Both under @lock.
  * @tables: the subtree: chunk (2 MiB of the object) -> this host's PTE
  *	table of it, linked by every mapping that covers the chunk
  *	(subtree.c). Entries and marks are added and erased under @lock
@@ -80,7 +84,9 @@ struct morsel_overlay {
 	u32 gen;
 	struct inode *inode;
 	struct mutex lock;	/* see the header comment */
+	u32 coherence;		/* enum morsel_coherence: fixed at create */
 	struct xarray shadow;
+	struct xarray twins;
 	struct xarray tables;
 	struct xarray pooled;
 	int vmas;
@@ -95,6 +101,13 @@ static inline void morsel_count(struct morsel_overlay *ov, enum morsel_obj_count
 {
 	atomic64_inc(&ov->cnt.c[c]);
 	atomic64_inc(&morsel_host_counters.c[c]);
+}
+
+static inline void morsel_count_add(struct morsel_overlay *ov, enum morsel_obj_counter c,
+				    s64 n)
+{
+	atomic64_add(n, &ov->cnt.c[c]);
+	atomic64_add(n, &morsel_host_counters.c[c]);
 }
 
 static inline struct morsel_obj_entry *overlay_obj(struct morsel_overlay *ov)
@@ -121,6 +134,21 @@ static inline bool overlay_entry_ours(struct morsel_overlay *ov)
 
 	return (state == MORSEL_OBJ_LIVE || state == MORSEL_OBJ_ORPHAN) &&
 	       READ_ONCE(o->gen) == ov->gen;
+}
+
+/*
+ * Does this host map a host-local copy of the object's pages (a copy
+ * mode, or the stale-cache emulation) rather than the pool's frames?
+ */
+static inline bool overlay_copies(struct morsel_overlay *ov)
+{
+	return morsel_stale_cache || ov->coherence != MORSEL_COHERENCE_LINES;
+}
+
+/* May this host link the pool's tables for the object (pooltable.c)? */
+static inline bool overlay_pooltables(struct morsel_overlay *ov)
+{
+	return morsel_pooltable_usable(ov->pool) && !overlay_copies(ov);
 }
 
 /* May a file of the overlay be used? 0, -ENOTCONN (fenced) or -ESTALE (deleted). */
@@ -186,6 +214,12 @@ void morsel_overlay_zap(struct morsel_overlay *ov, u64 page);
 void morsel_overlay_invalidate(struct morsel_overlay *ov, u64 page, u64 e);
 void morsel_overlay_writeback(struct morsel_overlay *ov, u64 page, u64 e);
 unsigned long morsel_overlay_pfn(struct morsel_overlay *ov, u64 page, u64 e);
+
+/* copy.c: host-local copies (stale-cache shadows, page-copy, twin-and-diff) */
+struct page *morsel_copy_get(struct morsel_overlay *ov, u64 page, u64 e);
+void morsel_copy_writeback(struct morsel_overlay *ov, u64 page, u64 e);
+void morsel_copy_drop(struct morsel_overlay *ov, u64 page);
+void morsel_copy_free_all(struct morsel_overlay *ov);
 
 /* subtree.c */
 /* How new mappings of objects are made (morsel.map=). */

@@ -5,7 +5,7 @@
  * downgrade), a write takes it exclusively (every other host's access
  * revoked), and the kernel copies under the same rules as a user store:
  * with ov->lock held after morsel_acquire(), into the page this host maps
- * (the pool's frame, or its shadow in stale-cache mode). So a file written
+ * (the pool's frame, or its copy: copy.c). So a file written
  * with write() on one host and read through mmap on another is one
  * coherent file, and a write-back happens when the page is given up, as
  * for a store.
@@ -35,9 +35,9 @@ static void *rw_page(struct morsel_overlay *ov, u64 page, u64 e)
 {
 	struct page *pg;
 
-	if (!morsel_stale_cache)
+	if (!overlay_copies(ov))
 		return morsel_frame_addr(ov->pool, e);
-	pg = morsel_shadow_get(&ov->shadow, page, morsel_frame_addr(ov->pool, e));
+	pg = morsel_copy_get(ov, page, e);
 	return pg ? page_address(pg) : NULL;
 }
 

@@ -337,7 +337,7 @@ void morsel_subtree_relink(struct morsel_overlay *ov, u64 chunk)
 	mutex_lock(&ov->lock);
 	t = subtree_table(ov, chunk);
 	if (!t || READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE ||
-	    !morsel_pooltable_usable(ov->pool) || !morsel_obj_table(ov->pool, ov->idx, chunk) ||
+	    !overlay_pooltables(ov) || !morsel_obj_table(ov->pool, ov->idx, chunk) ||
 	    !subtree_owns_none(ov, chunk))
 		goto out;
 	overlay_policy_ctx(ov, chunk * PTRS_PER_PTE, overlay_pages(ov), &ctx);
@@ -363,7 +363,7 @@ out:
  * morsel_subtree_set() - map a page in the overlay's table.
  * @ov: the overlay.
  * @page: page index.
- * @pfn: the frame to map (the pool's, or a shadow in stale-cache mode).
+ * @pfn: the frame to map (the pool's, or this host's copy: copy.c).
  * @write: writable (this host owns the page).
  *
  * Makes the chunk's table on its first use, or when the host's mappings
@@ -559,7 +559,7 @@ static int subtree_link(struct morsel_overlay *ov, struct mm_struct *mm, pmd_t *
 
 	if (READ_ONCE(ov->pool->state) != MORSEL_POOL_ONLINE)
 		return -ENOTCONN;	/* fenced: nothing links again */
-	if (!t && may_pool && morsel_pooltable_usable(ov->pool)) {
+	if (!t && may_pool && overlay_pooltables(ov)) {
 		pg = morsel_pooltable_link(ov->pool, ov->idx, chunk);
 		if (pg && (subtree_pooled(ov, chunk) ||
 			   !xa_err(xa_store(&ov->pooled, chunk, xa_mk_value(1), GFP_KERNEL))))
