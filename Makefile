@@ -6,13 +6,14 @@ SHELL := /bin/bash
 OUT := out
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
 
-.PHONY: all deps kernel kernel-debug kernel-kcsan guest test test-debug demo kernel-patch checkpatch clean help
+.PHONY: all deps kernel kernel-debug kernel-kcsan guest test test-debug demo eval kernel-patch checkpatch clean help
 
 all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg $(OUT)/poolcheck
 
 help:
 	@echo "make demo          boot 2 hosts on a pool, measure, print the table"
 	@echo "make test          build everything and run every test"
+	@echo "make eval          the evaluation's tables and plots into out/eval/ (NUMA=1: bind)"
 	@echo "make test-debug    the object, policy and failure suites on the sanitizer kernel"
 	@echo "make kernel        build out/bzImage (tinyconfig + kernel-patch/)"
 	@echo "make kernel-patch  write the kernel change as a format-patch series"
@@ -60,6 +61,11 @@ test-debug: all kernel-debug kernel-kcsan
 
 demo: all
 	@scripts/demo.sh
+
+# The evaluation's tables and plots, into out/eval/ (NUMA=1: bind the pool
+# and the hosts to different NUMA nodes).
+eval: all
+	@scripts/eval.sh $(if $(filter 1,$(NUMA)),-N)
 
 kernel-patch: deps
 	@scripts/kernel.sh format-patch

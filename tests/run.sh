@@ -588,6 +588,15 @@ main_suite() {
 	job_rc density-2 2 "the sweep (every byte read checked; at k = 64 morsels move >= 3x fewer bytes than page-copy)"
 	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/density-2/host0.log" | tr -d '\r' | sed 's/^/  # /'
 	no_strays density-2
+	# The sharing-pattern matrix (bench/patterns.c), quick: every workload
+	# on every mode on 2 hosts at once, every value read checked.
+	section patterns-2 "2 host(s), job patterns (quick), stale-cache mode"
+	scripts/hosts.sh -n 2 -t 600 -o "$T/patterns-2" -a "morsel.stale_cache=1 mquick=1" patterns \
+		>"$T/patterns-2.launcher.log" 2>&1
+	ok $? "patterns-2: the launcher ran every host to the end"
+	job_rc patterns-2 2 "the matrix (read-mostly, producer/consumer, false sharing, a locked counter; every value checked)"
+	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/patterns-2/host0.log" | tr -d '\r' | sed 's/^/  # /'
+	no_strays patterns-2
 	section xfer-selftest "bench/xfer-breakdown.py --selftest"
 	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"

@@ -83,3 +83,34 @@ long minflt(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_minflt;
 }
+
+void obj_moved_of(const struct morsel_obj_stat *s, struct obj_moved *m)
+{
+	m->v[0] = s->read_faults;
+	m->v[1] = s->write_faults;
+	m->v[2] = s->transfers;
+	m->v[3] = s->recalls_sent;
+	m->v[4] = s->bytes_to_pool;
+	m->v[5] = s->bytes_from_pool;
+	m->v[6] = s->pages_copied;
+	m->v[7] = s->lines_dirty;
+}
+
+void obj_moved_publish(struct pool_client *pc, unsigned int host, const struct obj_moved *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < OBJ_MOVED_N; i++)
+		__atomic_store_n(&pc->ctl->flag[host * OBJ_MOVED_N + i], m->v[i], __ATOMIC_RELEASE);
+}
+
+void obj_moved_sum(struct pool_client *pc, unsigned int hosts, struct obj_moved *sum)
+{
+	unsigned int h, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (h = 0; h < hosts && (h + 1) * OBJ_MOVED_N <= 64; h++)
+		for (i = 0; i < OBJ_MOVED_N; i++)
+			sum->v[i] += __atomic_load_n(&pc->ctl->flag[h * OBJ_MOVED_N + i],
+						     __ATOMIC_ACQUIRE);
+}

@@ -28,6 +28,21 @@ int obj_delete(struct pool_client *pc, const char *name);
 uint64_t obj_entry(int fd, uint64_t page);
 /* MORSEL_OBJ_STAT of @fd; all zero if it fails. */
 struct morsel_obj_stat obj_stat(int fd);
+/*
+ * What an object's hosts did and moved, from MORSEL_OBJ_STAT: read and
+ * write faults, transfers, recalls sent, bytes to and from the pool,
+ * pages copied, dirty lines written back. Each host publishes its own in
+ * the control page (flag[8 * host ..], up to 8 hosts); one host sums them
+ * after a barrier.
+ */
+#define OBJ_MOVED_N 8
+enum { MV_RFAULT, MV_WFAULT, MV_XFER, MV_RECALL, MV_TO, MV_FROM, MV_COPIED, MV_DIRTY };
+struct obj_moved {
+	uint64_t v[OBJ_MOVED_N];
+};
+void obj_moved_of(const struct morsel_obj_stat *s, struct obj_moved *m);
+void obj_moved_publish(struct pool_client *pc, unsigned int host, const struct obj_moved *m);
+void obj_moved_sum(struct pool_client *pc, unsigned int hosts, struct obj_moved *sum);
 /* Minor page faults of this process so far (getrusage). */
 long minflt(void);
 

@@ -83,14 +83,14 @@ int pool_wait_alive(struct pool_client *pc, uint32_t mask, int timeout_ms)
 	}
 }
 
-int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
-		 int timeout_ms)
+/* Wait until barrier slot @b counts @target arrivals. */
+static int barrier_wait(struct pool_client *pc, volatile uint64_t *b, uint64_t target,
+			int timeout_ms)
 {
-	volatile uint64_t *b = &pc->ctl->barrier[idx];
 	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000ull;
 
 	__atomic_fetch_add(b, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(b, __ATOMIC_ACQUIRE) < n) {
+	while (__atomic_load_n(b, __ATOMIC_ACQUIRE) < target) {
 		if (pool_aborted(pc))
 			return -ECANCELED;
 		if (now_ns() > end)
@@ -98,6 +98,18 @@ int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
 		sleep_ms(1);
 	}
 	return 0;
+}
+
+int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
+		 int timeout_ms)
+{
+	return barrier_wait(pc, &pc->ctl->barrier[idx], n, timeout_ms);
+}
+
+int pool_barrier_again(struct pool_client *pc, unsigned int idx, unsigned int n,
+		       uint64_t *passes, int timeout_ms)
+{
+	return barrier_wait(pc, &pc->ctl->barrier[idx], n * ++*passes, timeout_ms);
 }
 
 void pool_abort(struct pool_client *pc)

@@ -35,6 +35,12 @@ int pool_wait_alive(struct pool_client *pc, uint32_t mask, int timeout_ms);
 /* 0, -ETIMEDOUT, or -ECANCELED once a host called pool_abort(). */
 int pool_barrier(struct pool_client *pc, unsigned int idx, unsigned int n,
 		 int timeout_ms);
+/*
+ * The same barrier slot used again and again (the same @n hosts pass each
+ * time): *@passes counts this host's passes, 0 at first.
+ */
+int pool_barrier_again(struct pool_client *pc, unsigned int idx, unsigned int n,
+		       uint64_t *passes, int timeout_ms);
 /* Tell every host's barriers to give up: this host will not arrive. */
 void pool_abort(struct pool_client *pc);
 /* A bench gives up: pool_abort(), "PROG: host H: why" on stderr, exit 1. */

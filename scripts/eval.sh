@@ -1,0 +1,115 @@
+#!/bin/bash
+# make eval: regenerate the evaluation's tables and plots into out/eval/,
+# each with the platform it ran on (accelerator, hosts, vCPUs, NUMA).
+#
+#   scripts/eval.sh [-H "2 4 8"] [-N]
+#
+#   -H HOSTS  host counts of the sharing-pattern matrix (default "2 4")
+#   -N        bind the pool and the hosts to different NUMA nodes, as the
+#             thesis set-up does (make eval NUMA=1); on a machine with one
+#             node the runs say so and go on unbound
+#
+# What it runs, every one with its correctness checks (a wrong value read
+# fails the run, and eval.sh with it):
+#   density    the write-density sweep (bench/density.c), 2 hosts
+#   patterns   the sharing-pattern matrix (bench/patterns.c), per host count
+#   ab         the policy A/B (bench/ab.sh)
+# Counts are what travels: TCG times are stated as such beside them.
+set -euo pipefail
+. "$(dirname "$0")/config.sh"
+
+HOST_COUNTS="2 4" NUMA_OPT=()
+while (($#)); do
+	case $1 in
+	-H) HOST_COUNTS=$2; shift 2 ;;
+	-N) NUMA_OPT=(-N); shift ;;
+	*) die "usage: scripts/eval.sh [-H \"2 4 8\"] [-N]" ;;
+	esac
+done
+E=$OUT/eval
+rm -rf "$E"
+mkdir -p "$E"
+t0=$(date +%s)
+
+# The result block host 0 printed, without the console's carriage returns.
+result() {	# result RUN NAME
+	sed -n "/MORSEL-RESULT-BEGIN $2/,/MORSEL-RESULT-END $2/p" "$1/host0.log" | tr -d '\r' |
+		grep -v '^MORSEL-RESULT'
+}
+
+# --- write density: bytes moved per page against k, per mode
+log "eval: write density (2 hosts, stale-cache mode)"
+"$REPO/scripts/hosts.sh" -n 2 -t 900 -o "$E/density-run" "${NUMA_OPT[@]}" \
+	-a morsel.stale_cache=1 density >"$E/density-run.log" 2>&1 ||
+	die "density failed: see $E/density-run"
+result "$E/density-run" density >"$E/density.txt"
+awk '$1 ~ /^(morsels|page-copy|twin-diff)$/ && $2 ~ /^[0-9]+$/ { print $1, $2, $10 }' \
+	"$E/density.txt" >"$E/density.dat"
+[[ $(wc -l <"$E/density.dat") == 12 ]] || die "density: no table in $E/density.txt"
+{
+	echo "set terminal png size 900,520"
+	echo "set output '$E/density.png'"
+	echo "set title 'write density: bytes moved per page ($(sed -n 's/^platform: //p' "$E/density.txt" | sed 's/ (.*//; s/;.*//'))' noenhanced"
+	echo "set logscale xy; set xlabel 'bytes written per page (k)'; set ylabel 'bytes moved per page'"
+	echo "set xtics (8, 64, 512, 4096); set grid; set key top left"
+	echo "plot for [m in 'morsels page-copy twin-diff'] '$E/density.dat' using (strcol(1) eq m ? \$2 : 1/0):3 with linespoints title m"
+} >"$E/density.gp"
+gnuplot "$E/density.gp"
+
+# --- sharing patterns: modelled time per operation, per workload and mode
+for n in $HOST_COUNTS; do
+	log "eval: sharing patterns ($n hosts, stale-cache mode)"
+	"$REPO/scripts/hosts.sh" -n "$n" -t 1800 -o "$E/patterns-$n-run" "${NUMA_OPT[@]}" \
+		-a "morsel.stale_cache=1 mreps=5" patterns >"$E/patterns-$n-run.log" 2>&1 ||
+		die "patterns on $n hosts failed: see $E/patterns-$n-run"
+	result "$E/patterns-$n-run" patterns >"$E/patterns-$n.txt"
+	# workload mode kops faults xfers recalls wb copy model
+	awk '$2 ~ /^(morsels|page-copy|twin-diff)$/ { print $1, $2, $9 }' \
+		"$E/patterns-$n.txt" >"$E/patterns-$n.dat"
+	[[ $(wc -l <"$E/patterns-$n.dat") == 18 ]] || die "patterns: no table in $E/patterns-$n.txt"
+	{
+		echo "set terminal png size 1000,560"
+		echo "set output '$E/patterns-$n.png'"
+		echo "set title 'sharing patterns: modelled time per operation ($(sed -n 's/^platform: //p' "$E/patterns-$n.txt"))' noenhanced"
+		echo "set style data histogram; set style histogram cluster gap 1"
+		echo "set style fill solid border -1; set boxwidth 0.9"
+		echo "set logscale y; set ylabel 'modelled us per op (log)'; set grid ytics"
+		echo "set key top right noenhanced; set xtics noenhanced rotate by -20"
+		echo "\$d << EOD"
+		awk '{ v[$1, $2] = ($3 > 0 ? $3 : 0.0001); if (!s[$1]++) o[n++] = $1 }
+		     END { for (i = 0; i < n; i++) print o[i], v[o[i], "morsels"], v[o[i], "page-copy"], v[o[i], "twin-diff"] }' \
+			"$E/patterns-$n.dat"
+		echo "EOD"
+		echo "plot \$d using 2:xtic(1) title 'morsels', '' using 3 title 'page-copy', '' using 4 title 'twin-diff'"
+	} >"$E/patterns-$n.gp"
+	gnuplot "$E/patterns-$n.gp"
+done
+
+# --- policy A/B
+log "eval: policy A/B (2 hosts)"
+"$REPO/bench/ab.sh" -o "$E/ab-run" "${NUMA_OPT[@]}" >"$E/ab-run.log" 2>&1 ||
+	die "policy A/B failed: see $E/ab-run.log"
+cp "$E/ab-run/ab.txt" "$E/ab.txt"
+cp "$E/ab-run/ab.png" "$E/ab.png"
+
+{
+	echo "morsels evaluation, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(ls -d /sys/devices/system/node/node[0-9]* | wc -l) NUMA node(s)"
+	grep -h 'dual-NUMA' "$E"/*-run.log | sort -u || echo "NUMA: no binding asked (make eval NUMA=1 binds)"
+	echo
+	echo "== write density (bench/density.c) =="
+	cat "$E/density.txt"
+	for n in $HOST_COUNTS; do
+		echo
+		echo "== sharing patterns, $n hosts (bench/patterns.c) =="
+		cat "$E/patterns-$n.txt"
+	done
+	echo
+	echo "== policy A/B (bench/ab.sh) =="
+	cat "$E/ab.txt"
+	echo
+	echo "plots: $(cd "$E" && ls ./*.png | tr '\n' ' ')"
+	echo "took $(( ($(date +%s) - t0) / 60 )) min"
+} >"$E/summary.txt"
+cat "$E/summary.txt"
+log "eval: tables and plots in $E"
