@@ -13,6 +13,8 @@
 # fails the run, and eval.sh with it):
 #   density    the write-density sweep (bench/density.c), 2 hosts
 #   patterns   the sharing-pattern matrix (bench/patterns.c), per host count
+#   sqlite     unmodified SQLite (2 hosts) and LMDB (3 hosts) on morselfs
+#   lmdb       files of each mode (mount -o coherence=)
 #   ab         the policy A/B (bench/ab.sh)
 # Counts are what travels: TCG times are stated as such beside them.
 set -euo pipefail
@@ -85,6 +87,28 @@ for n in $HOST_COUNTS; do
 	gnuplot "$E/patterns-$n.gp"
 done
 
+# --- unmodified SQLite and LMDB on morselfs, their files of each mode
+# (mount -o coherence=, from mcoherence=), stale-cache mode
+for mode in morsels pagecopy twindiff; do
+	log "eval: SQLite and LMDB, $mode files"
+	rm -f "$E/app.pool"
+	"$REPO/scripts/hosts.sh" -n 2 -t 900 -p "$E/app.pool" -o "$E/sqlite-$mode-run" "${NUMA_OPT[@]}" \
+		-a "mtransfers=200 mcoherence=$mode morsel.stale_cache=1" sqlite \
+		>"$E/sqlite-$mode-run.log" 2>&1 || die "sqlite ($mode) failed: see $E/sqlite-$mode-run"
+	rm -f "$E/app.pool"
+	"$REPO/scripts/hosts.sh" -n 3 -t 900 -p "$E/app.pool" -o "$E/lmdb-$mode-run" "${NUMA_OPT[@]}" \
+		-a "mops=1000 mcoherence=$mode morsel.stale_cache=1" lmdb \
+		>"$E/lmdb-$mode-run.log" 2>&1 || die "lmdb ($mode) failed: see $E/lmdb-$mode-run"
+	rm -f "$E/app.pool"
+	cat "$E/sqlite-$mode-run"/host*.log |
+		grep -a -o '\(delete\|wal\): host [0-9]*: [0-9.]* transactions/s.*' | tr -d '\r' | sort |
+		sed "s/^/$mode /" >>"$E/sqlite.txt"
+	cat "$E/lmdb-$mode-run"/host*.log | grep -a -o 'lmdb: host [0-9]*: [0-9.]* operations/s.*' |
+		tr -d '\r' | sort | sed "s/^/$mode /" >>"$E/lmdb.txt"
+done
+[[ $(grep -c . "$E/sqlite.txt") == 12 && $(grep -c . "$E/lmdb.txt") == 9 ]] ||
+	die "SQLite or LMDB printed no throughput: see $E/sqlite-*-run, $E/lmdb-*-run"
+
 # --- policy A/B
 log "eval: policy A/B (2 hosts)"
 "$REPO/bench/ab.sh" -o "$E/ab-run" "${NUMA_OPT[@]}" >"$E/ab-run.log" 2>&1 ||
@@ -104,6 +128,12 @@ cp "$E/ab-run/ab.png" "$E/ab.png"
 		echo "== sharing patterns, $n hosts (bench/patterns.c) =="
 		cat "$E/patterns-$n.txt"
 	done
+	echo
+	echo "== unmodified SQLite, 2 hosts, 200 bank transfers each, per file mode (stale-cache mode) =="
+	cat "$E/sqlite.txt"
+	echo
+	echo "== unmodified LMDB, 3 hosts, 1000 operations each, per file mode (stale-cache mode) =="
+	cat "$E/lmdb.txt"
 	echo
 	echo "== policy A/B (bench/ab.sh) =="
 	cat "$E/ab.txt"

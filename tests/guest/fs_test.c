@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -291,6 +293,52 @@ static void refusals(void)
 }
 
 /*
+ * coherence= chooses the mode of the files created from then on: host 0
+ * remounts with page-copy, creates a file, and host 1 sees it as such; a
+ * mode that does not exist is refused and changes nothing.
+ */
+static void coherence_option(void)
+{
+	struct morsel_obj_stat st = { .coherence = ~0u };
+	char line[512];
+	int fd, err, shown = 0;
+	FILE *f;
+
+	if (me == 0) {
+		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=pagecopy");
+		tap_ok(!err, "remount -o coherence=pagecopy (%s)", err ? strerror(errno) : "ok");
+		fd = open(MNT "/pc", O_CREAT | O_RDWR, 0644);
+		tap_ok(fd >= 0 && !ioctl(fd, MORSEL_OBJ_STAT, &st) &&
+			       st.coherence == MORSEL_COHERENCE_PAGECOPY,
+		       "a file created then is a page-copy object (%u)", st.coherence);
+		if (fd >= 0)
+			close(fd);
+		f = fopen("/proc/mounts", "r");
+		while (f && fgets(line, sizeof(line), f))
+			shown |= strstr(line, "morselfs") && strstr(line, "coherence=pagecopy");
+		if (f)
+			fclose(f);
+		tap_ok(shown, "/proc/mounts shows coherence=pagecopy");
+		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=magic");
+		tap_ok(err && errno == EINVAL, "coherence=magic: EINVAL (%s)", strerror(errno));
+		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=morsels");
+		tap_ok(!err, "remount -o coherence=morsels (%s)", err ? strerror(errno) : "ok");
+	}
+	barrier();
+	if (me == 1) {
+		fd = open(MNT "/pc", O_RDWR);
+		tap_ok(fd >= 0 && !ioctl(fd, MORSEL_OBJ_STAT, &st) &&
+			       st.coherence == MORSEL_COHERENCE_PAGECOPY,
+		       "host 1 sees host 0's page-copy file as one (%u)", st.coherence);
+		if (fd >= 0)
+			close(fd);
+	}
+	barrier();
+	if (me == 0)
+		tap_ok(!unlink(MNT "/pc"), "unlink it");
+}
+
+/*
  * Host 0 fills the directory, then the data region (the job runs on a
  * 64 MiB pool): ENOSPC both times, and everything comes back on unlink.
  */
@@ -444,6 +492,7 @@ int main(void)
 	sizes_and_holes();
 	names();
 	refusals();
+	coherence_option();
 	full();
 	barrier();
 	permissions();

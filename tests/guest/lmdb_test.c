@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 	unsigned int reads = 0, writes = 0, h, same = 0;
 	int host = guest_job_start(&pc, &nhosts), rc = 0;
 	struct own_counts before, after;
-	char per[200], accel[16];
+	char per[320], accel[16];
 	uint64_t t0 = 0, ns;
 	MDB_env *env = NULL;
 	MDB_dbi dbi;

@@ -139,7 +139,7 @@ static int transfer(sqlite3 *db, sqlite3_stmt *st[3], unsigned int seq)
 /* The bank in journal mode @mode ("delete" or "wal"), @n transfers per host. */
 static void bank(const char *mode, unsigned int n)
 {
-	char path[64], sql[320], buf[64] = "", per[200], accel[16];
+	char path[64], sql[320], buf[64] = "", per[320], accel[16];
 	struct own_counts before, after;
 	long long total, logged, mine;
 	sqlite3_stmt *st[3] = {};

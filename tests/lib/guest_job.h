@@ -49,10 +49,16 @@ static inline void guest_barrier(struct pool_client *pc, unsigned int *bar, unsi
 /* mount -t morselfs none /mnt/pool: 0, or -1 (the TAP stream says why). */
 static inline int guest_mount_morselfs(void)
 {
+	char mode[16], opt[32] = "";
+
+	/* mcoherence=pagecopy|twindiff: the files are a DSM baseline's. */
+	if (!cmdline_str("mcoherence", mode, sizeof(mode)))
+		snprintf(opt, sizeof(opt), "coherence=%s", mode);
 	mkdir("/mnt", 0755);
 	mkdir("/mnt/pool", 0755);
-	return tap_step(!mount("none", "/mnt/pool", "morselfs", 0, NULL),
-			"mount -t morselfs none /mnt/pool (%s)", strerror(errno)) ? 0 : -1;
+	return tap_step(!mount("none", "/mnt/pool", "morselfs", 0, opt[0] ? opt : NULL),
+			"mount -t morselfs%s%s none /mnt/pool (%s)", opt[0] ? " -o " : "", opt,
+			strerror(errno)) ? 0 : -1;
 }
 
 #endif

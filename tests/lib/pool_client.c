@@ -174,7 +174,8 @@ long long sysfs_num(const char *path)
 }
 
 static const char *const own_names[OWN_COUNTS] = { "read_faults", "write_faults", "transfers",
-						     "recalls_sent", "writebacks" };
+						     "recalls_sent", "writebacks", "bytes_to_pool",
+						     "bytes_from_pool" };
 
 void own_counts_read(struct own_counts *c)
 {
@@ -196,8 +197,8 @@ void own_counts_per_op(char *buf, size_t len, const struct own_counts *a,
 	for (i = 0; i < OWN_COUNTS; i++)
 		d[i] = n ? (double)(b->v[i] - a->v[i]) / (double)n : 0;
 	snprintf(buf, len,
-		 "per %s: %.1f read faults, %.1f write faults, %.1f transfers, %.1f recalls sent, %.1f write-backs",
-		 what, d[0], d[1], d[2], d[3], d[4]);
+		 "per %s: %.1f read faults, %.1f write faults, %.1f transfers, %.1f recalls sent, %.1f write-backs, %.0f bytes written back, %.0f copied in",
+		 what, d[0], d[1], d[2], d[3], d[4], d[5], d[6]);
 }
 
 long long chan_stat(const char *name)

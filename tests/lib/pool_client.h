@@ -55,7 +55,7 @@ int sysfs_write(const char *path, const char *s);
 long long chan_stat(const char *name);
 
 /* The ownership counters a workload's cost is told in, this host's. */
-#define OWN_COUNTS 5
+#define OWN_COUNTS 7
 struct own_counts {
 	long long v[OWN_COUNTS];
 };

@@ -25,9 +25,17 @@
  * host deletes is gone for the files open here too (ESTALE), unlike a
  * local file system's unlinked-but-open file. Names are 1..31 bytes of
  * [A-Za-z0-9._-]: longer ENAMETOOLONG, others EINVAL.
+ *
+ * The mount option coherence=morsels|pagecopy|twindiff chooses the
+ * coherence mode of the files this host creates from then on (one
+ * superblock per host: a later mount or a remount changes it), so that
+ * unmodified programs run on the page-copy and twin-and-diff baselines
+ * too; a file keeps the mode it was created with, on every host.
  */
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/seq_file.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
@@ -40,6 +48,11 @@
 #define FS_END_POS	FS_INO(MORSEL_MAX_OBJECTS)	/* readdir: past the last */
 
 static struct morsel_pool *fs_pool;
+/*
+ * enum morsel_coherence of the files this host creates: the mount option
+ * coherence=morsels|pagecopy|twindiff of the first mount or a remount.
+ */
+static u32 fs_coherence;
 
 static const struct inode_operations fs_file_iops;
 static const struct file_operations fs_file_fops;
@@ -192,7 +205,7 @@ static int fs_create(struct mnt_idmap *idmap, struct inode *dir, struct dentry *
 	if (err)
 		return err;
 	idx = morsel_obj_create(fs_pool, (const char *)dentry->d_name.name, 0, &own,
-				MORSEL_COHERENCE_LINES, &gen);
+				READ_ONCE(fs_coherence), &gen);
 	if (idx < 0)
 		return idx;
 	inode = fs_inode(dir->i_sb, idx, gen);
@@ -395,8 +408,23 @@ static int fs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	return 0;
 }
 
+static const struct constant_table fs_coherence_names[] = {
+	{ "morsels", MORSEL_COHERENCE_LINES },
+	{ "pagecopy", MORSEL_COHERENCE_PAGECOPY },
+	{ "twindiff", MORSEL_COHERENCE_TWINDIFF },
+	{}
+};
+
+static int fs_show_options(struct seq_file *m, struct dentry *root)
+{
+	seq_printf(m, ",coherence=%s",
+		   fs_coherence_names[READ_ONCE(fs_coherence)].name);
+	return 0;
+}
+
 static const struct super_operations fs_sops = {
 	.statfs = fs_statfs,
+	.show_options = fs_show_options,
 	.drop_inode = generic_delete_inode,
 };
 
@@ -432,11 +460,42 @@ static int fs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 static int fs_get_tree(struct fs_context *fc)
 {
-	return get_tree_single(fc, fs_fill_super);
+	int err = get_tree_single(fc, fs_fill_super);
+
+	/* One superblock per host: a later mount's option applies too. */
+	if (!err && fc->fs_private)
+		WRITE_ONCE(fs_coherence, (uintptr_t)fc->fs_private - 1);
+	return err;
+}
+
+static const struct fs_parameter_spec fs_params[] = {
+	fsparam_enum("coherence", 0, fs_coherence_names),
+	{}
+};
+
+/* coherence=: kept as its value + 1 (0: not given) until applied. */
+static int fs_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct fs_parse_result r;
+	int opt = fs_parse(fc, fs_params, param, &r);
+
+	if (opt < 0)
+		return opt;
+	fc->fs_private = (void *)(uintptr_t)(r.uint_32 + 1);
+	return 0;
+}
+
+static int fs_reconfigure(struct fs_context *fc)
+{
+	if (fc->fs_private)
+		WRITE_ONCE(fs_coherence, (uintptr_t)fc->fs_private - 1);
+	return 0;
 }
 
 static const struct fs_context_operations fs_context_ops = {
 	.get_tree = fs_get_tree,
+	.parse_param = fs_parse_param,
+	.reconfigure = fs_reconfigure,
 };
 
 static int fs_init_fs_context(struct fs_context *fc)
