@@ -300,12 +300,13 @@ run_refused() {	# run_refused NAME DAMAGE EXPECT
 # Check tests/ownership.pml with spin in DIR: spin with the defines, pan
 # built with CFLAGS and run with ARGS; prints pan's error count.
 spin_verify() {	# spin_verify DIR CFLAGS ARGS SPIN-DEFINES...
-	local d=$1 cflags=$2 args=$3
+	local d=$1 cflags=$2 args=$3 collapse=-DCOLLAPSE
 	shift 3
 	mkdir -p "$d"
+	[[ $cflags == *-DBITSTATE* ]] && collapse=	# a hash array stores no state
 	# shellcheck disable=SC2086 # CFLAGS and ARGS are word lists
 	(cd "$d" && spin "$@" -a "$REPO/tests/ownership.pml" >spin.log 2>&1 &&
-		gcc -O2 $cflags -DCOLLAPSE -w -o pan pan.c &&
+		gcc -O2 $cflags $collapse -w -o pan pan.c &&
 		./pan $args -m300000 >pan.log 2>&1)
 	sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$d/pan.log"
 }
@@ -316,8 +317,10 @@ pan_states() {	# pan_states DIR: the states spin stored
 
 # The Promela model of the ownership protocol, checked exhaustively by spin
 # (3 hosts, 2 pages, one operation per host; 2 hosts, 2 pages, two each,
-# with the minimum hold and without); and broken variants (no write-back,
-# linked hosts not revoked) that the check must reject.
+# with the minimum hold and without; with host failure, -DFAIL, and with
+# punch, -DPUNCH); and broken variants (no write-back, linked hosts not
+# revoked, a stale reader recall honoured, a punch that revokes no reader)
+# that the check must reject.
 run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 	local name=$1 expect=$2 d=$T/model-$1 errors
 	shift 2
@@ -330,6 +333,19 @@ run_model() {	# run_model NAME EXPECT(pass|fail) SPIN-DEFINES...
 		[[ -n $errors && $errors -gt 0 ]]
 		ok $? "$name: spin finds the violation ($(grep -m1 -o 'assertion violated.*' "$d/pan.log"))"
 	fi
+}
+
+# A configuration of the model too large to check exhaustively here, in
+# bitstate mode: pan -wBITS, a hash array of 2^BITS bits; partial coverage
+# (a state whose bits are all set already is taken as visited), the hash
+# factor (bits per state stored) says how partial.
+run_model_bitstate() {	# run_model_bitstate NAME BITS SPIN-DEFINES...
+	local name=$1 bits=$2 d=$T/model-$1 errors
+	shift 2
+	section "$name" "spin $*, bitstate pan -w$bits"
+	errors=$(spin_verify "$d" "-DSAFETY -DBITSTATE" "-w$bits" "$@")
+	[[ $errors == 0 ]] && grep -q 'invalid end states	+' "$d/pan.log"
+	ok $? "$name: bitstate, partial coverage (hash factor $(sed -n 's/^hash factor: \([0-9.]*\).*/\1/p' "$d/pan.log")): no assertion violation and no deadlock in $(pan_states "$d") states"
 }
 
 # Liveness of the model (tests/ownership.pml, -DLIVENESS): spin looks for
@@ -460,6 +476,15 @@ main_suite() {
 	run_model model-broken-linked fail -DNH=3 -DNP=2 -DOPS=1 -DBROKEN_NO_LINKED
 	run_model model-2h2p2ops pass -DNH=2 -DNP=2 -DOPS=2
 	run_model model-2h2p2ops-nohold pass -DNH=2 -DNP=2 -DOPS=2 -DNO_HOLD
+	# Host failure: exhaustive with 2 hosts (7.8M states) and with 3 hosts
+	# of one operation (16.5M); with 3 where the stale recall can happen
+	# (70M states), bitstate only (hash factor 15, 99.7% of the states).
+	run_model model-fail-2h2p2ops pass -DFAIL -DNH=2 -DNP=2 -DOPS=2
+	run_model model-fail-broken-stale-recall fail -DFAIL -DNH=2 -DNP=1 -DOPS=2 -DBROKEN_STALE_RECALL
+	run_model model-fail-3h1p pass -DFAIL -DNH=3 -DNP=1 -DOPS=1
+	run_model_bitstate model-fail-3h1p-bitstate 30 -DFAIL -DNH=3 -DNP=1 -DOPS=2 -DVOPS=1 -DLOPS=1
+	run_model model-punch-2h2p2ops pass -DPUNCH -DNH=2 -DNP=2 -DOPS=2
+	run_model model-punch-broken fail -DPUNCH -DNH=2 -DNP=1 -DOPS=2 -DBROKEN_PUNCH
 	run_liveness liveness-nohold cycle -DNH=2 -DNP=2 -DOPS=1 -DNO_HOLD
 	run_liveness liveness-hold none -DNH=2 -DNP=2 -DOPS=1
 	run_liveness liveness-hold-2ops none -DNH=2 -DNP=2 -DOPS=2
