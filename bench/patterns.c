@@ -40,7 +40,7 @@
 #define PAGE 4096ul
 #define OBJ_PAGES 64
 #define SLOTS (OBJ_PAGES * PAGE / 8)
-#define LOCK_FLAG 63	/* the counter's lock word, in the control page */
+#define LOCK_FLAG 63	/* the counter's lock word (host 7's last stat word: reset before use) */
 
 static struct compare c = { .prog = "patterns", .slot = 31 };
 static unsigned int me, hosts;
@@ -63,7 +63,7 @@ static uint64_t rnd(void)
 static void read_mostly(volatile uint64_t *m, unsigned int wpct)
 {
 	uint64_t *seen = calloc(SLOTS, sizeof(*seen)), mine = 0, v;
-	unsigned int i;
+	unsigned int i, h;
 	size_t s;
 
 	if (!seen)
@@ -94,11 +94,25 @@ static void read_mostly(volatile uint64_t *m, unsigned int wpct)
 		if (m[s] != seen[s])
 			fail("read-mostly: own slot %zu holds %#llx, wrote %#llx", s,
 			     (unsigned long long)m[s], (unsigned long long)seen[s]);
+	/* The sum of our slots' last values, for the others to check. */
+	for (s = me, v = 0; s < SLOTS; s += hosts)
+		v += seen[s];
+	__atomic_store_n(&c.pc.ctl->flag[me], v, __ATOMIC_RELEASE);
 	sync_all();
-	for (s = 0; s < SLOTS; s++)
+	for (s = 0; s < SLOTS; s++) {
 		if (m[s] < seen[s])
 			fail("read-mostly: at the end slot %zu holds %#llx, saw %#llx", s,
 			     (unsigned long long)m[s], (unsigned long long)seen[s]);
+		seen[s] = m[s];
+	}
+	for (h = 0; h < hosts; h++) {
+		for (s = h, v = 0; s < SLOTS; s += hosts)
+			v += seen[s];
+		if (v != __atomic_load_n(&c.pc.ctl->flag[h], __ATOMIC_ACQUIRE))
+			fail("read-mostly: host %u's slots read back stale at the end", h);
+	}
+	/* Every host has read the sums before any host reuses the flags. */
+	sync_all();
 	free(seen);
 }
 

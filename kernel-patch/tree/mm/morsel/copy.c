@@ -122,6 +122,29 @@ struct page *morsel_copy_get(struct morsel_overlay *ov, u64 page, u64 e)
 	return pg;
 }
 
+/**
+ * morsel_copy_fresh() - this host filled a page: its copy starts as zeros.
+ * @ov: the overlay of a copy-mode object.
+ * @page: page index.
+ *
+ * A DSM host makes a never-touched page locally; nothing comes from the
+ * pool (the frame it filled holds zeros too). Without memory the copy is
+ * made from the pool at the next access, as for any other page.
+ */
+void morsel_copy_fresh(struct morsel_overlay *ov, u64 page)
+{
+	struct page *pg;
+
+	if (!copy_mode(ov) || xa_load(&ov->shadow, page))
+		return;
+	pg = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!pg)
+		return;
+	morsel_count(ov, MORSEL_CNT_COPY_PAGES);
+	if (xa_err(xa_store(&ov->shadow, page, pg, GFP_KERNEL)))
+		copy_free(ov, pg);
+}
+
 /* Write the lines of @src that differ from @dst; returns how many. */
 static unsigned int write_dirty_lines(u64 *dst, const u64 *src)
 {

@@ -427,16 +427,19 @@ static int remove_locked(struct morsel_pool *p, unsigned int idx, u32 gen)
  * morsel_dir_forget_host() - a host has no object open or mapped.
  * @p: the pool.
  * @host: a host declared dead, or joining again (its last incarnation
- *	may have died before anyone noticed).
+ *	may have died before anyone noticed), or this host shutting down.
+ * @reap: free the deleted objects only @host had open; not at this host's
+ *	own shutdown, where a fault may still be running (the next join or
+ *	a survivor's sweep frees them).
  *
  * Clears its views and mapped bits in every entry, so that a delete does
  * not wait for a host that will never unmap, and its links to the pool's
- * hardware tables, so that writers no longer recall it; frees the deleted
- * objects that only it had open.
+ * hardware tables, so that writers no longer recall it; with @reap, frees
+ * the deleted objects that only it had open.
  *
  * Return: how many entries named it.
  */
-unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host)
+unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host, bool reap)
 {
 	unsigned int idx, named = 0;
 
@@ -449,6 +452,8 @@ unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host)
 		if (READ_ONCE(o->state) == MORSEL_OBJ_LIVE)
 			morsel_obj_forget_links(p, idx, host);
 	}
+	if (!reap)
+		return named;
 	morsel_dir_lock(p);
 	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++)
 		reap_locked(p, idx);

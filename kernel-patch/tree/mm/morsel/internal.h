@@ -310,7 +310,7 @@ u64 morsel_obj_table_pages(struct morsel_pool *p, unsigned int idx);
 void morsel_dir_lock(struct morsel_pool *p);
 void morsel_dir_unlock(struct morsel_pool *p);
 void morsel_dir_lock_reset(struct morsel_pool *p);
-unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host);
+unsigned int morsel_dir_forget_host(struct morsel_pool *p, unsigned int host, bool reap);
 void morsel_obj_forget_links(struct morsel_pool *p, unsigned int idx, unsigned int host);
 
 /* pooltable.c: the pool's hardware page tables */

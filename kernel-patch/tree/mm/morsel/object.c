@@ -220,11 +220,13 @@ static long obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
  * host's mappings, with the host's access), and only if its chunks fall
  * on PMDs (morsel_get_unmapped_area() places it so unless MAP_FIXED).
  */
-static bool obj_mmap_links(struct vm_area_struct *vma)
+static bool obj_mmap_links(struct morsel_overlay *ov, struct vm_area_struct *vma)
 {
 	vm_flags_t rw = VM_READ | VM_WRITE;
 
-	return READ_ONCE(morsel_map_mode) != MORSEL_MAP_FAULT &&
+	/* The DSM baselines fault and copy page by page, as IVY's do. */
+	return ov->coherence == MORSEL_COHERENCE_LINES &&
+	       READ_ONCE(morsel_map_mode) != MORSEL_MAP_FAULT &&
 	       (vma->vm_flags & (rw | VM_EXEC)) == rw &&
 	       IS_ALIGNED((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff, PTRS_PER_PTE);
 }
@@ -248,7 +250,7 @@ static int obj_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!overlay_live(ov)) {
 		err = -ESTALE;
 	} else {
-		if (obj_mmap_links(vma))
+		if (obj_mmap_links(ov, vma))
 			vm_flags_set(vma, VM_MORSEL | VM_PFNMAP | VM_IO | VM_DONTEXPAND |
 				     VM_DONTDUMP);
 		else

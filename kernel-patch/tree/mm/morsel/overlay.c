@@ -234,10 +234,18 @@ void morsel_overlay_put(struct morsel_overlay *ov)
 static struct morsel_overlay *overlay_alloc(struct morsel_pool *p, unsigned int idx,
 					    u32 gen)
 {
-	struct morsel_overlay *ov = kzalloc(sizeof(*ov), GFP_KERNEL);
+	u32 coherence = READ_ONCE(morsel_obj_entry(p, idx)->coherence);
+	struct morsel_overlay *ov;
 
+	if (coherence > MORSEL_COHERENCE_TWINDIFF) {
+		pr_warn_ratelimited("morsel: object %u: unknown coherence %u: corrupt entry\n",
+				    idx, coherence);
+		return ERR_PTR(-EIO);
+	}
+	ov = kzalloc(sizeof(*ov), GFP_KERNEL);
 	if (!ov)
 		return ERR_PTR(-ENOMEM);
+	ov->coherence = coherence;
 	ov->inode = alloc_anon_inode(morsel_mnt->mnt_sb);
 	if (IS_ERR(ov->inode)) {
 		int err = PTR_ERR(ov->inode);
@@ -250,7 +258,6 @@ static struct morsel_overlay *overlay_alloc(struct morsel_pool *p, unsigned int 
 	ov->idx = idx;
 	ov->gen = gen;
 	mutex_init(&ov->lock);
-	ov->coherence = READ_ONCE(morsel_obj_entry(p, idx)->coherence);
 	xa_init(&ov->shadow);
 	xa_init(&ov->twins);
 	xa_init(&ov->tables);

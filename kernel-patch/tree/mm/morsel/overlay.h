@@ -217,6 +217,7 @@ unsigned long morsel_overlay_pfn(struct morsel_overlay *ov, u64 page, u64 e);
 
 /* copy.c: host-local copies (stale-cache shadows, page-copy, twin-and-diff) */
 struct page *morsel_copy_get(struct morsel_overlay *ov, u64 page, u64 e);
+void morsel_copy_fresh(struct morsel_overlay *ov, u64 page);
 void morsel_copy_writeback(struct morsel_overlay *ov, u64 page, u64 e);
 void morsel_copy_drop(struct morsel_overlay *ov, u64 page);
 void morsel_copy_free_all(struct morsel_overlay *ov);

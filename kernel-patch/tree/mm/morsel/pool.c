@@ -154,7 +154,7 @@ void morsel_pool_try_online(void)
 	}
 	/* What an earlier incarnation held that nobody swept. */
 	morsel_dir_lock_reset(p);
-	morsel_dir_forget_host(p, p->host_id);
+	morsel_dir_forget_host(p, p->host_id, true);
 	morsel_filelock_forget_host(p, p->host_id);
 	err = morsel_channel_start(p);
 	if (err) {
@@ -246,7 +246,7 @@ static int morsel_reboot(struct notifier_block *nb, unsigned long action,
 	 * recovered at the next fault, as a dead host's are.
 	 */
 	if (READ_ONCE(p->state) == MORSEL_POOL_ONLINE) {
-		morsel_dir_forget_host(p, p->host_id);
+		morsel_dir_forget_host(p, p->host_id, false);
 		morsel_filelock_forget_host(p, p->host_id);
 		morsel_registry_leave(p);
 		pr_info("morsel: host %d left the pool\n", p->host_id);

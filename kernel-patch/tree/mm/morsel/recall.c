@@ -348,7 +348,7 @@ static void recall_sweep_dead(struct morsel_pool *p, unsigned int dead)
 
 	if (morsel_host_alive(p, dead, NULL))
 		return;
-	objects = morsel_dir_forget_host(p, dead);
+	objects = morsel_dir_forget_host(p, dead, true);
 	locks = morsel_filelock_forget_host(p, dead);
 	for (idx = 0; idx < MORSEL_MAX_OBJECTS; idx++) {
 		struct morsel_obj_entry *o = morsel_obj_entry(p, idx);
