@@ -46,14 +46,23 @@ static bool copy_mode(struct morsel_overlay *ov)
 	return ov->coherence != MORSEL_COHERENCE_LINES;
 }
 
-/* A new host-local page holding @src, counted as a copy held. */
-static struct page *copy_of(struct morsel_overlay *ov, const void *src)
+/*
+ * A new host-local page holding @src (zeros if NULL), stored in @xa at
+ * @page and counted as a copy held. NULL without memory.
+ */
+static struct page *copy_add(struct morsel_overlay *ov, struct xarray *xa, u64 page,
+			     const void *src)
 {
-	struct page *pg = alloc_page(GFP_KERNEL);
+	struct page *pg = alloc_page(src ? GFP_KERNEL : GFP_KERNEL | __GFP_ZERO);
 
 	if (!pg)
 		return NULL;
-	memcpy(page_address(pg), src, PAGE_SIZE);
+	if (src)
+		memcpy(page_address(pg), src, PAGE_SIZE);
+	if (xa_err(xa_store(xa, page, pg, GFP_KERNEL))) {
+		__free_page(pg);
+		return NULL;
+	}
 	morsel_count(ov, MORSEL_CNT_COPY_PAGES);
 	return pg;
 }
@@ -73,18 +82,9 @@ static void copy_free(struct morsel_overlay *ov, struct page *pg)
  */
 static bool take_twin(struct morsel_overlay *ov, u64 page, struct page *pg)
 {
-	struct page *twin;
-
 	if (ov->coherence != MORSEL_COHERENCE_TWINDIFF || xa_load(&ov->twins, page))
 		return true;
-	twin = copy_of(ov, page_address(pg));
-	if (!twin)
-		return false;
-	if (xa_err(xa_store(&ov->twins, page, twin, GFP_KERNEL))) {
-		copy_free(ov, twin);
-		return false;
-	}
-	return true;
+	return copy_add(ov, &ov->twins, page, page_address(pg));
 }
 
 /**
@@ -105,13 +105,9 @@ struct page *morsel_copy_get(struct morsel_overlay *ov, u64 page, u64 e)
 		/* Real hardware: no line of ours may be older than the pool. */
 		if (!morsel_stale_cache)
 			morsel_cache_invalidate(pool);
-		pg = copy_of(ov, pool);
+		pg = copy_add(ov, &ov->shadow, page, pool);
 		if (!pg)
 			return NULL;
-		if (xa_err(xa_store(&ov->shadow, page, pg, GFP_KERNEL))) {
-			copy_free(ov, pg);
-			return NULL;
-		}
 		if (copy_mode(ov)) {
 			morsel_count(ov, MORSEL_CNT_PAGES_COPIED);
 			morsel_count_add(ov, MORSEL_CNT_BYTES_FROM_POOL, PAGE_SIZE);
@@ -124,7 +120,8 @@ struct page *morsel_copy_get(struct morsel_overlay *ov, u64 page, u64 e)
 
 /**
  * morsel_copy_fresh() - this host filled a page: its copy starts as zeros.
- * @ov: the overlay of a copy-mode object.
+ * @ov: the overlay of a copy-mode object (not of a morsel object: its
+ *	stale-cache shadow stands for cache lines, filled from the pool).
  * @page: page index.
  *
  * A DSM host makes a never-touched page locally; nothing comes from the
@@ -133,16 +130,8 @@ struct page *morsel_copy_get(struct morsel_overlay *ov, u64 page, u64 e)
  */
 void morsel_copy_fresh(struct morsel_overlay *ov, u64 page)
 {
-	struct page *pg;
-
-	if (!copy_mode(ov) || xa_load(&ov->shadow, page))
-		return;
-	pg = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!pg)
-		return;
-	morsel_count(ov, MORSEL_CNT_COPY_PAGES);
-	if (xa_err(xa_store(&ov->shadow, page, pg, GFP_KERNEL)))
-		copy_free(ov, pg);
+	if (!xa_load(&ov->shadow, page))
+		copy_add(ov, &ov->shadow, page, NULL);
 }
 
 /* Write the lines of @src that differ from @dst; returns how many. */

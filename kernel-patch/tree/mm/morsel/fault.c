@@ -81,9 +81,11 @@ static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_r
 		return 0;
 	}
 	trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
-	mutex_lock(&ov->lock);
-	morsel_copy_fresh(ov, page);
-	mutex_unlock(&ov->lock);
+	if (ov->coherence != MORSEL_COHERENCE_LINES) {
+		mutex_lock(&ov->lock);
+		morsel_copy_fresh(ov, page);
+		mutex_unlock(&ov->lock);
+	}
 	if (!(req->flags & MORSEL_OWN_WRITE)) {
 		me.expect = new;
 		if (!morsel_pooltable_release(p, ov->idx, page, morsel_own_release, &me,

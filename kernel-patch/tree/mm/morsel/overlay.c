@@ -203,10 +203,11 @@ static void overlay_free(struct kref *ref)
 			morsel_cache_invalidate(morsel_frame_addr(p, old));
 		cond_resched();
 	}
+	/* Its last access to the entry (the linked sets), then the view. */
+	morsel_subtree_free(ov);
 	/* No newer overlay of this host meanwhile: dying[] keeps them out. */
 	reap = current_one && morsel_obj_view_put(p, ov->idx);
 	morsel_copy_free_all(ov);
-	morsel_subtree_free(ov);
 	mutex_lock(&overlays_lock);
 	if (dying[ov->idx] == ov)
 		WRITE_ONCE(dying[ov->idx], NULL);

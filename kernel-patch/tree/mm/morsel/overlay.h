@@ -97,17 +97,16 @@ struct morsel_overlay {
 
 extern struct morsel_obj_counters morsel_host_counters;
 
-static inline void morsel_count(struct morsel_overlay *ov, enum morsel_obj_counter c)
-{
-	atomic64_inc(&ov->cnt.c[c]);
-	atomic64_inc(&morsel_host_counters.c[c]);
-}
-
 static inline void morsel_count_add(struct morsel_overlay *ov, enum morsel_obj_counter c,
 				    s64 n)
 {
 	atomic64_add(n, &ov->cnt.c[c]);
 	atomic64_add(n, &morsel_host_counters.c[c]);
+}
+
+static inline void morsel_count(struct morsel_overlay *ov, enum morsel_obj_counter c)
+{
+	morsel_count_add(ov, c, 1);
 }
 
 static inline struct morsel_obj_entry *overlay_obj(struct morsel_overlay *ov)
@@ -148,7 +147,7 @@ static inline bool overlay_copies(struct morsel_overlay *ov)
 /* May this host link the pool's tables for the object (pooltable.c)? */
 static inline bool overlay_pooltables(struct morsel_overlay *ov)
 {
-	return morsel_pooltable_usable(ov->pool) && !overlay_copies(ov);
+	return ov->coherence == MORSEL_COHERENCE_LINES && morsel_pooltable_usable(ov->pool);
 }
 
 /* May a file of the overlay be used? 0, -ENOTCONN (fenced) or -ESTALE (deleted). */

@@ -756,7 +756,7 @@ void morsel_subtree_free(struct morsel_overlay *ov)
 	struct ptdesc *t;
 	unsigned long chunk;
 
-	if (overlay_live(ov))
+	if (overlay_entry_ours(ov))
 		morsel_obj_forget_links(ov->pool, ov->idx, ov->pool->host_id);
 	xa_destroy(&ov->pooled);
 	if (xa_empty(&ov->tables))
