@@ -8,7 +8,7 @@ HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
 
 .PHONY: all deps kernel kernel-debug kernel-kcsan guest test test-debug demo eval kernel-patch checkpatch clean help
 
-all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg $(OUT)/poolcheck
+all: deps kernel guest $(OUT)/ivshmem-server $(OUT)/poolimg $(OUT)/poolcheck $(OUT)/graph-ref
 
 help:
 	@echo "make demo          boot 2 hosts on a pool, measure, print the table"
@@ -48,6 +48,11 @@ $(OUT)/poolcheck: tests/host/poolcheck.c kernel-patch/tree/mm/morsel/layout.h \
 	@mkdir -p $(OUT)
 	gcc $(HOST_CFLAGS) -I tests/host/kshim -I include -I include/uapi \
 		-I kernel-patch/tree/mm/morsel -o $@ $<
+
+# The shared-graph workload's reference: bench/graph.c's code, natively.
+$(OUT)/graph-ref: bench/graph-ref.c bench/graph.h | deps
+	@mkdir -p $(OUT)
+	gcc $(HOST_CFLAGS) -o $@ $< -lm
 
 # The data-race kernel (kernel-patch/config-kcsan): KCSAN excludes KASAN.
 kernel-kcsan: deps

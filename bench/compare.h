@@ -16,7 +16,12 @@
 #include "object_client.h"
 #include "pool_client.h"
 
-#define COMPARE_MODES 3
+/*
+ * plain: no protocol, the pool's frames mapped writable by every host:
+ * what full hardware coherence would give, an upper bound (correct only
+ * where the pool is coherent; the stale-cache emulation leaves it alone).
+ */
+#define COMPARE_MODES 4
 static const struct compare_mode {
 	unsigned int flags, mode;
 	const char *name;
@@ -24,6 +29,7 @@ static const struct compare_mode {
 	{ 0, MORSEL_COHERENCE_LINES, "morsels" },
 	{ MORSEL_CREATE_PAGECOPY, MORSEL_COHERENCE_PAGECOPY, "page-copy" },
 	{ MORSEL_CREATE_TWINDIFF, MORSEL_COHERENCE_TWINDIFF, "twin-diff" },
+	{ MORSEL_CREATE_PLAIN, MORSEL_COHERENCE_PLAIN, "plain" },
 };
 
 /* One bench on one host: who it is, and its barrier slot's passes. */

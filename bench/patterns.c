@@ -265,8 +265,9 @@ int main(int argc, char **argv)
 	/* The modes take turns within each repetition: drift hits all alike. */
 	for (w = 0; w < W_NR; w++)
 		for (r = 0; r < reps; r++)
-			for (mi = 0; mi < 3; mi++)
-				run(w, &compare_modes[(mi + r) % 3], &res[w][(mi + r) % 3][r]);
+			for (mi = 0; mi < COMPARE_MODES; mi++)
+				run(w, &compare_modes[(mi + r) % COMPARE_MODES],
+				    &res[w][(mi + r) % COMPARE_MODES][r]);
 	if (me != 0)
 		return 0;
 	cmdline_accel(accel, sizeof(accel));

@@ -9,7 +9,7 @@ PKGS=(
 	cpio lz4 xz-utils rsync dwarves ccache git
 	clang-19 llvm-19 lld-19
 	qemu-system-x86 busybox-static numactl linux-perf
-	spin gnuplot-nox python3-ply python3-git
+	spin gnuplot-nox python3-ply python3-git python3-igraph
 	sqlite3 libsqlite3-dev lmdb-utils liblmdb-dev tmux socat
 )
 

@@ -45,16 +45,16 @@ log "eval: write density (2 hosts, stale-cache mode)"
 	-a morsel.stale_cache=1 density >"$E/density-run.log" 2>&1 ||
 	die "density failed: see $E/density-run"
 result "$E/density-run" density >"$E/density.txt"
-awk '$1 ~ /^(morsels|page-copy|twin-diff)$/ && $2 ~ /^[0-9]+$/ { print $1, $2, $10 }' \
+awk '$1 ~ /^(morsels|page-copy|twin-diff|plain)$/ && $2 ~ /^[0-9]+$/ { print $1, $2, $10 }' \
 	"$E/density.txt" >"$E/density.dat"
-[[ $(wc -l <"$E/density.dat") == 12 ]] || die "density: no table in $E/density.txt"
+[[ $(wc -l <"$E/density.dat") == 16 ]] || die "density: no table in $E/density.txt"
 {
 	echo "set terminal png size 900,520"
 	echo "set output '$E/density.png'"
 	echo "set title 'write density: bytes moved per page ($(sed -n 's/^platform: //p' "$E/density.txt" | sed 's/ (.*//; s/;.*//'))' noenhanced"
 	echo "set logscale xy; set xlabel 'bytes written per page (k)'; set ylabel 'bytes moved per page'"
 	echo "set xtics (8, 64, 512, 4096); set grid; set key top left"
-	echo "plot for [m in 'morsels page-copy twin-diff'] '$E/density.dat' using (strcol(1) eq m ? \$2 : 1/0):3 with linespoints title m"
+	echo "plot for [m in 'morsels page-copy twin-diff plain'] '$E/density.dat' using (strcol(1) eq m ? \$2 : 1/0):3 with linespoints title m"
 } >"$E/density.gp"
 gnuplot "$E/density.gp"
 
@@ -66,9 +66,9 @@ for n in $HOST_COUNTS; do
 		die "patterns on $n hosts failed: see $E/patterns-$n-run"
 	result "$E/patterns-$n-run" patterns >"$E/patterns-$n.txt"
 	# workload mode kops faults xfers recalls wb copy model
-	awk '$2 ~ /^(morsels|page-copy|twin-diff)$/ { print $1, $2, $9 }' \
+	awk '$2 ~ /^(morsels|page-copy|twin-diff|plain)$/ { print $1, $2, $9 }' \
 		"$E/patterns-$n.txt" >"$E/patterns-$n.dat"
-	[[ $(wc -l <"$E/patterns-$n.dat") == 18 ]] || die "patterns: no table in $E/patterns-$n.txt"
+	[[ $(wc -l <"$E/patterns-$n.dat") == 24 ]] || die "patterns: no table in $E/patterns-$n.txt"
 	{
 		echo "set terminal png size 1000,560"
 		echo "set output '$E/patterns-$n.png'"
@@ -79,17 +79,17 @@ for n in $HOST_COUNTS; do
 		echo "set key top right noenhanced; set xtics noenhanced rotate by -20"
 		echo "\$d << EOD"
 		awk '{ v[$1, $2] = ($3 > 0 ? $3 : 0.0001); if (!s[$1]++) o[n++] = $1 }
-		     END { for (i = 0; i < n; i++) print o[i], v[o[i], "morsels"], v[o[i], "page-copy"], v[o[i], "twin-diff"] }' \
+		     END { for (i = 0; i < n; i++) print o[i], v[o[i], "morsels"], v[o[i], "page-copy"], v[o[i], "twin-diff"], v[o[i], "plain"] }' \
 			"$E/patterns-$n.dat"
 		echo "EOD"
-		echo "plot \$d using 2:xtic(1) title 'morsels', '' using 3 title 'page-copy', '' using 4 title 'twin-diff'"
+		echo "plot \$d using 2:xtic(1) title 'morsels', '' using 3 title 'page-copy', '' using 4 title 'twin-diff', '' using 5 title 'plain (upper bound)'"
 	} >"$E/patterns-$n.gp"
 	gnuplot "$E/patterns-$n.gp"
 done
 
 # --- unmodified SQLite and LMDB on morselfs, their files of each mode
 # (mount -o coherence=, from mcoherence=), stale-cache mode
-for mode in morsels pagecopy twindiff; do
+for mode in morsels pagecopy twindiff plain; do
 	log "eval: SQLite and LMDB, $mode files"
 	rm -f "$E/app.pool"
 	"$REPO/scripts/hosts.sh" -n 2 -t 900 -p "$E/app.pool" -o "$E/sqlite-$mode-run" "${NUMA_OPT[@]}" \
@@ -106,7 +106,7 @@ for mode in morsels pagecopy twindiff; do
 	cat "$E/lmdb-$mode-run"/host*.log | grep -a -o 'lmdb: host [0-9]*: [0-9.]* operations/s.*' |
 		tr -d '\r' | sort | sed "s/^/$mode /" >>"$E/lmdb.txt"
 done
-[[ $(grep -c . "$E/sqlite.txt") == 12 && $(grep -c . "$E/lmdb.txt") == 9 ]] ||
+[[ $(grep -c . "$E/sqlite.txt") == 16 && $(grep -c . "$E/lmdb.txt") == 12 ]] ||
 	die "SQLite or LMDB printed no throughput: see $E/sqlite-*-run, $E/lmdb-*-run"
 
 # --- policy A/B

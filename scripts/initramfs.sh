@@ -27,6 +27,7 @@ build subtree_test "$REPO/tests/guest/subtree_test.c"
 build objbench "$REPO/bench/objbench.c"
 build density "$REPO/bench/density.c"
 build patterns "$REPO/bench/patterns.c"
+build graph "$REPO/bench/graph.c" -lm
 build policy_test "$REPO/tests/guest/policy_test.c"
 build policybench "$REPO/bench/policybench.c"
 build revokebench "$REPO/bench/revokebench.c"
@@ -46,7 +47,7 @@ cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$G"/pool_test "$G"/pingbench "$G"/object_test "$G"/fuzz "$G"/subtree_test "$G"/objbench \
 	"$G"/policy_test "$G"/policybench "$G"/revokebench "$G"/mapbench "$G"/fs_test "$G"/lock_test "$G"/fsx \
-	"$G"/density "$G"/patterns \
+	"$G"/density "$G"/patterns "$G"/graph \
 	"$root/bin/"
 # The policy loader and every BPF object (policies and test fixtures), for
 # morsel-policy and for bpftool struct_ops register.

@@ -622,6 +622,24 @@ main_suite() {
 	job_rc patterns-2 2 "the matrix (read-mostly, producer/consumer, false sharing, a locked counter; every value checked)"
 	sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/patterns-2/host0.log" | tr -d '\r' | sed 's/^/  # /'
 	no_strays patterns-2
+	# The shared-graph workload (bench/graph.c), quick (R-MAT scale 14):
+	# PageRank and BFS on 2 hosts at once, every mode, in both cache modes.
+	# Every mode's ranks and levels must be those of the build machine's
+	# reference bit for bit, and the reference's igraph's.
+	for mode in normal stale; do
+		section "graph-2-$mode" "2 host(s), job graph (quick), $mode mode"
+		scripts/hosts.sh -n 2 -t 600 -o "$T/graph-2-$mode" \
+			-a "mquick=1$([[ $mode == stale ]] && echo ' morsel.stale_cache=1')" graph \
+			>"$T/graph-2-$mode.launcher.log" 2>&1
+		ok $? "graph-2-$mode: the launcher ran every host to the end"
+		job_rc "graph-2-$mode" 2 "PageRank and BFS (every mode's results the same bit for bit)"
+		bench/graph-verify.sh "$T/graph-2-$mode" >"$T/graph-2-$mode.verify" 2>&1
+		ok $? "graph-2-$mode: every mode's results are the reference's, and the reference's igraph's"
+		sed -n '/MORSEL-RESULT-BEGIN/,/MORSEL-RESULT-END/p' "$T/graph-2-$mode/host0.log" |
+			tr -d '\r' | sed 's/^/  # /'
+		sed 's/^/  # /' "$T/graph-2-$mode.verify"
+		no_strays "graph-2-$mode"
+	done
 	section xfer-selftest "bench/xfer-breakdown.py --selftest"
 	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
 	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"

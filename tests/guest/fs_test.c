@@ -321,6 +321,13 @@ static void coherence_option(void)
 		tap_ok(shown, "/proc/mounts shows coherence=pagecopy");
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=magic");
 		tap_ok(err && errno == EINVAL, "coherence=magic: EINVAL (%s)", strerror(errno));
+		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=plain");
+		fd = err ? -1 : open(MNT "/pl", O_CREAT | O_RDWR, 0644);
+		tap_ok(fd >= 0 && !ioctl(fd, MORSEL_OBJ_STAT, &st) &&
+			       st.coherence == MORSEL_COHERENCE_PLAIN && !unlink(MNT "/pl"),
+		       "coherence=plain: a file created then is a plain object (%u)", st.coherence);
+		if (fd >= 0)
+			close(fd);
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=morsels");
 		tap_ok(!err, "remount -o coherence=morsels (%s)", err ? strerror(errno) : "ok");
 	}

@@ -323,10 +323,10 @@ static void op_create(void)
 	int name = (int)below(NAMES), fd;
 
 	set_name(c.name, name);
-	if (chance(3))	/* a page-copy or twin-and-diff object (valid) */
-		c.flags = chance(50) ? MORSEL_CREATE_PAGECOPY : MORSEL_CREATE_TWINDIFF;
+	if (chance(4))	/* a page-copy, twin-and-diff or plain object (valid) */
+		c.flags = 1u << below(3);
 	if (chance(3))
-		c.flags |= 1u << (2 + below(30));	/* unknown: EINVAL */
+		c.flags |= 1u << (3 + below(29));	/* unknown: EINVAL */
 	if (chance(3))
 		c.reserved = 1;
 	fd = ioctl(pc.fd, MORSEL_IOC_CREATE, &c);

@@ -330,7 +330,7 @@ static void check(struct pool *p, bool repair)
 			if (repair)
 				free_orphan(p, o, cdir, chunks);
 		}
-		if (o->coherence > MORSEL_COHERENCE_TWINDIFF)
+		if (o->coherence > MORSEL_COHERENCE_PLAIN)
 			bad("object %u: unknown coherence %u", i, o->coherence);
 		if (o->state != MORSEL_OBJ_LIVE && o->state != MORSEL_OBJ_ORPHAN) {
 			for (c = 0; c < chunks; c++)

@@ -51,7 +51,7 @@ static inline int guest_mount_morselfs(void)
 {
 	char mode[16], opt[32] = "";
 
-	/* mcoherence=pagecopy|twindiff: the files are a DSM baseline's. */
+	/* mcoherence=pagecopy|twindiff|plain: the files are a baseline's. */
 	if (!cmdline_str("mcoherence", mode, sizeof(mode)))
 		snprintf(opt, sizeof(opt), "coherence=%s", mode);
 	mkdir("/mnt", 0755);

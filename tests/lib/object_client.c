@@ -23,14 +23,16 @@ uint32_t obj_coherence_flags(const char *mode)
 		return MORSEL_CREATE_PAGECOPY;
 	if (!strcmp(mode, "twindiff"))
 		return MORSEL_CREATE_TWINDIFF;
+	if (!strcmp(mode, "plain"))
+		return MORSEL_CREATE_PLAIN;
 	return 0;
 }
 
 const char *obj_coherence_name(uint32_t coherence)
 {
-	static const char *const names[] = { "morsels", "page-copy", "twin-diff" };
+	static const char *const names[] = { "morsels", "page-copy", "twin-diff", "plain" };
 
-	return coherence < 3 ? names[coherence] : "unknown";
+	return coherence < 4 ? names[coherence] : "unknown";
 }
 
 int obj_create(struct pool_client *pc, const char *name, uint64_t size)

@@ -14,7 +14,7 @@
 
 /* Flags of every obj_create() (MORSEL_CREATE_*: the coherence mode). */
 extern uint32_t obj_create_flags;
-/* MORSEL_CREATE_* of "pagecopy" or "twindiff"; 0 (morsels) otherwise. */
+/* MORSEL_CREATE_* of "pagecopy", "twindiff" or "plain"; 0 (morsels) otherwise. */
 uint32_t obj_coherence_flags(const char *mode);
 /* A readable name of an enum morsel_coherence. */
 const char *obj_coherence_name(uint32_t coherence);

@@ -98,17 +98,26 @@ struct morsel_ping {
  *            whole when it gives the page up;
  *  TWINDIFF  twin-and-diff DSM (TreadMarks-style): the same copies, plus a
  *            twin taken when write access is granted; only the 8-byte
- *            words that differ from the twin are written back.
+ *            words that differ from the twin are written back;
+ *  PLAIN     no protocol: every host maps the pool's frame writable at its
+ *            first fault and keeps it (a frame is still given at first
+ *            touch, a punch still revokes). What full hardware coherence
+ *            would give: an upper bound, correct only where the pool is
+ *            hardware-coherent. The stale-cache emulation does not apply
+ *            to it (it would be wrong there by construction).
  */
 #define MORSEL_CREATE_PAGECOPY	(1u << 0)
 #define MORSEL_CREATE_TWINDIFF	(1u << 1)
-#define MORSEL_CREATE_FLAGS	(MORSEL_CREATE_PAGECOPY | MORSEL_CREATE_TWINDIFF)
+#define MORSEL_CREATE_PLAIN	(1u << 2)
+#define MORSEL_CREATE_FLAGS	(MORSEL_CREATE_PAGECOPY | MORSEL_CREATE_TWINDIFF | \
+				 MORSEL_CREATE_PLAIN)
 
 /* struct morsel_obj_stat.coherence */
 enum morsel_coherence {
 	MORSEL_COHERENCE_LINES = 0,	/* morsels: cache lines on the pool */
 	MORSEL_COHERENCE_PAGECOPY,
 	MORSEL_COHERENCE_TWINDIFF,
+	MORSEL_COHERENCE_PLAIN,		/* no protocol: an upper bound */
 };
 
 struct morsel_create {

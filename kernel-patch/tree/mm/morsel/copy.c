@@ -41,11 +41,6 @@ MODULE_PARM_DESC(debug_skip_writeback, "testing only: never write pages back");
 
 #define WORDS_PER_LINE	(L1_CACHE_BYTES / sizeof(u64))
 
-static bool copy_mode(struct morsel_overlay *ov)
-{
-	return ov->coherence != MORSEL_COHERENCE_LINES;
-}
-
 /*
  * A new host-local page holding @src (zeros if NULL), stored in @xa at
  * @page and counted as a copy held. NULL without memory.
@@ -108,7 +103,7 @@ struct page *morsel_copy_get(struct morsel_overlay *ov, u64 page, u64 e)
 		pg = copy_add(ov, &ov->shadow, page, pool);
 		if (!pg)
 			return NULL;
-		if (copy_mode(ov)) {
+		if (overlay_dsm(ov)) {
 			morsel_count(ov, MORSEL_CNT_PAGES_COPIED);
 			morsel_count_add(ov, MORSEL_CNT_BYTES_FROM_POOL, PAGE_SIZE);
 		}
@@ -205,7 +200,7 @@ void morsel_copy_writeback(struct morsel_overlay *ov, u64 page, u64 e)
 		break;
 	}
 	/* Real hardware: our stores to the pool leave our caches too. */
-	if (!morsel_stale_cache && copy_mode(ov))
+	if (!morsel_stale_cache && overlay_dsm(ov))
 		morsel_cache_writeback(pool);
 	wmb();	/* the data before the entry that publishes it */
 }

@@ -89,6 +89,8 @@ static u32 coherence_of(u32 flags)
 		return MORSEL_COHERENCE_PAGECOPY;
 	if (flags & MORSEL_CREATE_TWINDIFF)
 		return MORSEL_COHERENCE_TWINDIFF;
+	if (flags & MORSEL_CREATE_PLAIN)
+		return MORSEL_COHERENCE_PLAIN;
 	return MORSEL_COHERENCE_LINES;
 }
 

@@ -81,7 +81,7 @@ static int acquire_fill(struct morsel_overlay *ov, u64 page, struct morsel_own_r
 		return 0;
 	}
 	trace_morsel_acquire(ov->idx, page, p->host_id, old, new);
-	if (ov->coherence != MORSEL_COHERENCE_LINES) {
+	if (overlay_dsm(ov)) {
 		mutex_lock(&ov->lock);
 		morsel_copy_fresh(ov, page);
 		mutex_unlock(&ov->lock);
@@ -261,15 +261,17 @@ int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access acces
 
 /*
  * Map a page that morsel_acquire() granted, writable only while its entry
- * says this host owns it: in the overlay's table where the mapping links
- * it (every process linking it sees the page at once), else in the
- * process's own table. Context: ov->lock held; dropped here.
+ * says this host owns it (a plain object's in every writable mapping: no
+ * protocol), in the overlay's table where the mapping links it (every
+ * process linking it sees the page at once), else in the process's own
+ * table. Context: ov->lock held; dropped here.
  */
 static vm_fault_t fault_map(struct morsel_overlay *ov, struct vm_area_struct *vma,
 			    unsigned long addr, u64 page, u64 e)
 {
 	unsigned long pfn = morsel_overlay_pfn(ov, page, e);
-	bool write = MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE;
+	bool write = MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE ||
+		     (ov->coherence == MORSEL_COHERENCE_PLAIN && (vma->vm_flags & VM_WRITE));
 	vm_fault_t ret;
 	pfn_t pt;
 
@@ -325,8 +327,9 @@ static void fault_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
 
 /*
  * A fault on an overlay mapping: a read fault shares the page unless the
- * policy takes it exclusively; a write fault takes it. Context: the
- * fault handler, mmap_lock held.
+ * policy takes it exclusively; a write fault takes it. A plain object's
+ * fault only shares it (a frame at first touch), and maps it writable.
+ * Context: the fault handler, mmap_lock held.
  */
 static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 {
@@ -360,6 +363,8 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 		    !(vmf->vma->vm_flags & VM_WRITE))
 			access = links ? MORSEL_ACCESS_READ_CHUNK : MORSEL_ACCESS_READ;
 	}
+	if (ov->coherence == MORSEL_COHERENCE_PLAIN)
+		access = MORSEL_ACCESS_READ;	/* never page-linked: see obj_mmap_links() */
 	err = morsel_acquire(ov, page, access, &g);
 	if (err) {
 		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
@@ -369,7 +374,7 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 		return VM_FAULT_SIGBUS;	/* also for a full data region */
 	}
 	ret = fault_map(ov, vmf->vma, vmf->address, page, g.entry);
-	if (write && !(ret & VM_FAULT_ERROR))
+	if (write && access == MORSEL_ACCESS_WRITE && !(ret & VM_FAULT_ERROR))
 		fault_grant(ov, vmf->vma, vmf->address, page, pages);
 	/* An owner gave up its pages of the chunk: map them all now. */
 	if (g.chunk_recalled && !(ret & VM_FAULT_ERROR))

@@ -26,11 +26,12 @@
  * local file system's unlinked-but-open file. Names are 1..31 bytes of
  * [A-Za-z0-9._-]: longer ENAMETOOLONG, others EINVAL.
  *
- * The mount option coherence=morsels|pagecopy|twindiff chooses the
+ * The mount option coherence=morsels|pagecopy|twindiff|plain chooses the
  * coherence mode of the files this host creates from then on (one
  * superblock per host: a later mount or a remount changes it), so that
  * unmodified programs run on the page-copy and twin-and-diff baselines
- * too; a file keeps the mode it was created with, on every host.
+ * and the plain upper bound too; a file keeps the mode it was created
+ * with, on every host.
  */
 #include <linux/fs.h>
 #include <linux/fs_context.h>
@@ -50,7 +51,7 @@
 static struct morsel_pool *fs_pool;
 /*
  * enum morsel_coherence of the files this host creates: the mount option
- * coherence=morsels|pagecopy|twindiff of the first mount or a remount.
+ * coherence=morsels|pagecopy|twindiff|plain of the first mount or a remount.
  */
 static u32 fs_coherence;
 
@@ -412,6 +413,7 @@ static const struct constant_table fs_coherence_names[] = {
 	{ "morsels", MORSEL_COHERENCE_LINES },
 	{ "pagecopy", MORSEL_COHERENCE_PAGECOPY },
 	{ "twindiff", MORSEL_COHERENCE_TWINDIFF },
+	{ "plain", MORSEL_COHERENCE_PLAIN },	/* indexed by value: show_options */
 	{}
 };
 

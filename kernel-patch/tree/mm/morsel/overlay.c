@@ -238,7 +238,7 @@ static struct morsel_overlay *overlay_alloc(struct morsel_pool *p, unsigned int 
 	u32 coherence = READ_ONCE(morsel_obj_entry(p, idx)->coherence);
 	struct morsel_overlay *ov;
 
-	if (coherence > MORSEL_COHERENCE_TWINDIFF) {
+	if (coherence > MORSEL_COHERENCE_PLAIN) {
 		pr_warn_ratelimited("morsel: object %u: unknown coherence %u: corrupt entry\n",
 				    idx, coherence);
 		return ERR_PTR(-EIO);

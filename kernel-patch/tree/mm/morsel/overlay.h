@@ -141,7 +141,21 @@ static inline bool overlay_entry_ours(struct morsel_overlay *ov)
  */
 static inline bool overlay_copies(struct morsel_overlay *ov)
 {
-	return morsel_stale_cache || ov->coherence != MORSEL_COHERENCE_LINES;
+	switch (ov->coherence) {
+	case MORSEL_COHERENCE_LINES:
+		return morsel_stale_cache;
+	case MORSEL_COHERENCE_PLAIN:
+		return false;	/* stands for coherent hardware: never emulated stale */
+	default:
+		return true;
+	}
+}
+
+/* Is the object a DSM baseline (page-copy or twin-and-diff: copy.c)? */
+static inline bool overlay_dsm(struct morsel_overlay *ov)
+{
+	return ov->coherence == MORSEL_COHERENCE_PAGECOPY ||
+	       ov->coherence == MORSEL_COHERENCE_TWINDIFF;
 }
 
 /* May this host link the pool's tables for the object (pooltable.c)? */

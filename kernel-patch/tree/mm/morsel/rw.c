@@ -117,15 +117,19 @@ ssize_t morsel_obj_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return done ? done : err;
 }
 
-/* Copy @len bytes of @buf to @off of page @page, which this host takes. */
+/*
+ * Copy @len bytes of @buf to @off of page @page, which this host takes
+ * (a plain object's page only shared, as its faults do).
+ */
 static int write_page(struct morsel_overlay *ov, u64 page, size_t off, size_t len,
 		      const void *buf)
 {
+	bool plain = ov->coherence == MORSEL_COHERENCE_PLAIN;
 	struct morsel_grant g;
 	void *dst;
 	int err;
 
-	err = morsel_acquire(ov, page, MORSEL_ACCESS_WRITE, &g);
+	err = morsel_acquire(ov, page, plain ? MORSEL_ACCESS_READ : MORSEL_ACCESS_WRITE, &g);
 	if (err)
 		return err;
 	dst = rw_page(ov, page, g.entry);
