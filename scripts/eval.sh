@@ -4,7 +4,8 @@
 #
 #   scripts/eval.sh [-H "2 4 8"] [-N]
 #
-#   -H HOSTS  host counts of the sharing-pattern matrix (default "2 4")
+#   -H HOSTS  host counts of the sharing-pattern matrix and the graph
+#             (default "2 4 8")
 #   -N        bind the pool and the hosts to different NUMA nodes, as the
 #             thesis set-up does (make eval NUMA=1); on a machine with one
 #             node the runs say so and go on unbound
@@ -13,6 +14,9 @@
 # fails the run, and eval.sh with it):
 #   density    the write-density sweep (bench/density.c), 2 hosts
 #   patterns   the sharing-pattern matrix (bench/patterns.c), per host count
+#   graph      PageRank and BFS over an R-MAT graph of 1.2M edges
+#              (bench/graph.c), per host count, checked against the build
+#              machine's run of the same code and igraph (graph-verify.sh)
 #   sqlite     unmodified SQLite (2 hosts) and LMDB (3 hosts) on morselfs
 #   lmdb       files of each mode (mount -o coherence=)
 #   ab         the policy A/B (bench/ab.sh)
@@ -20,7 +24,7 @@
 set -euo pipefail
 . "$(dirname "$0")/config.sh"
 
-HOST_COUNTS="2 4" NUMA_OPT=()
+HOST_COUNTS="2 4 8" NUMA_OPT=()
 while (($#)); do
 	case $1 in
 	-H) HOST_COUNTS=$2; shift 2 ;;
@@ -87,6 +91,37 @@ for n in $HOST_COUNTS; do
 	gnuplot "$E/patterns-$n.gp"
 done
 
+# --- PageRank and BFS on a shared graph: modelled time per phase and mode
+for n in $HOST_COUNTS; do
+	log "eval: PageRank and BFS, R-MAT scale 17 ($n hosts, stale-cache mode)"
+	"$REPO/scripts/hosts.sh" -n "$n" -t 1800 -o "$E/graph-$n-run" "${NUMA_OPT[@]}" \
+		-a "morsel.stale_cache=1" graph >"$E/graph-$n-run.log" 2>&1 ||
+		die "graph on $n hosts failed: see $E/graph-$n-run"
+	result "$E/graph-$n-run" graph >"$E/graph-$n.txt"
+	"$REPO/bench/graph-verify.sh" "$E/graph-$n-run" >>"$E/graph-$n.txt" ||
+		die "graph on $n hosts: results differ from the reference or igraph: see $E/graph-$n.txt"
+done
+# phase mode secs faults xfers recalls wb copy model +lines: PageRank, per host count
+for n in $HOST_COUNTS; do
+	awk -v n="$n" '$1 == "pagerank" && $2 ~ /^(morsels|page-copy|twin-diff|plain)$/ { print n, $2, $9, $10 }' \
+		"$E/graph-$n.txt"
+done >"$E/graph.dat"
+[[ $(wc -l <"$E/graph.dat") == $((4 * $(wc -w <<<"$HOST_COUNTS"))) ]] || die "graph: no table in $E/graph-*.txt"
+{
+	echo "set terminal png size 1000,560"
+	echo "set output '$E/graph.png'"
+	echo "set title 'PageRank, R-MAT scale 17: modelled time per run (hosts: $HOST_COUNTS; $(sed -n 's/^platform: accelerator \([^,]*\).*/\1/p' "$E/graph-$(awk '{ print $1; exit }' <<<"$HOST_COUNTS").txt"))' noenhanced"
+	echo "set style data histogram; set style histogram cluster gap 1"
+	echo "set style fill solid border -1; set boxwidth 0.9"
+	echo "set logscale y; set ylabel 'modelled ms (log)'; set grid ytics"
+	echo "set key top left noenhanced; set xtics noenhanced rotate by -30"
+	echo "\$d << EOD"
+	awk '{ k = $1 "-hosts:" $2; print k, ($3 > 0 ? $3 : 0.01), ($4 > 0 ? $4 : 0.01) }' "$E/graph.dat"
+	echo "EOD"
+	echo "plot \$d using 2:xtic(1) title 'counted (faults, recalls, copies, bytes)', '' using 3 title '+ on-demand line loads (estimated)'"
+} >"$E/graph.gp"
+gnuplot "$E/graph.gp"
+
 # --- unmodified SQLite and LMDB on morselfs, their files of each mode
 # (mount -o coherence=, from mcoherence=), stale-cache mode
 for mode in morsels pagecopy twindiff plain; do
@@ -127,6 +162,11 @@ cp "$E/ab-run/ab.png" "$E/ab.png"
 		echo
 		echo "== sharing patterns, $n hosts (bench/patterns.c) =="
 		cat "$E/patterns-$n.txt"
+	done
+	for n in $HOST_COUNTS; do
+		echo
+		echo "== PageRank and BFS, $n hosts (bench/graph.c) =="
+		cat "$E/graph-$n.txt"
 	done
 	echo
 	echo "== unmodified SQLite, 2 hosts, 200 bank transfers each, per file mode (stale-cache mode) =="
