@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the comparing benches (density.c, patterns.c) share: the designs
- * compared, as coherence modes of one kernel chosen per object at create;
+ * What the comparing benches (density.c, patterns.c, graph.c) share: the
+ * designs compared, as coherence modes of one kernel chosen per object at create;
  * a barrier slot passed again and again by every host of the run; and an
  * object of one mode made, mapped, counted and deleted on every host.
  */

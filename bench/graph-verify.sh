@@ -13,7 +13,8 @@ set -euo pipefail
 RUN=${1:?usage: bench/graph-verify.sh RUN_DIR}
 [[ -x $OUT/graph-ref ]] || die "$OUT/graph-ref missing: run make all"
 lines=$(tr -d '\r' <"$RUN/host0.log" | grep -a '^GRAPH-RESULT ' || true)
-[[ -n $lines ]] || die "host 0 printed no GRAPH-RESULT line: see $RUN/host0.log"
+[[ $(grep -c . <<<"$lines") == 4 ]] ||
+	die "host 0 printed $(grep -c . <<<"$lines") GRAPH-RESULT lines, not one per mode (4): see $RUN/host0.log"
 scale=$(awk '{ print $4; exit }' <<<"$lines")
 edges=$(tr -d '\r' <"$RUN/host0.log" | sed -n 's/.* edges (\([0-9]*\) << [0-9]* drawn.*/\1/p' | head -1)
 [[ $scale =~ ^[0-9]+$ && $edges =~ ^[0-9]+$ ]] || die "no scale or edge factor in $RUN/host0.log"

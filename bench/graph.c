@@ -9,8 +9,13 @@
  * Host 0 generates the graph in its own memory and writes the CSR into a
  * new object (the build phase); every host then computes the vertex
  * blocks of its range (the vertex arrays split by host), reading every
- * other host's values of the iteration before: the bulk-synchronous
- * pattern of graph analytics, one barrier per iteration or level.
+ * other host's values: the bulk-synchronous pattern of graph analytics,
+ * one barrier per iteration or level. PageRank double-buffers by
+ * iteration parity, so it reads only values of the iteration before; BFS
+ * has one level array, whose pages other hosts may be writing during the
+ * level (a write only turns unreached into l + 1 and the test is == l, so
+ * the levels do not depend on it, but its counts depend on the hosts'
+ * interleaving).
  *
  * Checks, a wrong one fails the run (exit 1):
  *  - every mode's ranks and levels are bit for bit those of the first
@@ -87,7 +92,7 @@ static size_t layout(struct graph *g, char *base)
 	PLACE(contrib[1], n * 8);
 	PLACE(pr, n * 8);
 	PLACE(level, n * 4);
-	/* The partial sums: one page of each kind, written by every host. */
+	/* The partial sums: a page of each kind (up to scale 19), written by every host. */
 	PLACE(dangling[0], bl * 8);
 	PLACE(dangling[1], bl * 8);
 	PLACE(diff[0], bl * 8);
@@ -230,8 +235,8 @@ int main(void)
 	c.hosts = (unsigned int)cmdline_int("mhosts", 1);
 	scale = (unsigned int)cmdline_int("mgraphscale", cmdline_int("mquick", 0) ? 14 : 17);
 	ef = (unsigned int)cmdline_int("mgraphef", 10);
-	if (c.hosts < 1 || c.hosts > 8 || scale < 10 || scale > 22 || !ef || ef > 64) {
-		printf("graph: needs 1 to 8 hosts, mgraphscale= 10..22, mgraphef= 1..64\n");
+	if (c.hosts < 1 || c.hosts > 8 || scale < 10 || scale > 20 || !ef || ef > 64) {
+		printf("graph: needs 1 to 8 hosts, mgraphscale= 10..20, mgraphef= 1..64 (scale 20: a pool of 512 MiB)\n");
 		return 1;
 	}
 	cost_model_read(&cm);

@@ -67,7 +67,7 @@ static inline uint32_t graph_root(uint32_t n)
 	return 12345u & (n - 1);
 }
 
-static int graph_cmp_u64(const void *a, const void *b)
+static inline int graph_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
@@ -169,7 +169,7 @@ static inline double graph_sum(const double *part, uint32_t blocks)
 /*
  * Iteration @it of PageRank for block @b: reads every in-neighbour's
  * contribution of parity it, writes the block's ranks, contributions of
- * parity it + 1 and partial sums. @dangling: the sum of graph_sum() of
+ * parity it + 1 and partial sums. @dangling: graph_sum() of
  * dangling[it & 1], the same on every host.
  */
 static inline void graph_pr_step(struct graph *g, uint32_t b, unsigned int it, double dangling)

@@ -28,7 +28,10 @@
  * mreps=R on the kernel command line repeats every run R times (at most
  * 9), the modes taking turns, and prints medians with the modelled
  * time's range: under TCG the hosts' interleaving, and with it the count
- * of transfers, changes from run to run.
+ * of transfers, changes from run to run. With R >= 3 each workload gets a
+ * verdict: the ratio of morsels' mean modelled time to each other mode's,
+ * with its 95% interval (tests/lib/interval.h), and which is cheaper only
+ * where the interval excludes 1.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -36,6 +39,7 @@
 #include <string.h>
 #include "compare.h"
 #include "cost_model.h"
+#include "interval.h"
 
 #define PAGE 4096ul
 #define OBJ_PAGES 64
@@ -306,7 +310,36 @@ int main(int argc, char **argv)
 	}
 	printf("  per operation, all hosts; * %s time, not hardware time; the model leaves out the\n",
 	       accel);
-	printf("    lines a morsel host loads on demand (no counter sees them)\n");
+	printf("    lines a morsel or plain host loads on demand (no counter sees them)\n");
+	for (w = 0; reps >= 3 && w < W_NR; w++) {
+		struct interval iv[COMPARE_MODES];
+		double v[MAX_REPS];
+
+		for (mi = 0; mi < COMPARE_MODES; mi++) {
+			for (r = 0; r < reps; r++)
+				v[r] = cost_model_us(&cm, &res[w][mi][r].m, 0) / work_ops(w);
+			iv[mi] = interval_of(v, reps);
+		}
+		printf("verdict %-16s", wnames[w]);
+		for (mi = 1; mi < COMPARE_MODES; mi++) {
+			const struct interval *a = &iv[0], *b = &iv[mi];
+			double q = b->mean > 0 ? a->mean / b->mean : 0, h;
+
+			h = a->mean > 0 && b->mean > 0 ?
+				    q * sqrt(pow(a->half / a->mean, 2) + pow(b->half / b->mean, 2)) : 0;
+			if (b->mean <= 0 || a->mean <= 0) {
+				printf(" morsels/%s n/a;", compare_modes[mi].name);
+				continue;
+			}
+			printf(" morsels/%s %.2f [%.2f, %.2f] %s;", compare_modes[mi].name, q, q - h,
+			       q + h, q + h < 1 ? "morsels cheaper" : q - h > 1 ? "morsels dearer" :
+			       "not told apart");
+		}
+		printf("\n");
+	}
+	if (reps >= 3)
+		printf("  verdict: mean modelled time of %u repetitions, ratio with its 95%% interval\n",
+		       reps);
 	printf("MORSEL-RESULT-END patterns\n");
 	return 0;
 }

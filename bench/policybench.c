@@ -23,9 +23,17 @@
  * barrier timeout or a policy that does not attach or detach). The policies
  * take turns in REPS passes, each pass starting with another policy, so
  * that a slow phase of the machine does not land on one policy only.
- * Host 0 prints one line per workload and policy between MORSEL-AB-BEGIN
- * and MORSEL-AB-END; the host side (bench/ab.sh) makes the table, the
- * winners and the plot.
+ * Each (workload, policy) gets the 95% interval of its mean time per
+ * operation, with the round as the sample (tests/lib/interval.h).
+ *
+ * Then the policy interface's own cost: the built-in default against
+ * lazy, a BPF policy that decides the same, in OVER_PASSES pairs of
+ * passes back to back (which goes first alternates); per workload the
+ * mean of the pairs' ratios lazy / default and its 95% interval.
+ *
+ * Host 0 prints one line per workload and policy (AB) and per workload
+ * (OVERHEAD) between MORSEL-AB-BEGIN and MORSEL-AB-END; the host side
+ * (bench/ab.sh) makes the table, the verdicts and the plot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +45,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "interval.h"
 #include "percentile.h"
 #include "pool_client.h"
 
@@ -44,9 +53,11 @@
 #define SLOT 40			/* the reusable barrier's slot */
 #define ROUNDS 6		/* timed rounds per workload, policy and pass */
 #define REPS 3			/* passes over all policies */
-#define MAX_OPS (REPS * ROUNDS * 256)
+#define OVER_PASSES 8		/* pairs of passes, default and lazy */
+#define MAX_OPS (OVER_PASSES * ROUNDS * 256)
 
-enum { F_MED, F_P99, F_MEAN, F_OPS, F_XFER, F_WB, F_ERR, F_NR };	/* ctl->flag[] from host 1 */
+enum { F_MED, F_P99, F_MEAN, F_OPS, F_XFER, F_WB, F_ERR, F_CI, F_NR };	/* ctl->flag[] from host 1 */
+#define F_OVER 16		/* ctl->flag[F_OVER + pass]: host 1's ratios, x 1e9 */
 
 struct workload {
 	const char *name;
@@ -70,14 +81,22 @@ static unsigned int me;
 #define NW (sizeof(workloads) / sizeof(workloads[0]))
 #define NP (sizeof(policies) / sizeof(policies[0]))
 
-/* What one host measured of one workload under one policy, over all passes. */
+/*
+ * What one host measured of one workload under one policy, over all
+ * passes: every operation's time, and each round's time and mean time per
+ * operation (the samples of its interval).
+ */
 struct result {
-	uint64_t lat[MAX_OPS], round_ns[REPS * ROUNDS];
+	uint64_t lat[MAX_OPS], round_ns[OVER_PASSES * ROUNDS];
+	double round_mean[OVER_PASSES * ROUNDS];
 	unsigned int nlat, nround;
 	uint64_t xfer, wb, errors;
 };
 
 static struct result results[NW][NP];
+/* The overhead passes: [workload][0 default, 1 lazy], and each pass's mean. */
+static struct result over[NW][2];
+static double over_mean[NW][2][OVER_PASSES];
 static uint64_t gen, *lat;
 static unsigned int *nlat;
 static uint64_t errors;
@@ -289,15 +308,24 @@ static int open_object(const struct workload *w)
 	return fd;
 }
 
+/* The mean of @n samples of @v, in ns (0 if none). */
+static double mean_of(const uint64_t *v, unsigned int n)
+{
+	double sum = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		sum += (double)v[i];
+	return n ? sum / n : 0;
+}
+
 /* One workload under the attached policy: a warm-up round, then ROUNDS. */
-static void run_workload(unsigned int wi, unsigned int pi, volatile uint8_t *m,
+static void run_workload(unsigned int wi, struct result *res, volatile uint8_t *m,
 			 uint64_t *r, uint64_t *last)
 {
 	const struct workload *w = &workloads[wi];
-	struct result *res = &results[wi][pi];
 	long long x0, wb0;
 	uint64_t t0;
-	unsigned int i, n0 = res->nlat;
+	unsigned int i, n0 = res->nlat, n;
 
 	lat = res->lat;
 	nlat = &res->nlat;
@@ -309,8 +337,10 @@ static void run_workload(unsigned int wi, unsigned int pi, volatile uint8_t *m,
 	x0 = own("transfers");
 	wb0 = own("writebacks");
 	for (i = 0; i < ROUNDS; i++) {
+		n = res->nlat;
 		t0 = now_ns();
 		round_of(w, m, ++*r, *last);
+		res->round_mean[res->nround] = mean_of(res->lat + n, res->nlat - n);
 		res->round_ns[res->nround++] = now_ns() - t0;
 		*last = *r;
 	}
@@ -356,9 +386,33 @@ int main(void)
 				return fail();
 			sync_both();
 			for (wi = 0; wi < NW; wi++)
-				run_workload(wi, pi, maps[wi], &r, &last[wi]);
+				run_workload(wi, &results[wi][pi], maps[wi], &r, &last[wi]);
 			if (detach(loader)) {
 				fprintf(stderr, "policybench: detaching %s failed\n", policies[pi]);
+				return fail();
+			}
+			sync_both();
+		}
+	}
+	/* The interface's cost: default and lazy back to back, in turns. */
+	for (rep = 0; rep < OVER_PASSES; rep++) {
+		for (unsigned int j = 0; j < 2; j++) {
+			unsigned int side = (j + rep) % 2;
+			const char *name = side ? "lazy" : "default";
+			pid_t loader = attach(name);
+
+			if (loader < 0)
+				return fail();
+			sync_both();
+			for (wi = 0; wi < NW; wi++) {
+				struct result *res = &over[wi][side];
+				unsigned int n0 = res->nlat;
+
+				run_workload(wi, res, maps[wi], &r, &last[wi]);
+				over_mean[wi][side][rep] = mean_of(res->lat + n0, res->nlat - n0);
+			}
+			if (detach(loader)) {
+				fprintf(stderr, "policybench: detaching %s failed\n", name);
 				return fail();
 			}
 			sync_both();
@@ -371,14 +425,16 @@ int main(void)
 		       accel, cmdline_int("mvcpus", 1),
 		       cmdline_int("morsel.stale_cache", 0) ? ", stale-cache mode" : "",
 		       REPS, ROUNDS);
-		printf("# workload policy ops median_us p99_us mean_us round_median_ms transfers_per_op writebacks_per_op errors\n");
+		printf("# workload policy ops median_us p99_us mean_us round_median_ms transfers_per_op writebacks_per_op errors ci95_us\n");
 	}
 	for (wi = 0; wi < NW; wi++) {
 		for (pi = 0; pi < NP; pi++) {
 			struct result *res = &results[wi][pi];
-			uint64_t ops = res->nlat, med, p99, avg;
+			uint64_t ops = res->nlat, med, p99, avg, ci;
 
 			avg = mean(res->lat, res->nlat);
+			ci = res->nround >= 2 ?
+				     (uint64_t)interval_of(res->round_mean, res->nround).half : 0;
 			med = pct(res->lat, res->nlat, 0.5);
 			p99 = pct(res->lat, res->nlat, 0.99);
 			if (me == 1) {
@@ -389,6 +445,7 @@ int main(void)
 				f[F_XFER] = res->xfer;
 				f[F_WB] = res->wb;
 				f[F_ERR] = res->errors;
+				f[F_CI] = ci;
 			}
 			sync_both();
 			if (me == 0) {
@@ -397,17 +454,40 @@ int main(void)
 					p99 = f[F_P99];
 					avg = f[F_MEAN];
 					ops = f[F_OPS];
+					ci = f[F_CI];
 				}
-				printf("AB %s %s %llu %.1f %.1f %.1f %.2f %.3f %.3f %llu\n",
+				printf("AB %s %s %llu %.1f %.1f %.1f %.2f %.3f %.3f %llu %.1f\n",
 				       workloads[wi].name, policies[pi], (unsigned long long)ops,
 				       med / 1e3, p99 / 1e3, avg / 1e3,
 				       pct(res->round_ns, res->nround, 0.5) / 1e6,
 				       (double)(res->xfer + f[F_XFER]) / (ops ? ops : 1),
 				       (double)(res->wb + f[F_WB]) / (ops ? ops : 1),
-				       (unsigned long long)(res->errors + f[F_ERR]));
+				       (unsigned long long)(res->errors + f[F_ERR]), ci / 1e3);
 			}
 			sync_both();
 		}
+	}
+	if (me == 0)
+		printf("# OVERHEAD workload pairs mean(lazy/default) ci95\n");
+	for (wi = 0; wi < NW; wi++) {
+		double ratio[OVER_PASSES];
+		struct interval iv;
+
+		for (rep = 0; rep < OVER_PASSES; rep++) {
+			ratio[rep] = over_mean[wi][0][rep] > 0 ?
+					     over_mean[wi][1][rep] / over_mean[wi][0][rep] : 0;
+			if (me == 1)
+				f[F_OVER + rep] = (uint64_t)(ratio[rep] * 1e9);
+		}
+		sync_both();
+		if (me == 0 && workloads[wi].measured_on == 1)
+			for (rep = 0; rep < OVER_PASSES; rep++)
+				ratio[rep] = f[F_OVER + rep] / 1e9;
+		iv = interval_of(ratio, OVER_PASSES);
+		if (me == 0)
+			printf("OVERHEAD %s %u %.4f %.4f\n", workloads[wi].name, OVER_PASSES, iv.mean,
+			       iv.half);
+		sync_both();
 	}
 	if (me == 0)
 		printf("MORSEL-AB-END\n");
@@ -415,6 +495,8 @@ int main(void)
 	for (wi = 0, errors = 0; wi < NW; wi++)
 		for (pi = 0; pi < NP; pi++)
 			errors += results[wi][pi].errors;
+	for (wi = 0; wi < NW; wi++)
+		errors += over[wi][0].errors + over[wi][1].errors;
 	if (errors) {
 		fprintf(stderr,
 			"policybench: host %u: %llu wrong values read or failed msyncs\n",

@@ -26,10 +26,10 @@ build fuzz "$REPO/tests/guest/fuzz.c"
 build subtree_test "$REPO/tests/guest/subtree_test.c"
 build objbench "$REPO/bench/objbench.c"
 build density "$REPO/bench/density.c"
-build patterns "$REPO/bench/patterns.c"
+build patterns "$REPO/bench/patterns.c" -lm
 build graph "$REPO/bench/graph.c" -lm
 build policy_test "$REPO/tests/guest/policy_test.c"
-build policybench "$REPO/bench/policybench.c"
+build policybench "$REPO/bench/policybench.c" -lm
 build revokebench "$REPO/bench/revokebench.c"
 build mapbench "$REPO/bench/mapbench.c"
 build fs_test "$REPO/tests/guest/fs_test.c"

@@ -323,11 +323,18 @@ static void coherence_option(void)
 		tap_ok(err && errno == EINVAL, "coherence=magic: EINVAL (%s)", strerror(errno));
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=plain");
 		fd = err ? -1 : open(MNT "/pl", O_CREAT | O_RDWR, 0644);
-		tap_ok(fd >= 0 && !ioctl(fd, MORSEL_OBJ_STAT, &st) &&
-			       st.coherence == MORSEL_COHERENCE_PLAIN && !unlink(MNT "/pl"),
+		err = fd < 0 || ioctl(fd, MORSEL_OBJ_STAT, &st) || unlink(MNT "/pl");
+		tap_ok(!err && st.coherence == MORSEL_COHERENCE_PLAIN,
 		       "coherence=plain: a file created then is a plain object (%u)", st.coherence);
 		if (fd >= 0)
 			close(fd);
+		shown = 0;
+		f = fopen("/proc/mounts", "r");
+		while (f && fgets(line, sizeof(line), f))
+			shown |= strstr(line, "morselfs") && strstr(line, "coherence=plain");
+		if (f)
+			fclose(f);
+		tap_ok(shown, "/proc/mounts shows coherence=plain");
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=morsels");
 		tap_ok(!err, "remount -o coherence=morsels (%s)", err ? strerror(errno) : "ok");
 	}

@@ -408,7 +408,7 @@ static void op_devbad(void)
 	default:
 		set_name(c->name, (int)below(NAMES));
 		if (cmd == MORSEL_IOC_CREATE)	/* an unknown flag, or two modes */
-			c->flags = chance(4) ? MORSEL_CREATE_FLAGS : 1u << (2 + below(30));
+			c->flags = chance(4) ? MORSEL_CREATE_FLAGS : 1u << (3 + below(29));
 		else
 			u.o.flags = 1u << below(32);
 		snprintf(what, sizeof(what), "flags");

@@ -460,6 +460,16 @@ static void plain_object(void)
 		       (unsigned long long)r);
 	}
 	barrier();
+	/* A punch still revokes: the other hosts' writable mappings go too. */
+	if (me == 0)
+		tap_step(!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PAGE),
+			 "punch page 0");
+	barrier();
+	for (bad = 0, p = 0; p < words; p++)
+		bad += m[p] != 0;
+	tap_ok(!bad && m[words + me * 8] == ((uint64_t)2 << 32 | (me + 1) << 8 | 1),
+	       "plain: host 0's punch reads as zeros here (%zu words not), page 1 kept", bad);
+	barrier();
 	munmap((void *)m, size);
 	close(fd);
 	barrier();

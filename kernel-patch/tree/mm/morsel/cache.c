@@ -11,7 +11,8 @@
  * Stale-cache mode (morsel.stale_cache=1): every platform here is
  * hardware-coherent, so the mode above cannot fail visibly. Instead each
  * host maps a host-local shadow copy of every pool page it may access
- * (copy.c): the shadow is filled from the pool when access is granted
+ * (copy.c; not of a plain object's, which stands for coherent hardware):
+ * the shadow is filled from the pool when access is granted
  * ("the cache misses"), written back by copying its changed lines to the
  * pool, and invalidated by dropping it. A protocol bug then shows up as
  * lost or stale data.

@@ -271,7 +271,7 @@ static vm_fault_t fault_map(struct morsel_overlay *ov, struct vm_area_struct *vm
 {
 	unsigned long pfn = morsel_overlay_pfn(ov, page, e);
 	bool write = MORSEL_PTE_STATE(e) == MORSEL_PTE_EXCLUSIVE ||
-		     (ov->coherence == MORSEL_COHERENCE_PLAIN && (vma->vm_flags & VM_WRITE));
+		     (overlay_plain(ov) && (vma->vm_flags & VM_WRITE));
 	vm_fault_t ret;
 	pfn_t pt;
 
@@ -353,18 +353,16 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 		if (morsel_subtree_allows(ov, page, write))
 			return VM_FAULT_NOPAGE;
 	}
-	if (write) {
-		morsel_count(ov, MORSEL_CNT_WRITE_FAULTS);
-	} else {
-		morsel_count(ov, MORSEL_CNT_READ_FAULTS);
+	morsel_count(ov, write ? MORSEL_CNT_WRITE_FAULTS : MORSEL_CNT_READ_FAULTS);
+	if (overlay_plain(ov)) {
+		access = MORSEL_ACCESS_READ;	/* no policy; never linked: obj_mmap_links() */
+	} else if (!write) {
 		overlay_policy_ctx(ov, page, pages, &ctx);
 		/* Only where this host could write it: no writable PTE otherwise. */
 		if (morsel_policy_read_fault(&ctx) != MORSEL_READ_EXCLUSIVE ||
 		    !(vmf->vma->vm_flags & VM_WRITE))
 			access = links ? MORSEL_ACCESS_READ_CHUNK : MORSEL_ACCESS_READ;
 	}
-	if (ov->coherence == MORSEL_COHERENCE_PLAIN)
-		access = MORSEL_ACCESS_READ;	/* never page-linked: see obj_mmap_links() */
 	err = morsel_acquire(ov, page, access, &g);
 	if (err) {
 		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",

@@ -224,7 +224,7 @@ static bool obj_mmap_links(struct morsel_overlay *ov, struct vm_area_struct *vma
 {
 	vm_flags_t rw = VM_READ | VM_WRITE;
 
-	/* The DSM baselines fault and copy page by page, as IVY's do. */
+	/* The DSM baselines fault and copy page by page, as IVY's do; plain too. */
 	return ov->coherence == MORSEL_COHERENCE_LINES &&
 	       READ_ONCE(morsel_map_mode) != MORSEL_MAP_FAULT &&
 	       (vma->vm_flags & (rw | VM_EXEC)) == rw &&

@@ -151,6 +151,12 @@ static inline bool overlay_copies(struct morsel_overlay *ov)
 	}
 }
 
+/* Is the object plain (no protocol after a page's first touch)? */
+static inline bool overlay_plain(struct morsel_overlay *ov)
+{
+	return ov->coherence == MORSEL_COHERENCE_PLAIN;
+}
+
 /* Is the object a DSM baseline (page-copy or twin-and-diff: copy.c)? */
 static inline bool overlay_dsm(struct morsel_overlay *ov)
 {

@@ -3,7 +3,8 @@
  * read() and write() of an object, through the same ownership protocol as
  * its faults: a read shares each page (an owner elsewhere is recalled to
  * downgrade), a write takes it exclusively (every other host's access
- * revoked), and the kernel copies under the same rules as a user store:
+ * revoked; a plain object's only shares it, as its faults do), and the
+ * kernel copies under the same rules as a user store:
  * with ov->lock held after morsel_acquire(), into the page this host maps
  * (the pool's frame, or its copy: copy.c). So a file written
  * with write() on one host and read through mmap on another is one
@@ -124,12 +125,12 @@ ssize_t morsel_obj_read_iter(struct kiocb *iocb, struct iov_iter *to)
 static int write_page(struct morsel_overlay *ov, u64 page, size_t off, size_t len,
 		      const void *buf)
 {
-	bool plain = ov->coherence == MORSEL_COHERENCE_PLAIN;
 	struct morsel_grant g;
 	void *dst;
 	int err;
 
-	err = morsel_acquire(ov, page, plain ? MORSEL_ACCESS_READ : MORSEL_ACCESS_WRITE, &g);
+	err = morsel_acquire(ov, page, overlay_plain(ov) ? MORSEL_ACCESS_READ : MORSEL_ACCESS_WRITE,
+			     &g);
 	if (err)
 		return err;
 	dst = rw_page(ov, page, g.entry);
@@ -215,7 +216,7 @@ ssize_t morsel_obj_write_iter(struct kiocb *iocb, struct iov_iter *from)
  * @end: past the last byte, in the same page as @start.
  *
  * A page without a frame is a hole already; any other is taken
- * exclusively and zeroed as a store would.
+ * (write_page()) and zeroed as a store would.
  *
  * Context: process context, no lock held; sleeps.
  * Return: 0, or the errno of morsel_acquire().

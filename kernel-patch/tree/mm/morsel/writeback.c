@@ -164,6 +164,8 @@ static void tick_overlay(struct morsel_overlay *ov)
 	u64 page, pages = overlay_pages(ov), e;
 	struct morsel_policy_ctx ctx;
 
+	if (overlay_plain(ov))
+		return;	/* no protocol: nothing to decide about */
 	for (page = 0; page < pages && overlay_live(ov); page++) {
 		if (READ_ONCE(p->state) != MORSEL_POOL_ONLINE)
 			return;
