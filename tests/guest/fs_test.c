@@ -292,17 +292,30 @@ static void refusals(void)
 	tap_ok(fd < 0 && errno == ENOENT, "a missing file: ENOENT");
 }
 
+/* Does /proc/mounts show @opt for morselfs? */
+static int mounts_show(const char *opt)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512];
+	int shown = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		shown |= strstr(line, "morselfs") && strstr(line, opt);
+	if (f)
+		fclose(f);
+	return shown;
+}
+
 /*
  * coherence= chooses the mode of the files created from then on: host 0
  * remounts with page-copy, creates a file, and host 1 sees it as such; a
- * mode that does not exist is refused and changes nothing.
+ * mode that does not exist is refused and changes nothing; plain too.
  */
+
 static void coherence_option(void)
 {
 	struct morsel_obj_stat st = { .coherence = ~0u };
-	char line[512];
-	int fd, err, shown = 0;
-	FILE *f;
+	int fd, err;
 
 	if (me == 0) {
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=pagecopy");
@@ -313,12 +326,7 @@ static void coherence_option(void)
 		       "a file created then is a page-copy object (%u)", st.coherence);
 		if (fd >= 0)
 			close(fd);
-		f = fopen("/proc/mounts", "r");
-		while (f && fgets(line, sizeof(line), f))
-			shown |= strstr(line, "morselfs") && strstr(line, "coherence=pagecopy");
-		if (f)
-			fclose(f);
-		tap_ok(shown, "/proc/mounts shows coherence=pagecopy");
+		tap_ok(mounts_show("coherence=pagecopy"), "/proc/mounts shows coherence=pagecopy");
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=magic");
 		tap_ok(err && errno == EINVAL, "coherence=magic: EINVAL (%s)", strerror(errno));
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=plain");
@@ -328,13 +336,7 @@ static void coherence_option(void)
 		       "coherence=plain: a file created then is a plain object (%u)", st.coherence);
 		if (fd >= 0)
 			close(fd);
-		shown = 0;
-		f = fopen("/proc/mounts", "r");
-		while (f && fgets(line, sizeof(line), f))
-			shown |= strstr(line, "morselfs") && strstr(line, "coherence=plain");
-		if (f)
-			fclose(f);
-		tap_ok(shown, "/proc/mounts shows coherence=plain");
+		tap_ok(mounts_show("coherence=plain"), "/proc/mounts shows coherence=plain");
 		err = mount("none", MNT, "morselfs", MS_REMOUNT, "coherence=morsels");
 		tap_ok(!err, "remount -o coherence=morsels (%s)", err ? strerror(errno) : "ok");
 	}
