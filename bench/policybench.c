@@ -17,6 +17,11 @@
  *   writeafterread B reads 64 pages; 100 ms later A writes them.
  *                  op: one page written by A. Readers that dropped their
  *                  copies (selfinval) spare A the recalls.
+ *   syncloop       A stores to its page and msyncs, 256 times; then B
+ *                  reads it. op: one store + msync on A but the first
+ *                  (which faults: B took a copy), so one call of the
+ *                  policy's sync hook and nothing across hosts: the
+ *                  policy interface's cost with the least noise.
  *
  * Every value read is checked (column "errors" must be 0, and a host that
  * read a wrong value, or saw msync() fail, exits 1, as it does on a
@@ -70,6 +75,7 @@ static const struct workload workloads[] = {
 	{ "readmostly", 16, 1 },
 	{ "seqwrite", 128, 0 },
 	{ "writeafterread", 64, 0 },
+	{ "syncloop", 1, 0 },
 };
 
 static const char *const policies[] = {
@@ -219,6 +225,20 @@ static void round_of(const struct workload *w, volatile uint8_t *m, uint64_t r,
 		if (me == 1)
 			for (p = 0; p < w->pages; p++)
 				expect(*word(m, p, 0), r);
+		sync_both();
+	} else if (!strcmp(w->name, "syncloop")) {
+		if (me == 0)
+			for (k = 0; k < 256; k++) {
+				timed_start(&t0);
+				*word(m, 0, k) = r << 16 | k;
+				sync_page(m, 0);
+				if (k)
+					timed_end(t0);
+			}
+		sync_both();
+		if (me == 1)
+			for (k = 0; k < 256; k++)
+				expect(*word(m, 0, k), r << 16 | k);
 		sync_both();
 	} else {	/* writeafterread */
 		if (me == 1)

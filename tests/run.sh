@@ -591,9 +591,9 @@ main_suite() {
 	bench/ab.sh -o "$T/ab-2" >"$T/ab-2.log" 2>&1
 	ok $? "ab-2: policy A/B ran every workload under every policy, no wrong value read"
 	job_rc ab-2 2 policybench
-	[[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner [a-z].*x the default \[' "$T/ab-2/ab.txt") == 4 ]]
+	[[ -s $T/ab-2/ab.png ]] && [[ $(grep -c '^winner [a-z].*x the default \[' "$T/ab-2/ab.txt") == 5 ]]
 	ok $? "ab-2: table with a winner per workload, its interval, and the plot written"
-	[[ $(grep -c '^overhead [a-z]* *[0-9.]* \[[0-9.]*, [0-9.]*\] over 8 pairs' "$T/ab-2/ab.txt") == 4 ]]
+	[[ $(grep -c '^overhead [a-z]* *[0-9.]* \[[0-9.]*, [0-9.]*\] over 8 pairs' "$T/ab-2/ab.txt") == 5 ]]
 	ok $? "ab-2: the policy interface's overhead per workload, with its interval"
 	sed -n '/^policy overhead/,$p' "$T/ab-2/ab.txt" | sed 's/^/  # /'
 	no_strays ab-2
