@@ -297,7 +297,8 @@ int main(void)
 	}
 	printf("  all hosts; * %s time, not hardware time; +lines: with the lines a morsel or plain host\n", accel);
 	printf("    loads from the pool on demand, estimated for a cache that holds the host's working\n");
-	printf("    set (its CSR once; per iteration or level every line of the rewritten vector);\n");
+	printf("    set (its CSR once; per iteration or level every line of the rewritten vector),\n");
+	printf("    as many in flight as the model says;\n");
 	printf("    copy modes read host-local copies\n");
 	printf("  iterations: PageRank %u (L1 change < %g), BFS %u levels from vertex %u\n",
 	       runs[0].iters, GRAPH_PR_TOL, runs[0].levels, graph_root(1u << scale));
