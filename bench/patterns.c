@@ -322,18 +322,17 @@ int main(int argc, char **argv)
 		}
 		printf("verdict %-16s", wnames[w]);
 		for (mi = 1; mi < COMPARE_MODES; mi++) {
-			const struct interval *a = &iv[0], *b = &iv[mi];
-			double q = b->mean > 0 ? a->mean / b->mean : 0, h;
+			struct interval q;
 
-			h = a->mean > 0 && b->mean > 0 ?
-				    q * sqrt(pow(a->half / a->mean, 2) + pow(b->half / b->mean, 2)) : 0;
-			if (b->mean <= 0 || a->mean <= 0) {
+			if (iv[0].mean <= 0 || iv[mi].mean <= 0) {
 				printf(" morsels/%s n/a;", compare_modes[mi].name);
 				continue;
 			}
-			printf(" morsels/%s %.2f [%.2f, %.2f] %s;", compare_modes[mi].name, q, q - h,
-			       q + h, q + h < 1 ? "morsels cheaper" : q - h > 1 ? "morsels dearer" :
-			       "not told apart");
+			q = interval_ratio(&iv[0], &iv[mi]);
+			printf(" morsels/%s %.2f [%.2f, %.2f] %s;", compare_modes[mi].name, q.mean,
+			       q.mean - q.half, q.mean + q.half,
+			       q.mean + q.half < 1 ? "morsels cheaper" :
+			       q.mean - q.half > 1 ? "morsels dearer" : "not told apart");
 		}
 		printf("\n");
 	}

@@ -261,15 +261,6 @@ static uint64_t pct(uint64_t *v, unsigned int n, double p)
 	return percentile(v, n, p);
 }
 
-static uint64_t mean(const uint64_t *v, unsigned int n)
-{
-	uint64_t sum = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		sum += v[i];
-	return n ? sum / n : 0;
-}
-
 /* Attach @name with the loader (nothing for "default"); 0 or -1. */
 static pid_t attach(const char *name)
 {
@@ -452,7 +443,7 @@ int main(void)
 			struct result *res = &results[wi][pi];
 			uint64_t ops = res->nlat, med, p99, avg, ci;
 
-			avg = mean(res->lat, res->nlat);
+			avg = (uint64_t)mean_of(res->lat, res->nlat);
 			ci = res->nround >= 2 ?
 				     (uint64_t)interval_of(res->round_mean, res->nround).half : 0;
 			med = pct(res->lat, res->nlat, 0.5);

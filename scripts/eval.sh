@@ -43,12 +43,18 @@ result() {	# result RUN NAME
 		grep -v '^MORSEL-RESULT'
 }
 
+# Boot HOSTS hosts on JOB (stale-cache mode and ARGS) into $E/NAME-run, and
+# keep host 0's result block as $E/NAME.txt.
+run_job() {	# run_job NAME HOSTS ARGS JOB
+	"$REPO/scripts/hosts.sh" -n "$2" -t 1800 -o "$E/$1-run" "${NUMA_OPT[@]}" \
+		-a "morsel.stale_cache=1 $3" "$4" >"$E/$1-run.log" 2>&1 ||
+		die "$1 failed: see $E/$1-run"
+	result "$E/$1-run" "$4" >"$E/$1.txt"
+}
+
 # --- write density: bytes moved per page against k, per mode
 log "eval: write density (2 hosts, stale-cache mode)"
-"$REPO/scripts/hosts.sh" -n 2 -t 900 -o "$E/density-run" "${NUMA_OPT[@]}" \
-	-a morsel.stale_cache=1 density >"$E/density-run.log" 2>&1 ||
-	die "density failed: see $E/density-run"
-result "$E/density-run" density >"$E/density.txt"
+run_job density 2 "" density
 awk '$1 ~ /^(morsels|page-copy|twin-diff|plain)$/ && $2 ~ /^[0-9]+$/ { print $1, $2, $10 }' \
 	"$E/density.txt" >"$E/density.dat"
 [[ $(wc -l <"$E/density.dat") == 16 ]] || die "density: no table in $E/density.txt"
@@ -65,10 +71,7 @@ gnuplot "$E/density.gp"
 # --- sharing patterns: modelled time per operation, per workload and mode
 for n in $HOST_COUNTS; do
 	log "eval: sharing patterns ($n hosts, stale-cache mode)"
-	"$REPO/scripts/hosts.sh" -n "$n" -t 1800 -o "$E/patterns-$n-run" "${NUMA_OPT[@]}" \
-		-a "morsel.stale_cache=1 mreps=5" patterns >"$E/patterns-$n-run.log" 2>&1 ||
-		die "patterns on $n hosts failed: see $E/patterns-$n-run"
-	result "$E/patterns-$n-run" patterns >"$E/patterns-$n.txt"
+	run_job "patterns-$n" "$n" mreps=5 patterns
 	# workload mode kops faults xfers recalls wb copy model
 	awk '$2 ~ /^(morsels|page-copy|twin-diff|plain)$/ { print $1, $2, $9 }' \
 		"$E/patterns-$n.txt" >"$E/patterns-$n.dat"
@@ -94,10 +97,7 @@ done
 # --- PageRank and BFS on a shared graph: modelled time per phase and mode
 for n in $HOST_COUNTS; do
 	log "eval: PageRank and BFS, R-MAT scale 17 ($n hosts, stale-cache mode)"
-	"$REPO/scripts/hosts.sh" -n "$n" -t 1800 -o "$E/graph-$n-run" "${NUMA_OPT[@]}" \
-		-a "morsel.stale_cache=1" graph >"$E/graph-$n-run.log" 2>&1 ||
-		die "graph on $n hosts failed: see $E/graph-$n-run"
-	result "$E/graph-$n-run" graph >"$E/graph-$n.txt"
+	run_job "graph-$n" "$n" "" graph
 	"$REPO/bench/graph-verify.sh" "$E/graph-$n-run" >>"$E/graph-$n.txt" ||
 		die "graph on $n hosts: results differ from the reference or igraph: see $E/graph-$n.txt"
 done

@@ -55,4 +55,15 @@ static inline struct interval interval_of(const double *v, unsigned int n)
 	return r;
 }
 
+/*
+ * The ratio @a / @b of two means and its half-width, from theirs (first
+ * order: the relative half-widths add in quadrature). Both means > 0.
+ */
+static inline struct interval interval_ratio(const struct interval *a, const struct interval *b)
+{
+	double q = a->mean / b->mean;
+
+	return (struct interval){ q, q * hypot(a->half / a->mean, b->half / b->mean) };
+}
+
 #endif
