@@ -20,7 +20,7 @@ set -uo pipefail
 # The KUnit suites of mm/morsel (the kunit_suite names in
 # kernel-patch/tree/mm/morsel/*_test.c): each must be in the boot log.
 KUNIT_SUITES=(morsel_superblock morsel_ring morsel_registry morsel_ownership morsel_policy
-	morsel_pooltable morsel_hold morsel_filelock)
+	morsel_pooltable morsel_hold morsel_filelock morsel_xfer)
 
 T=$OUT/test
 rm -rf "$T"

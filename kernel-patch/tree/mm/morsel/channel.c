@@ -91,7 +91,12 @@ static bool handle_one(struct morsel_pool *p, unsigned int src,
 	struct morsel_answer a = {};
 	u16 flags = READ_ONCE(s->flags);
 	u64 seq = READ_ONCE(s->seq), t0 = ktime_get_ns();
+	struct morsel_xfer x;
+	bool done = true;
 
+	m.seq = seq;
+	/* What the handler does, and its trace, serve the sender's transfer. */
+	morsel_xfer_begin(&x, READ_ONCE(r->xfer[s - r->slot]));
 	*parked = (struct morsel_parked){};
 	if (err) {
 		a.result = err;
@@ -108,7 +113,8 @@ static bool handle_one(struct morsel_pool *p, unsigned int src,
 		if (a.park_ns) {
 			parked->until = ktime_get_ns() + a.park_ns;
 			parked->cookie = a.cookie;
-			return false;
+			done = false;
+			goto out;
 		}
 	}
 	morsel_ring_complete(r, a.result, a.ret);
@@ -117,7 +123,9 @@ static bool handle_one(struct morsel_pool *p, unsigned int src,
 				ktime_get_ns() - t0);
 	if (!(flags & MORSEL_MSG_F_POLLED))
 		morsel_doorbell_ring(p, src);
-	return true;
+out:
+	morsel_xfer_end(&x);
+	return done;
 }
 
 /*
@@ -333,7 +341,7 @@ int morsel_channel_post(struct morsel_pool *p, unsigned int dst, u16 type,
 			err = -EAGAIN;
 		} else {
 			err = morsel_ring_post(r, type, flags, p->epoch, c->dst_epoch,
-					       arg, &c->seq);
+					       arg, morsel_xfer_current(), &c->seq);
 			if (!err)
 				__set_bit(c->slot, p->uncollected[dst]);
 		}

@@ -329,19 +329,18 @@ static void fault_grant(struct morsel_overlay *ov, struct vm_area_struct *vma,
  * A fault on an overlay mapping: a read fault shares the page unless the
  * policy takes it exclusively; a write fault takes it. A plain object's
  * fault only shares it (a frame at first touch), and maps it writable.
- * Context: the fault handler, mmap_lock held.
+ * Sets *@err to the protocol's error. Context: the fault handler,
+ * mmap_lock held.
  */
-static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
+static vm_fault_t fault_resolve(struct vm_fault *vmf, bool write, int *err)
 {
 	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
-	struct morsel_pool *p = ov->pool;
-	u64 page = vmf->pgoff, pages = overlay_pages(ov), t0 = ktime_get_ns();
+	u64 page = vmf->pgoff, pages = overlay_pages(ov);
 	bool links = morsel_vma_links(vmf->vma, vmf->address);
 	enum morsel_access access = MORSEL_ACCESS_WRITE;
 	struct morsel_policy_ctx ctx;
 	struct morsel_grant g;
 	vm_fault_t ret;
-	int err;
 
 	if (page >= pages)
 		return VM_FAULT_SIGBUS;
@@ -363,12 +362,10 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 		    !(vmf->vma->vm_flags & VM_WRITE))
 			access = links ? MORSEL_ACCESS_READ_CHUNK : MORSEL_ACCESS_READ;
 	}
-	err = morsel_acquire(ov, page, access, &g);
-	if (err) {
+	*err = morsel_acquire(ov, page, access, &g);
+	if (*err) {
 		pr_warn_ratelimited("morsel: fault on object %u page %llu failed: %d\n",
-				    ov->idx, page, err);
-		trace_morsel_fault(ov->idx, page, p->host_id, write, err,
-				   ktime_get_ns() - t0);
+				    ov->idx, page, *err);
 		return VM_FAULT_SIGBUS;	/* also for a full data region */
 	}
 	ret = fault_map(ov, vmf->vma, vmf->address, page, g.entry);
@@ -377,7 +374,28 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 	/* An owner gave up its pages of the chunk: map them all now. */
 	if (g.chunk_recalled && !(ret & VM_FAULT_ERROR))
 		morsel_subtree_prefill(ov, page / PTRS_PER_PTE);
-	trace_morsel_fault(ov->idx, page, p->host_id, write, 0, ktime_get_ns() - t0);
+	return ret;
+}
+
+/*
+ * Every fault is a transfer of its own (xfer.c): what it does here and
+ * what the hosts it asks do for it are traced with its id, between
+ * morsel_fault_enter and morsel_fault.
+ */
+static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
+{
+	struct morsel_overlay *ov = vmf->vma->vm_file->private_data;
+	struct morsel_pool *p = ov->pool;
+	u64 t0 = ktime_get_ns();
+	struct morsel_xfer x;
+	vm_fault_t ret;
+	int err = 0;
+
+	morsel_xfer_begin(&x, morsel_xfer_new(p));
+	trace_morsel_fault_enter(ov->idx, vmf->pgoff, p->host_id, write);
+	ret = fault_resolve(vmf, write, &err);
+	trace_morsel_fault(ov->idx, vmf->pgoff, p->host_id, write, err, ktime_get_ns() - t0);
+	morsel_xfer_end(&x);
 	return ret;
 }
 

@@ -39,7 +39,7 @@ int morsel_sb_check(const struct morsel_sb *sb, u64 range_size, char *why,
 
 /* ring.c: the mailbox ring protocol on one ring, no locking, no I/O */
 int morsel_ring_post(struct morsel_ring *r, u16 type, u16 flags, u32 src_epoch,
-		     u32 dst_epoch, const u64 arg[2], u64 *seq);
+		     u32 dst_epoch, const u64 arg[2], u64 xfer, u64 *seq);
 bool morsel_ring_answered(struct morsel_ring *r, u64 seq, s32 *result,
 			  u64 ret[2]);
 struct morsel_slot *morsel_ring_peek(struct morsel_ring *r, int *err);
@@ -77,6 +77,7 @@ enum morsel_msg_type {
  * @resumed: the handler parked this request before; @cookie is what it
  *	said then.
  * @cookie: see @resumed.
+ * @seq: the request's sequence number in its ring, for tracing.
  */
 struct morsel_msg {
 	unsigned int src;
@@ -84,6 +85,7 @@ struct morsel_msg {
 	bool resumed;
 	u64 arg[2];
 	u64 cookie;
+	u64 seq;
 };
 
 /**
@@ -190,6 +192,18 @@ struct morsel_pool {
 };
 
 extern struct morsel_pool morsel_pool;
+
+/* xfer.c: the transfer a task serves (morsel_xfer_begin() to _end()). */
+struct morsel_xfer {
+	u64 prev;	/* the id served before, again at the end */
+	int slot;	/* in the table; -1: none (the table was full) */
+	bool claimed;	/* the begin took the slot: the end frees it */
+};
+
+/* morsel_xfer_current() is declared by include/trace/events/morsel.h. */
+u64 morsel_xfer_new(struct morsel_pool *p);
+void morsel_xfer_begin(struct morsel_xfer *x, u64 id);
+void morsel_xfer_end(struct morsel_xfer *x);
 
 static inline void *morsel_pool_ptr(struct morsel_pool *p, u64 off)
 {

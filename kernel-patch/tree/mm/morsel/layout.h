@@ -30,7 +30,7 @@
 
 #define MORSEL_POOL_MAGIC	0x4c504c45534f524dULL	/* "MORSELPL" */
 #define MORSEL_POOL_FORMATTING	0x21474e4954544d46ULL	/* "FMTTING!" */
-#define MORSEL_POOL_VERSION	5
+#define MORSEL_POOL_VERSION	6
 
 #define MORSEL_RING_SLOTS	64	/* power of two */
 #define MORSEL_SCRATCH_SIZE	SZ_1M
@@ -132,9 +132,15 @@ struct morsel_slot {
 /* The sender polls for the answer: do not ring its doorbell. */
 #define MORSEL_MSG_F_POLLED	BIT(0)
 
+/*
+ * @xfer[i] is the transfer that the request in slot i serves (xfer.c; 0:
+ * none), for tracing only. It is written with the slot, before tail, and
+ * kept apart so that a slot stays one cache line.
+ */
 struct morsel_ring {
 	struct morsel_ring_ctl ctl;
 	struct morsel_slot slot[MORSEL_RING_SLOTS];
+	u64 xfer[MORSEL_RING_SLOTS];
 };
 
 /*

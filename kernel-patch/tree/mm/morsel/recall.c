@@ -177,7 +177,7 @@ static void recall_handle(struct morsel_pool *p, const struct morsel_msg *m,
 		mode = m->cookie & ~MORSEL_RECALL_CHUNK;
 		chunk = m->cookie & MORSEL_RECALL_CHUNK;
 	} else {
-		trace_morsel_recall_handle(idx, page, src, p->host_id, mode);
+		trace_morsel_recall_handle(idx, page, src, p->host_id, mode, m->seq);
 		if (ov && mode != MORSEL_RECALL_READER)
 			mode = recall_decision(ov, src, page, mode, &defer_us);
 	}

@@ -24,13 +24,14 @@ static struct morsel_slot *slot_of(struct morsel_ring *r, u64 pos)
  * @src_epoch: the sender's epoch.
  * @dst_epoch: the receiver's epoch as the sender last saw it.
  * @arg: two arguments.
+ * @xfer: the transfer the request serves, for tracing (0: none).
  * @seq: on success, the request's sequence number.
  *
  * Return: 0, -EAGAIN if the ring is full, -EUCLEAN if its indices are
  * inconsistent (head ahead of tail, or more than a ring apart).
  */
 int morsel_ring_post(struct morsel_ring *r, u16 type, u16 flags, u32 src_epoch,
-		     u32 dst_epoch, const u64 arg[2], u64 *seq)
+		     u32 dst_epoch, const u64 arg[2], u64 xfer, u64 *seq)
 {
 	u64 tail = READ_ONCE(r->ctl.tail);
 	/* Acquire: the consumer is done with every slot before head. */
@@ -51,6 +52,7 @@ int morsel_ring_post(struct morsel_ring *r, u16 type, u16 flags, u32 src_epoch,
 	s->arg[1] = arg[1];
 	s->ret[0] = 0;
 	s->ret[1] = 0;
+	r->xfer[tail & (MORSEL_RING_SLOTS - 1)] = xfer;
 	WRITE_ONCE(s->seq, tail + 1);
 	/* The slot is complete before the receiver can see the new tail. */
 	smp_store_release(&r->ctl.tail, tail + 1);

@@ -26,7 +26,7 @@ static void ring_round_trip(struct kunit *test)
 	int err;
 
 	KUNIT_EXPECT_NULL(test, morsel_ring_peek(r, &err));
-	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, MORSEL_MSG_PING, 0, 3, 4, arg, &seq), 0);
+	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, MORSEL_MSG_PING, 0, 3, 4, arg, 0, &seq), 0);
 	KUNIT_EXPECT_EQ(test, seq, 1ULL);
 	KUNIT_EXPECT_FALSE(test, morsel_ring_answered(r, seq, &result, ret));
 	s = morsel_ring_peek(r, &err);
@@ -56,11 +56,11 @@ static void ring_full_then_drains(struct kunit *test)
 
 	for (i = 0; i < MORSEL_RING_SLOTS; i++) {
 		arg[0] = i;
-		KUNIT_ASSERT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, &seq), 0);
+		KUNIT_ASSERT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, 0, &seq), 0);
 		if (!i)
 			first = seq;
 	}
-	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, &seq), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, 0, &seq), -EAGAIN);
 	/* Answers come back in order and name the right request. */
 	for (i = 0; i < MORSEL_RING_SLOTS; i++) {
 		struct morsel_slot *s = morsel_ring_peek(r, &err);
@@ -72,7 +72,7 @@ static void ring_full_then_drains(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, morsel_ring_answered(r, first + i, &result, ret));
 		KUNIT_EXPECT_EQ(test, ret[0], (u64)i * 2);
 	}
-	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, &seq), 0);
+	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, 0, &seq), 0);
 	KUNIT_EXPECT_EQ(test, seq, first + MORSEL_RING_SLOTS);
 	/* The old answer in the reused slot no longer matches. */
 	KUNIT_EXPECT_FALSE(test, morsel_ring_answered(r, seq, &result, ret));
@@ -89,11 +89,11 @@ static void ring_detects_corruption(struct kunit *test)
 	r->ctl.tail = MORSEL_RING_SLOTS + 1;
 	KUNIT_EXPECT_NULL(test, morsel_ring_peek(r, &err));
 	KUNIT_EXPECT_EQ(test, err, -EUCLEAN);
-	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, &seq), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, 0, &seq), -EUCLEAN);
 
 	/* A slot whose sequence is not the one the indices promise. */
 	r = new_ring(test, 0);
-	KUNIT_ASSERT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, &seq), 0);
+	KUNIT_ASSERT_EQ(test, morsel_ring_post(r, 1, 0, 0, 0, arg, 0, &seq), 0);
 	r->slot[0].seq = 42;
 	s = morsel_ring_peek(r, &err);
 	KUNIT_EXPECT_NOT_NULL(test, s);

@@ -17,6 +17,21 @@
  */
 #define MORSEL_TP_PTE(e, f) (((e) >> MORSEL_PTE_##f##_SHIFT) & MORSEL_PTE_##f##_MASK)
 
+#ifndef MORSEL_XFER_HOST_SHIFT
+/*
+ * Transfer ids (mm/morsel/xfer.c): every event below but the doorbell's
+ * and the registry's records the transfer that the thread recording it
+ * serves, as xfer H:N (N-th transfer begun by host H; 0:0 for none).
+ * They are equal on every host: a request carries its sender's.
+ */
+#define MORSEL_XFER_HOST_SHIFT	48
+#define MORSEL_XFER_COUNT_MASK	0xffffffffffff
+u64 morsel_xfer_current(void);
+#endif
+#define MORSEL_TP_XFER_FMT " xfer %llu:%llu"
+#define MORSEL_TP_XFER_HOST(x) ((x) >> MORSEL_XFER_HOST_SHIFT)
+#define MORSEL_TP_XFER_N(x) ((x) & MORSEL_XFER_COUNT_MASK)
+
 /* morsel_msg_send: a request posted to another host's mailbox */
 TRACE_EVENT(morsel_msg_send,
 	    TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
@@ -26,15 +41,18 @@ TRACE_EVENT(morsel_msg_send,
 			     __field(unsigned int, dst)
 			     __field(unsigned int, type)
 			     __field(u64, seq)
-			     __field(bool, doorbell)),
+			     __field(bool, doorbell)
+			     __field(u64, xfer)),
 	    TP_fast_assign(__entry->src = src;
 			   __entry->dst = dst;
 			   __entry->type = type;
 			   __entry->seq = seq;
-			   __entry->doorbell = doorbell;),
-	    TP_printk("host %u -> %u type %u seq %llu doorbell %d",
+			   __entry->doorbell = doorbell;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("host %u -> %u type %u seq %llu doorbell %d" MORSEL_TP_XFER_FMT,
 		      __entry->src, __entry->dst, __entry->type, __entry->seq,
-		      __entry->doorbell)
+		      __entry->doorbell, MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 /* A request's end on one side: result and how long it took (ack: rtt). */
@@ -47,16 +65,20 @@ DECLARE_EVENT_CLASS(morsel_msg_done,
 				     __field(unsigned int, type)
 				     __field(u64, seq)
 				     __field(int, result)
-				     __field(u64, ns)),
+				     __field(u64, ns)
+				     __field(u64, xfer)),
 		    TP_fast_assign(__entry->src = src;
 				   __entry->dst = dst;
 				   __entry->type = type;
 				   __entry->seq = seq;
 				   __entry->result = result;
-				   __entry->ns = ns;),
-		    TP_printk("host %u -> %u type %u seq %llu result %d rtt %llu ns",
+				   __entry->ns = ns;
+				   __entry->xfer = morsel_xfer_current();),
+		    TP_printk("host %u -> %u type %u seq %llu result %d rtt %llu ns"
+			      MORSEL_TP_XFER_FMT,
 			      __entry->src, __entry->dst, __entry->type, __entry->seq,
-			      __entry->result, __entry->ns)
+			      __entry->result, __entry->ns, MORSEL_TP_XFER_HOST(__entry->xfer),
+			      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 /* morsel_msg_handle: a request handled by this host's morsel-rx thread */
@@ -64,9 +86,11 @@ DEFINE_EVENT_PRINT(morsel_msg_done, morsel_msg_handle,
 		   TP_PROTO(unsigned int src, unsigned int dst, unsigned int type,
 			    u64 seq, int result, u64 ns),
 		   TP_ARGS(src, dst, type, seq, result, ns),
-		   TP_printk("host %u -> %u type %u seq %llu result %d duration %llu ns",
+		   TP_printk("host %u -> %u type %u seq %llu result %d duration %llu ns"
+			     MORSEL_TP_XFER_FMT,
 			     __entry->src, __entry->dst, __entry->type, __entry->seq,
-			     __entry->result, __entry->ns)
+			     __entry->result, __entry->ns, MORSEL_TP_XFER_HOST(__entry->xfer),
+			     MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 /* morsel_msg_ack: the answer to a request arrived at its sender */
@@ -101,6 +125,29 @@ TRACE_EVENT(morsel_host_state,
 		      __entry->epoch, __entry->old, __entry->new)
 );
 
+/*
+ * morsel_fault_enter: a fault on an overlay begins a transfer (or finds
+ * the access allowed already); morsel_fault ends it
+ */
+TRACE_EVENT(morsel_fault_enter,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int host, bool write),
+	    TP_ARGS(obj, page, host, write),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, host)
+			     __field(bool, write)
+			     __field(u64, xfer)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->host = host;
+			   __entry->write = write;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("obj %u page %llu host %u write %d" MORSEL_TP_XFER_FMT,
+		      __entry->obj, __entry->page, __entry->host, __entry->write,
+		      MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
+);
+
 /* morsel_fault: a fault on an overlay, from entry to PTE (or error) */
 TRACE_EVENT(morsel_fault,
 	    TP_PROTO(unsigned int obj, u64 page, unsigned int host, bool write,
@@ -111,16 +158,20 @@ TRACE_EVENT(morsel_fault,
 			     __field(unsigned int, host)
 			     __field(bool, write)
 			     __field(int, result)
-			     __field(u64, duration_ns)),
+			     __field(u64, duration_ns)
+			     __field(u64, xfer)),
 	    TP_fast_assign(__entry->obj = obj;
 			   __entry->page = page;
 			   __entry->host = host;
 			   __entry->write = write;
 			   __entry->result = result;
-			   __entry->duration_ns = duration_ns;),
-	    TP_printk("obj %u page %llu host %u write %d result %d duration %llu ns",
+			   __entry->duration_ns = duration_ns;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("obj %u page %llu host %u write %d result %d duration %llu ns"
+		      MORSEL_TP_XFER_FMT,
 		      __entry->obj, __entry->page, __entry->host, __entry->write,
-		      __entry->result, __entry->duration_ns)
+		      __entry->result, __entry->duration_ns, MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 /* morsel_acquire: a host gained access to a page (entry changed for it) */
@@ -132,18 +183,23 @@ TRACE_EVENT(morsel_acquire,
 			     __field(u64, page)
 			     __field(unsigned int, host)
 			     __field(u64, old)
-			     __field(u64, new)),
+			     __field(u64, new)
+			     __field(u64, xfer)),
 	    TP_fast_assign(__entry->obj = obj;
 			   __entry->page = page;
 			   __entry->host = host;
 			   __entry->old = old;
-			   __entry->new = new;),
-	    TP_printk("obj %u page %llu host %u state %llu -> %llu readers %#llx -> %#llx seq %llu -> %llu",
+			   __entry->new = new;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("obj %u page %llu host %u state %llu -> %llu readers %#llx -> %#llx seq %llu -> %llu"
+		      MORSEL_TP_XFER_FMT,
 		      __entry->obj, __entry->page, __entry->host,
 		      MORSEL_TP_PTE(__entry->old, STATE), MORSEL_TP_PTE(__entry->new, STATE),
 		      MORSEL_TP_PTE(__entry->old, READERS),
 		      MORSEL_TP_PTE(__entry->new, READERS),
-		      MORSEL_TP_PTE(__entry->old, SEQ), MORSEL_TP_PTE(__entry->new, SEQ))
+		      MORSEL_TP_PTE(__entry->old, SEQ), MORSEL_TP_PTE(__entry->new, SEQ),
+		      MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 /* morsel_release: an exclusive owner gave a page up (recall or close) */
@@ -155,47 +211,72 @@ TRACE_EVENT(morsel_release,
 			     __field(u64, page)
 			     __field(unsigned int, host)
 			     __field(bool, downgrade)
-			     __field(u64, new)),
+			     __field(u64, new)
+			     __field(u64, xfer)),
 	    TP_fast_assign(__entry->obj = obj;
 			   __entry->page = page;
 			   __entry->host = host;
 			   __entry->downgrade = downgrade;
-			   __entry->new = new;),
-	    TP_printk("obj %u page %llu host %u downgrade %d seq %llu",
+			   __entry->new = new;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("obj %u page %llu host %u downgrade %d seq %llu" MORSEL_TP_XFER_FMT,
 		      __entry->obj, __entry->page, __entry->host,
-		      __entry->downgrade, MORSEL_TP_PTE(__entry->new, SEQ))
+		      __entry->downgrade, MORSEL_TP_PTE(__entry->new, SEQ),
+		      MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
-DECLARE_EVENT_CLASS(morsel_recall,
-		    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
-			     unsigned int dst, unsigned int mode),
-		    TP_ARGS(obj, page, src, dst, mode),
-		    TP_STRUCT__entry(__field(unsigned int, obj)
-				     __field(u64, page)
-				     __field(unsigned int, src)
-				     __field(unsigned int, dst)
-				     __field(unsigned int, mode)),
-		    TP_fast_assign(__entry->obj = obj;
-				   __entry->page = page;
-				   __entry->src = src;
-				   __entry->dst = dst;
-				   __entry->mode = mode;),
-		    TP_printk("obj %u page %llu host %u -> %u mode %u", __entry->obj,
-			      __entry->page, __entry->src, __entry->dst, __entry->mode)
+/*
+ * morsel_recall_send: ask a host to give up (or downgrade) a page; the
+ * morsel_msg_send that follows in the same thread names the request's seq
+ * (it has no slot before that, and is stamped before the post so that it
+ * precedes the handler's morsel_recall_handle on any clock)
+ */
+TRACE_EVENT(morsel_recall_send,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
+		     unsigned int dst, unsigned int mode),
+	    TP_ARGS(obj, page, src, dst, mode),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, src)
+			     __field(unsigned int, dst)
+			     __field(unsigned int, mode)
+			     __field(u64, xfer)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->src = src;
+			   __entry->dst = dst;
+			   __entry->mode = mode;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("obj %u page %llu host %u -> %u mode %u" MORSEL_TP_XFER_FMT,
+		      __entry->obj, __entry->page, __entry->src, __entry->dst,
+		      __entry->mode, MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
-/* morsel_recall_send: ask a host to give up (or downgrade) a page */
-DEFINE_EVENT(morsel_recall, morsel_recall_send,
-	     TP_PROTO(unsigned int obj, u64 page, unsigned int src,
-		      unsigned int dst, unsigned int mode),
-	     TP_ARGS(obj, page, src, dst, mode)
-);
-
-/* morsel_recall_handle: a recall served by this host */
-DEFINE_EVENT(morsel_recall, morsel_recall_handle,
-	     TP_PROTO(unsigned int obj, u64 page, unsigned int src,
-		      unsigned int dst, unsigned int mode),
-	     TP_ARGS(obj, page, src, dst, mode)
+/* morsel_recall_handle: a recall served by this host (seq: its request's) */
+TRACE_EVENT(morsel_recall_handle,
+	    TP_PROTO(unsigned int obj, u64 page, unsigned int src,
+		     unsigned int dst, unsigned int mode, u64 seq),
+	    TP_ARGS(obj, page, src, dst, mode, seq),
+	    TP_STRUCT__entry(__field(unsigned int, obj)
+			     __field(u64, page)
+			     __field(unsigned int, src)
+			     __field(unsigned int, dst)
+			     __field(unsigned int, mode)
+			     __field(u64, seq)
+			     __field(u64, xfer)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->page = page;
+			   __entry->src = src;
+			   __entry->dst = dst;
+			   __entry->mode = mode;
+			   __entry->seq = seq;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("obj %u page %llu host %u -> %u mode %u seq %llu" MORSEL_TP_XFER_FMT,
+		      __entry->obj, __entry->page, __entry->src, __entry->dst,
+		      __entry->mode, __entry->seq, MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 /* morsel_writeback: a page's lines written back to the pool */
@@ -206,13 +287,17 @@ TRACE_EVENT(morsel_writeback,
 	    TP_STRUCT__entry(__field(unsigned int, obj)
 			     __field(u64, page)
 			     __field(unsigned int, host)
-			     __field(u64, duration_ns)),
+			     __field(u64, duration_ns)
+			     __field(u64, xfer)),
 	    TP_fast_assign(__entry->obj = obj;
 			   __entry->page = page;
 			   __entry->host = host;
-			   __entry->duration_ns = duration_ns;),
-	    TP_printk("obj %u page %llu host %u duration %llu ns", __entry->obj,
-		      __entry->page, __entry->host, __entry->duration_ns)
+			   __entry->duration_ns = duration_ns;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("obj %u page %llu host %u duration %llu ns" MORSEL_TP_XFER_FMT,
+		      __entry->obj, __entry->page, __entry->host, __entry->duration_ns,
+		      MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 DECLARE_EVENT_CLASS(morsel_page_host,
@@ -220,12 +305,15 @@ DECLARE_EVENT_CLASS(morsel_page_host,
 		    TP_ARGS(obj, page, host),
 		    TP_STRUCT__entry(__field(unsigned int, obj)
 				     __field(u64, page)
-				     __field(unsigned int, host)),
+				     __field(unsigned int, host)
+				     __field(u64, xfer)),
 		    TP_fast_assign(__entry->obj = obj;
 				   __entry->page = page;
-				   __entry->host = host;),
-		    TP_printk("obj %u page %llu host %u", __entry->obj, __entry->page,
-			      __entry->host)
+				   __entry->host = host;
+				   __entry->xfer = morsel_xfer_current();),
+		    TP_printk("obj %u page %llu host %u" MORSEL_TP_XFER_FMT, __entry->obj,
+			      __entry->page, __entry->host, MORSEL_TP_XFER_HOST(__entry->xfer),
+			      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 /* morsel_invalidate: a host dropped its cached copy of a page */
@@ -268,20 +356,24 @@ TRACE_EVENT(morsel_policy,
 			     __field(u64, page)
 			     __field(u32, value)
 			     __field(u32, defer_us)
-			     __field(bool, bpf)),
+			     __field(bool, bpf)
+			     __field(u64, xfer)),
 	    TP_fast_assign(__entry->hook = hook;
 			   __entry->obj = obj;
 			   __entry->page = page;
 			   __entry->value = value;
 			   __entry->defer_us = defer_us;
-			   __entry->bpf = bpf;),
-	    TP_printk("%s obj %u page %llu answer %u defer %u us by %s",
+			   __entry->bpf = bpf;
+			   __entry->xfer = morsel_xfer_current();),
+	    TP_printk("%s obj %u page %llu answer %u defer %u us by %s" MORSEL_TP_XFER_FMT,
 		      __print_symbolic(__entry->hook, { 0, "read_fault" },
 				       { 1, "write_fault" }, { 2, "recall" },
 				       { 3, "sync" }, { 4, "tick" }, { 5, "recall_block" },
 				       { 6, "relink" }),
 		      __entry->obj, __entry->page, __entry->value,
-		      __entry->defer_us, __entry->bpf ? "bpf" : "default")
+		      __entry->defer_us, __entry->bpf ? "bpf" : "default",
+		      MORSEL_TP_XFER_HOST(__entry->xfer),
+		      MORSEL_TP_XFER_N(__entry->xfer))
 );
 
 #endif /* _TRACE_MORSEL_H */
