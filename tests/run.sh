@@ -176,7 +176,36 @@ run_xfertrace() {
 	ok $? "xfertrace-2: the breakdown script parses both hosts' perf traces"
 	grep -q '^[1-9][0-9]* transfers matched' "$T/xfertrace-2/breakdown.txt"
 	ok $? "xfertrace-2: transfers matched across hosts ($(grep -m1 'transfers matched' "$T/xfertrace-2/breakdown.txt"))"
+	xfer_ids_agree xfertrace-2
 	sed 's/^/  # /' "$T/xfertrace-2/breakdown.txt" | head -24
+
+	# Three hosts, the sharing patterns: a write revokes two readers at
+	# once, and the join must put all three hosts' events in one transfer.
+	local b=$T/xfertrace-3/breakdown.txt n
+	section xfertrace-3 "3 host(s), job xfertrace, mxfer=patterns"
+	scripts/hosts.sh -n 3 -t 400 -o "$T/xfertrace-3" -a mxfer=patterns xfertrace \
+		>"$T/xfertrace-3.launcher.log" 2>&1
+	ok $? "xfertrace-3: three hosts recorded the sharing patterns with perf"
+	job_rc xfertrace-3 3 "patterns -q under perf record"
+	no_strays xfertrace-3
+	python3 bench/xfer-breakdown.py --timeline "$T/xfertrace-3/timelines.txt" "$T/xfertrace-3" \
+		>"$b" 2>&1
+	ok $? "xfertrace-3: the breakdown script parses the three hosts' traces"
+	xfer_ids_agree xfertrace-3
+	n=$(grep -o '3 hosts [0-9]*' "$b" | grep -o '[0-9]*$')
+	[[ ${n:-0} -gt 0 ]]
+	ok $? "xfertrace-3: transfers whose events came from all three hosts, joined by id (${n:-none})"
+	grep -q '^transfer [0-9]*:[0-9]*, hosts 0 1 2 ' "$b"
+	ok $? "xfertrace-3: a transfer's timeline across hosts 0, 1 and 2"
+	sed -n '/^joined by/,$p' "$b" | sed 's/^/  # /' | head -24
+}
+
+# Every recall traced on both sides names the same transfer on both.
+xfer_ids_agree() {	# xfer_ids_agree NAME
+	local line
+	line=$(grep -m1 '^joined by transfer id' "$T/$1/breakdown.txt")
+	[[ $line =~ \ [1-9][0-9]*\ recall\ exchanges.*,\ 0\ naming\ different ]]
+	ok $? "$1: transfer ids carried to the handling host (${line#joined by transfer id: })"
 }
 
 # By hand, scripted: the hosts of scripts/console.sh (job console, each
@@ -645,7 +674,7 @@ main_suite() {
 	done
 	section xfer-selftest "bench/xfer-breakdown.py --selftest"
 	python3 bench/xfer-breakdown.py --selftest >"$T/xfer-selftest.log" 2>&1
-	ok $? "xfer-breakdown --selftest: stages of a synthetic two-host trace"
+	ok $? "xfer-breakdown --selftest: stages and joined timelines of a synthetic three-host trace"
 	run_xfertrace
 	run_console
 	run objerr-2 2 objerr

@@ -27,14 +27,26 @@
 # events by thread. perf's own messages (lost events) and objbench's errors
 # go before the BEGIN line, prefixed "# ". R is objbench's exit status
 # (perf record passes it on), or 1 if perf script failed.
+#
+# mxfer=patterns on the kernel command line runs the sharing patterns
+# (bench/patterns.c -q) on every host instead: their read-mostly writes
+# revoke several readers at once, transfers that span more than two hosts.
 PATH=/bin:/usr/bin:/sbin:/usr/sbin
 me=$(cat /sys/kernel/morsel/pool/host_id 2>/dev/null)
 data=/tmp/p.data
+work=/bin/objbench
+for a in $(cat /proc/cmdline); do
+	case $a in
+	mxfer=patterns) work="/bin/patterns -q" ;;
+	mxfer=*) echo "# xfertrace: unknown workload ${a#mxfer=}"; exit 2 ;;
+	esac
+done
 
 # 1024 pages (4 MiB) of ring per CPU: a transfer is about 16 events on two
 # hosts and TCG drains the ring slowly; lost events would show as unmatched
 # transfers, not as wrong ones, but cost samples.
-perf record -e 'morsel:*' -a -k monotonic -m 1024 -o "$data" -- /bin/objbench \
+# shellcheck disable=SC2086 # $work is a command and its argument
+perf record -e 'morsel:*' -a -k monotonic -m 1024 -o "$data" -- $work \
 	2>/tmp/perf-record.log
 rc=$?
 sed 's/^/# perf record: /' /tmp/perf-record.log
