@@ -271,10 +271,12 @@ def link_exchanges(hosts):
         sent = {}
         for e in h.events:
             n, f = e.name, e.f
+            # By thread too: recalls that serve no transfer (0:0) may be
+            # sent by two threads at once.
             if n == 'morsel_recall_send' and f['src'] == h.id:
-                sent[(e.x, f['dst'])] = e
+                sent[(e.tid, e.x, f['dst'])] = e
             elif n == 'morsel_msg_send' and f['type'] == RECALL_MSG and f['src'] == h.id:
-                rs = sent.pop((e.x, f['dst']), None)
+                rs = sent.pop((e.tid, e.x, f['dst']), None)
                 if rs:
                     x = get(h.id, f['dst'], f['seq'])
                     x.send, x.xfer = rs, e.x
@@ -288,11 +290,12 @@ def link_exchanges(hosts):
                 x = ex.get((f['src'], h.id, f['seq']))
                 if x and x.handle:
                     x.done = e
-    for x in ex.values():
+    for x in list(ex.values()):
         if not (x.handle and x.done):
             continue
-        if x.xfer and x.handle.x != x.xfer:
+        if x.send and x.handle.x != x.xfer:
             mismatched.append(x)
+            del ex[(x.req, x.dst, x.seq)]   # no bounds from it either
             continue
         x.owner = [e for e in hosts[x.dst].by_xfer.get(x.handle.x, ())
                    if x.handle.t <= e.t <= x.done.t and e.name in OWNER_EVENTS]
@@ -588,18 +591,20 @@ def analyse(hosts):
     clocks = clocks_for(exchanges)
     rows, why = transfers(hosts, exchanges, clocks)
     if mismatched:
-        why['recall whose two sides name different transfers'] = len(mismatched)
+        why[MISMATCH] = len(mismatched)
     return exchanges, clocks, rows, why
 
 
-def report_joined(exchanges, tls, out=sys.stdout):
+MISMATCH = 'recall whose two sides name different transfers'
+
+
+def report_joined(exchanges, tls, why, out=sys.stdout):
     """How the hosts' traces joined by transfer id, and one transfer's
     timeline: of those with the most hosts, the one of median length."""
     w = out.write
-    done = [x for x in exchanges.values() if x.complete()]
-    bad = [x for x in done if x.xfer != x.handle.x]
+    done = sum(1 for x in exchanges.values() if x.complete())
     w('joined by transfer id: %d recall exchanges traced on both sides, '
-      '%d naming different transfers on the two sides\n' % (len(done), len(bad)))
+      '%d naming different transfers on the two sides\n' % (done, why.get(MISMATCH, 0)))
     if not tls:
         return
     span = {}
@@ -950,7 +955,7 @@ def selftest():
     if len(steal) != 1 or len(sends) != 2 or not sends[0] < steal[0] < sends[1]:
         bad.append('timeline 0:6: host 1\'s acquire (transfer 1:2) not between the rounds')
     buf = io.StringIO()
-    report_joined(exchanges, list(tls.values()), buf)
+    report_joined(exchanges, list(tls.values()), why, buf)
     if 'transfer 0:7, hosts 0 1 2' not in buf.getvalue() or \
             ', 0 naming different transfers' not in buf.getvalue():
         bad.append('joined report:\n' + buf.getvalue())
@@ -960,11 +965,13 @@ def selftest():
     mixed = dict(hosts)
     mixed[1] = parse_log('host1.log', text)
     _, _, _, why2 = analyse(mixed)
-    if why2.get('recall whose two sides name different transfers') != 1:
+    buf = io.StringIO()
+    report_joined(exchanges, [], why2, buf)
+    if why2.get(MISMATCH) != 1 or ', 1 naming different' not in buf.getvalue():
         bad.append('a mismatched transfer id was not reported: %s' % why2)
     report(hosts, clocks, rows, why, 'SELFTEST')
     print()
-    report_joined(exchanges, list(tls.values()))
+    report_joined(exchanges, list(tls.values()), why)
     for b in bad:
         print('selftest: FAIL: ' + b)
     print('selftest: %s' % ('FAIL' if bad else 'ok'))
@@ -997,7 +1004,7 @@ def main():
     rc = report(hosts, clocks, rows, why, platform(run_dir, hosts))
     tls = timelines(hosts, clocks)
     print()
-    report_joined(exchanges, tls)
+    report_joined(exchanges, tls, why)
     if args.timeline:
         with open(args.timeline, 'w') as f:
             for tl in tls:

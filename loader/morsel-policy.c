@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -431,22 +432,62 @@ static int swap_next(struct loader *ld, bool quiet)
 	return 0;
 }
 
-/* Until a signal, the duration, or the policy's end; the exit status. */
+/* How long from @t until @wake, for ppoll(). */
+static struct timespec until(uint64_t t, uint64_t wake)
+{
+	uint64_t ms = wake > t ? wake - t : 0;
+
+	return (struct timespec){ .tv_sec = (time_t)(ms / 1000),
+				  .tv_nsec = (long)(ms % 1000) * 1000000 };
+}
+
+/*
+ * Until a signal, the duration, or the policy's end; the exit status.
+ * Asleep in between, so that the policy's overhead carries no wake-ups
+ * of ours: the link's fd hangs up when the link is detached from outside,
+ * and the kernel notifies policy/detach_seq when it detaches the policy
+ * (sysfs: a read arms the notification). Otherwise the loader wakes only
+ * for a statistics line, a swap or the end. SIGINT and SIGTERM are
+ * blocked but inside ppoll(), so that one cannot come between the check
+ * of exit_req and the sleep.
+ */
 static int run(struct loader *ld, const struct opts *o)
 {
 	uint64_t start = now_ms(), next_print = start + o->interval;
 	uint64_t next_swap = start + o->rotate;
+	uint64_t end = o->duration ? start + o->duration * 1000ull : UINT64_MAX;
+	bool rotating = o->rotate && ld->nturns > 1;
+	struct pollfd pfd[2] = {
+		{ .fd = bpf_link__fd(ld->link), .events = POLLIN },
+		{ .fd = open(SYS "detach_seq", O_RDONLY | O_CLOEXEC), .events = POLLPRI },
+	};
+	sigset_t block, unblocked;
+	char buf[32];
+	int rc = 0;
 
+	if (pfd[1].fd < 0 || pread(pfd[1].fd, buf, sizeof(buf), 0) < 0)
+		fprintf(stderr,
+			"morsel-policy: %sdetach_seq: %s: a detach by the kernel is seen at the next statistics line only\n",
+			SYS, strerror(errno));
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
 	while (!exit_req) {
-		uint64_t t = now_ms();
+		uint64_t t = now_ms(), wake = end;
+		struct timespec ts;
 
-		if (policy_gone(ld))
-			return 2;
-		if (o->duration && t - start >= o->duration * 1000ull)
-			return 0;
-		if (o->rotate && ld->nturns > 1 && t >= next_swap) {
-			if (swap_next(ld, o->quiet))
-				return 1;
+		if (policy_gone(ld)) {
+			rc = 2;
+			break;
+		}
+		if (t >= end)
+			break;
+		if (rotating && t >= next_swap) {
+			if (swap_next(ld, o->quiet)) {
+				rc = 1;
+				break;
+			}
 			next_swap = t + o->rotate;
 		}
 		if (t >= next_print) {
@@ -454,9 +495,21 @@ static int run(struct loader *ld, const struct opts *o)
 				print_stats(&ld->turns[ld->cur]);
 			next_print = t + o->interval;
 		}
-		usleep(o->rotate && o->rotate < 50 ? o->rotate * 1000 : 20000);
+		if (!o->quiet && next_print < wake)
+			wake = next_print;
+		if (rotating && next_swap < wake)
+			wake = next_swap;
+		ts = until(t, wake);
+		if (ppoll(pfd, 2, wake == UINT64_MAX ? NULL : &ts, &unblocked) > 0 &&
+		    pfd[1].revents && pread(pfd[1].fd, buf, sizeof(buf), 0) < 0) {
+			close(pfd[1].fd); /* cannot arm it again: stop asking */
+			pfd[1].fd = -1;
+		}
 	}
-	return 0;
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
+	if (pfd[1].fd >= 0)
+		close(pfd[1].fd);
+	return rc;
 }
 
 /* The last statistics, then detach, with the kernel's state on either side. */

@@ -165,7 +165,8 @@ job_rc() {	# job_rc NAME HOSTS WHAT
 	ok $? "$name: $what exited 0 on all $hosts hosts ($n did)"
 }
 
-# The per-transfer latency breakdown from perf traces of both hosts.
+# The per-transfer latency breakdown from perf traces of all hosts, joined
+# by transfer id.
 run_xfertrace() {
 	section xfertrace-2 "2 host(s), job xfertrace"
 	scripts/hosts.sh -n 2 -t 240 -o "$T/xfertrace-2" xfertrace >"$T/xfertrace-2.launcher.log" 2>&1

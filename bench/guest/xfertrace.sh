@@ -1,11 +1,11 @@
 #!/bin/sh
 # Guest job xfertrace: record every morsel:* tracepoint with perf while
 # objbench moves pages between hosts, then print this host's decoded trace
-# on the console for bench/xfer-breakdown.py, which splits each ownership
-# transfer into its stages. Every host records and prints its own trace:
-# a transfer has events on the taker (fault, recall sent, acquire) and on the
-# owner (recall handled, write-back, release), and only both logs together
-# cover it.
+# on the console for bench/xfer-breakdown.py, which joins all hosts' traces
+# by transfer id and splits each ownership transfer into its stages. Every
+# host records and prints its own trace: a transfer has events on the taker
+# (fault, recall sent, acquire) and on every host it asks (recall handled,
+# write-back, release), and only all logs together cover it.
 #
 # The workload is objbench (its transfer phase: host 1 owns 400 pages, host
 # 0 writes each once; then a read-shared phase whose downgrades are recalls
@@ -14,19 +14,20 @@
 # host's transfers until both hosts are inside their recording.
 #
 # -k monotonic: the tracepoints' duration fields are ktime_get_ns()
-# differences (CLOCK_MONOTONIC); perf's default clock is sched_clock, so
-# "fault end - duration" would mix two clocks. Still two hosts, two clocks:
-# the parser aligns them from the recall messages, not from here.
+# differences (CLOCK_MONOTONIC); perf's default clock is sched_clock, and
+# the stamps and the durations are compared. Each host has its own clock
+# all the same: the parser aligns them from the recall messages.
 #
 # Output on the console:
 #   MORSEL-PERF-COUNTERS host H name=value...   this host's ownership counters
 #   MORSEL-PERF-BEGIN host H
 #   <perf script lines: tid [cpu] time(ns): morsel:event: fields>
 #   MORSEL-PERF-END host H rc=R
-# The tid is there because the parser chains a fault's (or a recall's)
-# events by thread. perf's own messages (lost events) and objbench's errors
-# go before the BEGIN line, prefixed "# ". R is objbench's exit status
-# (perf record passes it on), or 1 if perf script failed.
+# Each event ends in the transfer it serves ("xfer H:N"), by which the
+# parser joins them; the tid is there for a reader. perf's own messages
+# (lost events) and the workload's errors go before the BEGIN line,
+# prefixed "# ". R is the workload's exit status (perf record passes it
+# on), or 1 if perf script failed.
 #
 # mxfer=patterns on the kernel command line runs the sharing patterns
 # (bench/patterns.c -q) on every host instead: their read-mostly writes
@@ -42,7 +43,7 @@ for a in $(cat /proc/cmdline); do
 	esac
 done
 
-# 1024 pages (4 MiB) of ring per CPU: a transfer is about 16 events on two
+# 1024 pages (4 MiB) of ring per CPU: a transfer is about 16 events over its
 # hosts and TCG drains the ring slowly; lost events would show as unmatched
 # transfers, not as wrong ones, but cost samples.
 # shellcheck disable=SC2086 # $work is a command and its argument

@@ -258,25 +258,33 @@ static int open_pool(const char *path, struct pool *p)
 	return 0;
 }
 
-/* Free a deleted object as the last host to close it would have. */
+/*
+ * Free a deleted object as the last host to close it would have. After
+ * the references are counted (@refs per frame, @trefs per table): a frame
+ * or table that something else references as well is reported already,
+ * and stays, so that a repair never frees what a live object uses.
+ */
 static void free_orphan(struct pool *p, struct morsel_obj_entry *o, struct morsel_chunk *cdir,
-			uint64_t chunks)
+			uint64_t chunks, uint8_t *refs, uint8_t *trefs)
 {
 	uint64_t c, i, f1;
 
 	for (c = 0; c < chunks; c++) {
 		uint32_t t = cdir[c].table;
 
-		if (!t || t >= p->sb->ntables)
+		if (!t || t >= p->sb->ntables || trefs[t] != 1)
 			continue;
 		for (i = 0; i < 512; i++) {
 			f1 = MORSEL_PTE_FRAME1(table(p, t)[i]);
-			if (f1 && f1 <= frames(p))
+			if (f1 && f1 <= frames(p) && refs[f1 - 1] == 1) {
 				frame_set(p, f1 - 1, false);
+				refs[f1 - 1] = 0;
+			}
 		}
 		memset(table(p, t), 0, 4096);
 		memset(hwtable(p, t), 0, 4096);
 		bit_set(p, p->sb->tmap_off, t, false);
+		trefs[t] = 0;
 		cdir[c].table = 0;
 		cdir[c].linked = 0;
 	}
@@ -293,6 +301,7 @@ static void check(struct pool *p, bool repair)
 	uint64_t n = frames(p), f, page, c, leaked = 0, gone = 0, used = 0;
 	uint64_t chunks = (n + 511) / 512, nt = p->sb->ntables, tleaked = 0;
 	uint8_t *refs = calloc(n, 1), *trefs = calloc(nt, 1);
+	bool orphan[MORSEL_MAX_OBJECTS] = { false };
 	struct morsel_chunk *cdir;
 	uint64_t shown = 0;
 	uint32_t i, stray;
@@ -327,8 +336,7 @@ static void check(struct pool *p, bool repair)
 			 */
 			printf("poolcheck: object %u '%.*s': deleted, open on no live host: freed at the next join%s\n",
 			       i, MORSEL_NAME_LEN, o->name, repair ? " (freed now)" : "");
-			if (repair)
-				free_orphan(p, o, cdir, chunks);
+			orphan[i] = repair;	/* once its references are counted */
 		}
 		if (o->coherence > MORSEL_COHERENCE_PLAIN)
 			bad("object %u: unknown coherence %u", i, o->coherence);
@@ -407,6 +415,9 @@ static void check(struct pool *p, bool repair)
 				    (unsigned long long)f1 - 1, i, (unsigned long long)page);
 		}
 	}
+	for (i = 0; i < MORSEL_MAX_OBJECTS; i++)
+		if (orphan[i])
+			free_orphan(p, &d->obj[i], chunk_dir(p, i), chunks, refs, trefs);
 	for (f = 0; f < n; f++) {
 		used += frame_used(p, f);
 		if (refs[f] || !frame_used(p, f))

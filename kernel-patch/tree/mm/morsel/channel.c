@@ -315,6 +315,7 @@ int morsel_channel_post(struct morsel_pool *p, unsigned int dst, u16 type,
 			struct morsel_call *c)
 {
 	u16 flags = polled ? MORSEL_MSG_F_POLLED : 0;
+	u64 xfer = morsel_xfer_current();	/* what the request serves */
 	struct morsel_ring *r;
 	int err;
 
@@ -341,7 +342,7 @@ int morsel_channel_post(struct morsel_pool *p, unsigned int dst, u16 type,
 			err = -EAGAIN;
 		} else {
 			err = morsel_ring_post(r, type, flags, p->epoch, c->dst_epoch,
-					       arg, morsel_xfer_current(), &c->seq);
+					       arg, xfer, &c->seq);
 			if (!err)
 				__set_bit(c->slot, p->uncollected[dst]);
 		}

@@ -394,9 +394,35 @@ static vm_fault_t fault_handle(struct vm_fault *vmf, bool write)
 	morsel_xfer_begin(&x, morsel_xfer_new(p));
 	trace_morsel_fault_enter(ov->idx, vmf->pgoff, p->host_id, write);
 	ret = fault_resolve(vmf, write, &err);
+	if (!err && (ret & VM_FAULT_ERROR))
+		err = ret & VM_FAULT_OOM ? -ENOMEM : -EFAULT;	/* not from the protocol */
 	trace_morsel_fault(ov->idx, vmf->pgoff, p->host_id, write, err, ktime_get_ns() - t0);
 	morsel_xfer_end(&x);
 	return ret;
+}
+
+/**
+ * morsel_acquire_xfer() - morsel_acquire() as a transfer of its own.
+ * @ov: the overlay.
+ * @page: page index.
+ * @access: what is asked.
+ * @g: as for morsel_acquire().
+ *
+ * For what takes a page outside a fault (read(), write(), a punch): the
+ * hosts it asks trace their work under its id (xfer.c), as for a fault.
+ *
+ * Context and return: as morsel_acquire().
+ */
+int morsel_acquire_xfer(struct morsel_overlay *ov, u64 page, enum morsel_access access,
+			struct morsel_grant *g)
+{
+	struct morsel_xfer x;
+	int err;
+
+	morsel_xfer_begin(&x, morsel_xfer_new(ov->pool));
+	err = morsel_acquire(ov, page, access, g);
+	morsel_xfer_end(&x);
+	return err;
 }
 
 static vm_fault_t overlay_fault(struct vm_fault *vmf)

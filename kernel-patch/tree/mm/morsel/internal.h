@@ -201,6 +201,7 @@ struct morsel_xfer {
 };
 
 /* morsel_xfer_current() is declared by include/trace/events/morsel.h. */
+u64 morsel_xfer_next(struct morsel_pool *p);
 u64 morsel_xfer_new(struct morsel_pool *p);
 void morsel_xfer_begin(struct morsel_xfer *x, u64 id);
 void morsel_xfer_end(struct morsel_xfer *x);

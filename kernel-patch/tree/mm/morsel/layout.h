@@ -8,7 +8,7 @@
  *  - structures shared between hosts are in the coherent region, and each
  *    word written by more than one host is only changed with atomics.
  *
- * Pool layout (version 5), offsets from the start of the pool:
+ * Pool layout (version 6), offsets from the start of the pool:
  *
  *   0             superblock (one page, immutable after format)
  *   registry_off  host registry: MORSEL_MAX_HOSTS cache lines

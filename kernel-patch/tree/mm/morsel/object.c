@@ -44,7 +44,7 @@ int morsel_obj_punch(struct morsel_overlay *ov, u64 first, u64 count)
 	for (page = first; page < first + count; page++) {
 		if (!MORSEL_PTE_FRAME1(READ_ONCE(*overlay_pte(ov, page))))
 			continue;
-		err = morsel_acquire(ov, page, MORSEL_ACCESS_WRITE, &g);
+		err = morsel_acquire_xfer(ov, page, MORSEL_ACCESS_WRITE, &g);
 		if (err)
 			return err;
 		/* ov->lock held: no PTE of this host comes back meanwhile. */

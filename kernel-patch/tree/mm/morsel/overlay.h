@@ -288,6 +288,8 @@ struct morsel_grant {
 extern const struct vm_operations_struct morsel_overlay_vm_ops;
 int morsel_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
 		   struct morsel_grant *g);
+int morsel_acquire_xfer(struct morsel_overlay *ov, u64 page, enum morsel_access access,
+			struct morsel_grant *g);
 
 /* object.c */
 extern const struct file_operations morsel_obj_fops;

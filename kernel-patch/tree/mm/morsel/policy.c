@@ -135,9 +135,32 @@ int morsel_policy_check(enum morsel_policy_hook hook, u64 ret, u32 defer_bound_u
 	return -EINVAL;
 }
 
+/*
+ * policy/detach_seq, for poll(): a loader sleeps until the kernel detaches
+ * its policy instead of reading the count at a rate. Set once at boot.
+ */
+static struct kernfs_node *detach_seq_kn;
+
+/**
+ * morsel_policy_sysfs_ready() - the policy's sysfs files exist: keep what
+ *	a detach notifies.
+ * @kobj: the kobject that holds the "policy" group.
+ */
+void morsel_policy_sysfs_ready(struct kobject *kobj)
+{
+	struct kernfs_node *dir = sysfs_get_dirent(kobj->sd, "policy");
+
+	if (!dir)
+		return;
+	WRITE_ONCE(detach_seq_kn, sysfs_get_dirent(dir, "detach_seq"));
+	kernfs_put(dir);
+}
+
 /* Take @ops out because it misbehaved; the default answers from now on. */
 static void policy_fail(struct morsel_ops *ops, const char *why)
 {
+	struct kernfs_node *kn = READ_ONCE(detach_seq_kn);
+
 	if (unrcu_pointer(cmpxchg(&morsel_policy, RCU_INITIALIZER(ops), NULL)) != ops)
 		return;	/* already out: one report per policy */
 	spin_lock(&reason_lock);
@@ -150,6 +173,9 @@ static void policy_fail(struct morsel_ops *ops, const char *why)
 	}
 	spin_unlock(&reason_lock);
 	pr_err("morsel: policy %s detached: %s\n", ops->name, why);
+	/* Any context: a hook may fail under a spinlock. */
+	if (kn)
+		kernfs_notify(kn);
 }
 
 /* Run @hook of @ops if it has one; false means the default answers. */

@@ -187,5 +187,7 @@ bool morsel_policy_prog(const struct bpf_prog *prog);
 void morsel_policy_count_deferred(u32 us);
 
 extern const struct attribute_group morsel_policy_group;
+struct kobject;
+void morsel_policy_sysfs_ready(struct kobject *kobj);
 
 #endif /* _MM_MORSEL_POLICY_H */

@@ -173,6 +173,16 @@ static void recall_handle(struct morsel_pool *p, const struct morsel_msg *m,
 		return;
 	}
 	ov = morsel_overlay_get(p, idx, m->arg[0] >> 32, false);
+	/*
+	 * Without an overlay, only the entry says whether the object asked
+	 * about is still the one in the slot. If not (deleted, the slot maybe
+	 * reused: a dead sender's recall queued that long), nothing of it is
+	 * ours, and a page of the new object that we own must not be
+	 * released by it: without our overlay its lines would not be written
+	 * back first.
+	 */
+	if (!ov && READ_ONCE(morsel_obj_entry(p, idx)->gen) != (u32)(m->arg[0] >> 32))
+		return;
 	if (m->resumed) {
 		mode = m->cookie & ~MORSEL_RECALL_CHUNK;
 		chunk = m->cookie & MORSEL_RECALL_CHUNK;

@@ -43,22 +43,6 @@ static void *rw_page(struct morsel_overlay *ov, u64 page, u64 e)
 }
 
 /*
- * morsel_acquire() as a transfer of its own (xfer.c), as a fault is: the
- * hosts it asks trace what they do for it with its id.
- */
-static int rw_acquire(struct morsel_overlay *ov, u64 page, enum morsel_access access,
-		      struct morsel_grant *g)
-{
-	struct morsel_xfer x;
-	int err;
-
-	morsel_xfer_begin(&x, morsel_xfer_new(ov->pool));
-	err = morsel_acquire(ov, page, access, g);
-	morsel_xfer_end(&x);
-	return err;
-}
-
-/*
  * Copy @len bytes at @off of page @page into @buf, as this host may read
  * them now. A page without a frame reads as zeros and is not filled: the
  * hole stays a hole.
@@ -73,7 +57,7 @@ static int read_page(struct morsel_overlay *ov, u64 page, size_t off, size_t len
 		memset(buf, 0, len);
 		return 0;
 	}
-	err = rw_acquire(ov, page, MORSEL_ACCESS_READ, &g);
+	err = morsel_acquire_xfer(ov, page, MORSEL_ACCESS_READ, &g);
 	if (err)
 		return err;
 	src = rw_page(ov, page, g.entry);
@@ -145,8 +129,8 @@ static int write_page(struct morsel_overlay *ov, u64 page, size_t off, size_t le
 	void *dst;
 	int err;
 
-	err = rw_acquire(ov, page, overlay_plain(ov) ? MORSEL_ACCESS_READ : MORSEL_ACCESS_WRITE,
-			 &g);
+	err = morsel_acquire_xfer(ov, page,
+				  overlay_plain(ov) ? MORSEL_ACCESS_READ : MORSEL_ACCESS_WRITE, &g);
 	if (err)
 		return err;
 	dst = rw_page(ov, page, g.entry);

@@ -304,6 +304,7 @@ int morsel_sysfs_init(struct morsel_pool *p)
 		kobject_put(kobj);
 		return err;
 	}
+	morsel_policy_sysfs_ready(kobj);
 	dir = debugfs_create_dir("morsel", NULL);
 	debugfs_create_file("hosts", 0444, dir, NULL, &hosts_fops);
 	debugfs_create_file("objects", 0444, dir, NULL, &objects_fops);

@@ -12,6 +12,11 @@
  * for none (a close, a sweep, a tick). A tool joins all hosts' traces by
  * it (bench/xfer-breakdown.py).
  *
+ * Ids cost only while they are traced: a fault names its transfer only
+ * while morsel_fault_enter is enabled (fault.c), a request without an id
+ * makes its handler begin nothing, and with no id served anywhere a
+ * lookup is one atomic read.
+ *
  * Which task serves which id is a small table, not a field of the task.
  * A task claims a free slot (cmpxchg of the task pointer from NULL) at its
  * outermost begin; only that task writes the slot's id or frees the slot,
@@ -31,7 +36,10 @@
 static struct {
 	struct task_struct *task;	/* NULL: free */
 	u64 id;				/* written by @task only */
-} xfer_slot[XFER_SLOTS];
+} ____cacheline_aligned_in_smp xfer_slot[XFER_SLOTS];
+
+/* Slots claimed: none, and no task serves an id (the untraced case). */
+static atomic_t xfer_claimed;
 
 /* Transfers this host began; the low 48 bits of their ids. */
 static atomic64_t xfer_count;
@@ -56,19 +64,22 @@ static int xfer_claim(struct task_struct *t)
 	for (i = 0; i < XFER_SLOTS; i++) {
 		unsigned int s = (h + i) & (XFER_SLOTS - 1);
 
-		if (!READ_ONCE(xfer_slot[s].task) && !cmpxchg(&xfer_slot[s].task, NULL, t))
+		/* Full barrier: the last owner's id = 0 is seen (its release). */
+		if (!READ_ONCE(xfer_slot[s].task) && !cmpxchg(&xfer_slot[s].task, NULL, t)) {
+			atomic_inc(&xfer_claimed);
 			return s;
+		}
 	}
 	return -1;
 }
 
 /**
- * morsel_xfer_new() - the id of a transfer this host begins.
+ * morsel_xfer_next() - a new id for a transfer this host begins.
  * @p: the pool.
  *
  * Return: host << 48 | n, n counting from 1; never 0.
  */
-u64 morsel_xfer_new(struct morsel_pool *p)
+u64 morsel_xfer_next(struct morsel_pool *p)
 {
 	u64 n = atomic64_inc_return(&xfer_count) & MORSEL_XFER_COUNT_MASK;
 
@@ -76,10 +87,23 @@ u64 morsel_xfer_new(struct morsel_pool *p)
 }
 
 /**
+ * morsel_xfer_new() - the id of a transfer this host begins, if traced.
+ * @p: the pool.
+ *
+ * Return: morsel_xfer_next() while morsel_fault_enter is enabled (perf,
+ *	tracefs), else 0: nothing to name.
+ */
+u64 morsel_xfer_new(struct morsel_pool *p)
+{
+	return trace_morsel_fault_enter_enabled() ? morsel_xfer_next(p) : 0;
+}
+
+/**
  * morsel_xfer_begin() - the current task serves a transfer until
  *	morsel_xfer_end().
  * @x: the caller's record, for morsel_xfer_end().
- * @id: the transfer's id (0: none, as for a request that carries none).
+ * @id: the transfer's id; 0 (untraced, or a request that carries none)
+ *	begins nothing: an outer id stays served.
  *
  * Nests: the outer id is served again at the inner end.
  *
@@ -87,6 +111,10 @@ u64 morsel_xfer_new(struct morsel_pool *p)
  */
 void morsel_xfer_begin(struct morsel_xfer *x, u64 id)
 {
+	if (!id) {
+		x->slot = -1;
+		return;
+	}
 	x->slot = xfer_find(current);
 	x->prev = 0;
 	x->claimed = x->slot < 0;
@@ -110,22 +138,27 @@ void morsel_xfer_end(struct morsel_xfer *x)
 		WRITE_ONCE(xfer_slot[x->slot].id, x->prev);
 		return;
 	}
-	/* No order needed: only the task that claims the slot next reads it. */
 	WRITE_ONCE(xfer_slot[x->slot].id, 0);
-	WRITE_ONCE(xfer_slot[x->slot].task, NULL);
+	atomic_dec(&xfer_claimed);
+	/* Release: the next owner, once it has the slot, reads id 0, not ours. */
+	smp_store_release(&xfer_slot[x->slot].task, NULL);
 }
 
 /**
  * morsel_xfer_current() - the transfer the current task serves.
  *
- * Called by the tracepoints as they record (include/trace/events/morsel.h),
- * in any context; an interrupt reports what the task it interrupted serves.
+ * Called by the tracepoints as they record (include/trace/events/morsel.h)
+ * and by the channel as it posts, in any context. An interrupt serves no
+ * transfer: it does not work for the task it interrupted.
  *
  * Return: its id, or 0 for none.
  */
 u64 morsel_xfer_current(void)
 {
-	int s = xfer_find(current);
+	int s;
 
+	if (!in_task() || !atomic_read(&xfer_claimed))
+		return 0;
+	s = xfer_find(current);
 	return s < 0 ? 0 : READ_ONCE(xfer_slot[s].id);
 }

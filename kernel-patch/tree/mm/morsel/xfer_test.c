@@ -13,7 +13,7 @@
 static void xfer_ids(struct kunit *test)
 {
 	static struct morsel_pool p = { .host_id = 5 };	/* too big for the stack */
-	u64 a = morsel_xfer_new(&p), b = morsel_xfer_new(&p);
+	u64 a = morsel_xfer_next(&p), b = morsel_xfer_next(&p);
 
 	KUNIT_EXPECT_EQ(test, a >> MORSEL_XFER_HOST_SHIFT, 5ULL);
 	KUNIT_EXPECT_NE(test, a & MORSEL_XFER_COUNT_MASK, 0ULL);
@@ -27,9 +27,14 @@ static void xfer_nesting(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, morsel_xfer_current(), 0ULL);
 	morsel_xfer_begin(&outer, 42);
 	KUNIT_EXPECT_EQ(test, morsel_xfer_current(), 42ULL);
-	/* A fault inside a read()'s copy: its own id, then the read's again. */
+	/* An inner transfer: its own id, then the outer's again. */
 	morsel_xfer_begin(&inner, 43);
 	KUNIT_EXPECT_EQ(test, morsel_xfer_current(), 43ULL);
+	morsel_xfer_end(&inner);
+	KUNIT_EXPECT_EQ(test, morsel_xfer_current(), 42ULL);
+	/* An id of 0 begins nothing: the outer id stays. */
+	morsel_xfer_begin(&inner, 0);
+	KUNIT_EXPECT_EQ(test, morsel_xfer_current(), 42ULL);
 	morsel_xfer_end(&inner);
 	KUNIT_EXPECT_EQ(test, morsel_xfer_current(), 42ULL);
 	morsel_xfer_end(&outer);

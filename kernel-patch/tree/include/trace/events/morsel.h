@@ -25,6 +25,7 @@
  * They are equal on every host: a request carries its sender's.
  */
 #define MORSEL_XFER_HOST_SHIFT	48
+/* A plain literal, as perf's format parser reads it (see above). */
 #define MORSEL_XFER_COUNT_MASK	0xffffffffffff
 u64 morsel_xfer_current(void);
 #endif
