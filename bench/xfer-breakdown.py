@@ -682,7 +682,7 @@ def report(hosts, clocks, rows, why, accel, out=sys.stdout):
         w('%-46s %12.1f\n' % ('  sum of the stage medians',
                               sum(pct([r['stages'][k] for r in rs], 0.5)
                                   for k in range(stages)) / 1e3))
-        line('whole fault (taker, morsel_fault duration)', [r['total'] for r in rs])
+        line('whole fault (taker, fault entry -> end)', [r['total'] for r in rs])
         line('2+5 cross-host, clock-free', [r['cross'] for r in rs])
         line('recall message round trip (msg_ack rtt)', [r['rtt'] for r in rs])
         if granted:

@@ -160,6 +160,7 @@ void morsel_policy_sysfs_ready(struct kobject *kobj)
 static void policy_fail(struct morsel_ops *ops, const char *why)
 {
 	struct kernfs_node *kn = READ_ONCE(detach_seq_kn);
+	bool counted = false;
 
 	if (unrcu_pointer(cmpxchg(&morsel_policy, RCU_INITIALIZER(ops), NULL)) != ops)
 		return;	/* already out: one report per policy */
@@ -170,11 +171,12 @@ static void policy_fail(struct morsel_ops *ops, const char *why)
 		state = POLICY_ERROR;
 		strscpy(name, "default", sizeof(name));
 		atomic64_inc(&detach_seq);
+		counted = true;
 	}
 	spin_unlock(&reason_lock);
 	pr_err("morsel: policy %s detached: %s\n", ops->name, why);
-	/* Any context: a hook may fail under a spinlock. */
-	if (kn)
+	/* Pollers of the count it moved; any context (a hook may fail under a spinlock). */
+	if (counted && kn)
 		kernfs_notify(kn);
 }
 

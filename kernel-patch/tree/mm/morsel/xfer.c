@@ -38,7 +38,12 @@ static struct {
 	u64 id;				/* written by @task only */
 } ____cacheline_aligned_in_smp xfer_slot[XFER_SLOTS];
 
-/* Slots claimed: none, and no task serves an id (the untraced case). */
+/*
+ * Slots claimed. At 0 no task serves an id (the untraced case) and a
+ * lookup stops there. A task reads it after its own claim's increment in
+ * program order, so it never misses its own slot; another task's claim
+ * is not its business.
+ */
 static atomic_t xfer_claimed;
 
 /* Transfers this host began; the low 48 bits of their ids. */
